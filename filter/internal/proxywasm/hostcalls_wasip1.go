@@ -1,0 +1,27 @@
+//go:build wasip1
+
+package proxywasm
+
+import "unsafe"
+
+// The host calls hookguard uses, as Envoy's proxy-wasm-cpp-host declares
+// them (include/proxy-wasm/exports.h). Every Word is an i32; out-pointers
+// are unsafe.Pointer because //go:wasmimport rejects **byte.
+
+//go:wasmimport env proxy_log
+func proxyLog(level uint32, msg unsafe.Pointer, msgSize uint32) uint32
+
+//go:wasmimport env proxy_get_buffer_bytes
+func proxyGetBufferBytes(bufferType, start, maxSize uint32, retPtr, retSize unsafe.Pointer) uint32
+
+//go:wasmimport env proxy_get_header_map_pairs
+func proxyGetHeaderMapPairs(mapType uint32, retPtr, retSize unsafe.Pointer) uint32
+
+//go:wasmimport env proxy_send_local_response
+func proxySendLocalResponse(status uint32, details unsafe.Pointer, detailsSize uint32, body unsafe.Pointer, bodySize uint32, headers unsafe.Pointer, headersSize uint32, grpcStatus int32) uint32
+
+//go:wasmimport env proxy_define_metric
+func proxyDefineMetric(metricType uint32, name unsafe.Pointer, nameSize uint32, retID unsafe.Pointer) uint32
+
+//go:wasmimport env proxy_increment_metric
+func proxyIncrementMetric(id uint32, delta int64) uint32

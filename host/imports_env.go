@@ -1,0 +1,610 @@
+package host
+
+import (
+	"context"
+	"encoding/binary"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/hookguard/hookguard/internal/pairs"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// proxy_status_t values (proxy-wasm spec, "Types").
+const (
+	statusOK                  = 0
+	statusNotFound            = 1
+	statusBadArgument         = 2
+	statusInvalidMemoryAccess = 6
+	statusCasMismatch         = 8
+	statusInternalFailure     = 10
+	statusUnimplemented       = 12
+)
+
+// envFunc is one env host function: its parameter count (all i32 unless
+// i64At says otherwise) and its body, which gets the i32 arguments already
+// decoded with api.DecodeU32 (the upper stack bits can be garbage).
+type envFunc struct {
+	params int
+	i64At  int // index of an i64 parameter, or -1
+	fn     func(v *vm, mod api.Module, a []uint32, stack []uint64) uint32
+}
+
+// envFunctions are the proxy-wasm host calls of ABI v0.2.x with Envoy's
+// semantics (research: proxy-wasm-abi.md §1.3, §2).
+var envFunctions map[string]envFunc
+
+func init() {
+	unimplemented := func(*vm, api.Module, []uint32, []uint64) uint32 { return statusUnimplemented }
+	f := func(params int, fn func(*vm, api.Module, []uint32, []uint64) uint32) envFunc {
+		return envFunc{params: params, i64At: -1, fn: fn}
+	}
+	envFunctions = map[string]envFunc{
+		"proxy_log":                           f(3, hostLog),
+		"proxy_get_log_level":                 f(1, hostGetLogLevel),
+		"proxy_get_current_time_nanoseconds":  f(1, hostGetTime),
+		"proxy_set_tick_period_milliseconds":  f(1, hostSetTickPeriod),
+		"proxy_get_buffer_bytes":              f(5, hostGetBufferBytes),
+		"proxy_get_buffer_status":             f(3, hostGetBufferStatus),
+		"proxy_set_buffer_bytes":              f(5, hostSetBufferBytes),
+		"proxy_get_header_map_pairs":          f(3, hostGetHeaderMapPairs),
+		"proxy_set_header_map_pairs":          f(3, hostSetHeaderMapPairs),
+		"proxy_get_header_map_size":           f(2, hostGetHeaderMapSize),
+		"proxy_get_header_map_value":          f(5, hostGetHeaderMapValue),
+		"proxy_add_header_map_value":          f(5, hostAddHeaderMapValue),
+		"proxy_replace_header_map_value":      f(5, hostReplaceHeaderMapValue),
+		"proxy_remove_header_map_value":       f(3, hostRemoveHeaderMapValue),
+		"proxy_continue_stream":               f(1, hostContinueStream),
+		"proxy_close_stream":                  f(1, hostCloseStream),
+		"proxy_send_local_response":           f(8, hostSendLocalResponse),
+		"proxy_get_property":                  f(4, hostGetProperty),
+		"proxy_set_property":                  f(4, hostSetProperty),
+		"proxy_get_shared_data":               f(5, hostGetSharedData),
+		"proxy_set_shared_data":               f(5, hostSetSharedData),
+		"proxy_define_metric":                 f(4, hostDefineMetric),
+		"proxy_increment_metric":              {params: 2, i64At: 1, fn: hostIncrementMetric},
+		"proxy_record_metric":                 {params: 2, i64At: 1, fn: hostRecordMetric},
+		"proxy_get_metric":                    f(2, hostGetMetric),
+		"proxy_set_effective_context":         f(1, hostSetEffectiveContext),
+		"proxy_done":                          f(0, func(*vm, api.Module, []uint32, []uint64) uint32 { return statusOK }),
+		"proxy_call_foreign_function":         f(6, func(*vm, api.Module, []uint32, []uint64) uint32 { return statusNotFound }),
+		"proxy_http_call":                     f(10, unimplemented),
+		"proxy_grpc_call":                     f(12, unimplemented),
+		"proxy_grpc_stream":                   f(9, unimplemented),
+		"proxy_grpc_send":                     f(4, unimplemented),
+		"proxy_grpc_cancel":                   f(1, unimplemented),
+		"proxy_grpc_close":                    f(1, unimplemented),
+		"proxy_get_status":                    f(3, unimplemented),
+		"proxy_register_shared_queue":         f(3, unimplemented),
+		"proxy_resolve_shared_queue":          f(5, unimplemented),
+		"proxy_enqueue_shared_queue":          f(3, unimplemented),
+		"proxy_dequeue_shared_queue":          f(3, unimplemented),
+		"proxy_continue_request":              f(0, unimplemented),
+		"proxy_continue_response":             f(0, unimplemented),
+	}
+}
+
+func instantiateEnv(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder("env")
+	for name, ef := range envFunctions {
+		params := make([]api.ValueType, ef.params)
+		for i := range params {
+			params[i] = api.ValueTypeI32
+			if i == ef.i64At {
+				params[i] = api.ValueTypeI64
+			}
+		}
+		fn := ef.fn
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
+			v := vmFrom(ctx)
+			if v == nil {
+				stack[0] = statusInternalFailure
+				return
+			}
+			var a [12]uint32
+			for i := range params {
+				a[i] = api.DecodeU32(stack[i])
+			}
+			stack[0] = uint64(fn(v, mod, a[:len(params)], stack))
+		}), params, []api.ValueType{api.ValueTypeI32}).Export(name)
+	}
+	_, err := b.Instantiate(ctx)
+	return err
+}
+
+// proxy_log levels to slog levels.
+var logLevels = [...]slog.Level{slog.LevelDebug - 4, slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError, slog.LevelError + 4}
+
+func (v *vm) guestLog(level uint32, msg string) {
+	if int(level) >= len(logLevels) {
+		level = uint32(len(logLevels) - 1)
+	}
+	if v.capture != nil && level >= 4 {
+		*v.capture = append(*v.capture, msg)
+	}
+	attrs := []slog.Attr{}
+	if v.stream != nil {
+		attrs = append(attrs, slog.Uint64("context_id", uint64(v.stream.id)))
+	}
+	v.logger.LogAttrs(context.Background(), logLevels[level], msg, attrs...)
+}
+
+func hostLog(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	msg, ok := readString(mod.Memory(), a[1], a[2])
+	if !ok {
+		return statusInvalidMemoryAccess
+	}
+	v.guestLog(a[0], msg)
+	return statusOK
+}
+
+func hostGetLogLevel(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	level := uint32(len(logLevels) - 1)
+	for i, l := range logLevels {
+		if v.logger.Enabled(context.Background(), l) {
+			level = uint32(i)
+			break
+		}
+	}
+	if !writeU32(mod.Memory(), a[0], level) {
+		return statusInvalidMemoryAccess
+	}
+	return statusOK
+}
+
+func hostGetTime(_ *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	if !writeU64(mod.Memory(), a[0], uint64(time.Now().UnixNano())) {
+		return statusInvalidMemoryAccess
+	}
+	return statusOK
+}
+
+func hostSetTickPeriod(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
+	v.tickPeriod = time.Duration(a[0]) * time.Millisecond
+	return statusOK
+}
+
+// Buffer types (proxy-wasm spec).
+const (
+	bufferHTTPRequestBody     = 0
+	bufferHTTPResponseBody    = 1
+	bufferVMConfiguration     = 6
+	bufferPluginConfiguration = 7
+)
+
+// buffer returns a buffer's bytes. Body buffers outside a body phase exist
+// but are empty, as in Envoy; the plugin configuration exists only during
+// proxy_on_configure.
+func (v *vm) buffer(bt uint32) ([]byte, *flow, uint32) {
+	switch bt {
+	case bufferHTTPRequestBody, bufferHTTPResponseBody:
+		s := v.stream
+		if s == nil {
+			return nil, nil, statusOK
+		}
+		f := &s.req
+		if bt == bufferHTTPResponseBody {
+			f = &s.resp
+		}
+		if !f.bodyLive {
+			return nil, nil, statusOK
+		}
+		return f.body, f, statusOK
+	case bufferVMConfiguration:
+		return v.plugin.cfg.VMConfiguration, nil, statusOK
+	case bufferPluginConfiguration:
+		if !v.configuring {
+			return nil, nil, statusNotFound
+		}
+		return v.plugin.cfg.Configuration, nil, statusOK
+	default:
+		return nil, nil, statusNotFound
+	}
+}
+
+func hostGetBufferBytes(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	data, _, st := v.buffer(a[0])
+	if st != statusOK {
+		return st
+	}
+	start, end := uint64(a[1]), uint64(a[1])+uint64(a[2])
+	if start > uint64(len(data)) {
+		start = uint64(len(data))
+	}
+	if end > uint64(len(data)) {
+		end = uint64(len(data))
+	}
+	return v.copyOut(mod, data[start:end], a[3], a[4])
+}
+
+func hostGetBufferStatus(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	data, _, st := v.buffer(a[0])
+	if st != statusOK {
+		return st
+	}
+	if !writeU32(mod.Memory(), a[1], uint32(len(data))) || !writeU32(mod.Memory(), a[2], 0) {
+		return statusInvalidMemoryAccess
+	}
+	return statusOK
+}
+
+// hostSetBufferBytes follows Envoy's Buffer::copyFrom: start 0 drains
+// size bytes and prepends, start at or past the end appends, anything in
+// between is BAD_ARGUMENT.
+func hostSetBufferBytes(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	data, ok := readBytes(mod.Memory(), a[3], a[4])
+	if !ok {
+		return statusInvalidMemoryAccess
+	}
+	if a[0] != bufferHTTPRequestBody && a[0] != bufferHTTPResponseBody {
+		return statusBadArgument
+	}
+	cur, f, _ := v.buffer(a[0])
+	if f == nil {
+		return statusBadArgument
+	}
+	start, size := uint64(a[1]), uint64(a[2])
+	switch {
+	case start == 0:
+		drop := min(size, uint64(len(cur)))
+		f.body = append(data, cur[drop:]...)
+	case start >= uint64(len(cur)):
+		f.body = append(cur, data...)
+	default:
+		return statusBadArgument
+	}
+	return statusOK
+}
+
+// Header map types (proxy-wasm spec).
+const (
+	mapRequestHeaders   = 0
+	mapRequestTrailers  = 1
+	mapResponseHeaders  = 2
+	mapResponseTrailers = 3
+)
+
+// headerMap returns the map the module may use now, or nil. Request
+// headers are gone once they continued (Envoy nulls them); in proxy_on_log
+// the access-log copies are readable, except request trailers.
+func (v *vm) headerMap(mt uint32) *Header {
+	s := v.stream
+	if s == nil {
+		return nil
+	}
+	if s.logPhase {
+		switch mt {
+		case mapRequestHeaders:
+			return &s.req.logHeaders
+		case mapResponseHeaders:
+			return &s.resp.logHeaders
+		case mapResponseTrailers:
+			return &s.resp.trailers
+		}
+		return nil
+	}
+	var f *flow
+	switch mt {
+	case mapRequestHeaders, mapRequestTrailers:
+		f = &s.req
+	case mapResponseHeaders, mapResponseTrailers:
+		f = &s.resp
+	default:
+		return nil
+	}
+	if mt == mapRequestHeaders || mt == mapResponseHeaders {
+		if f.headersLive {
+			return &f.headers
+		}
+		return nil
+	}
+	if f.trailersLive {
+		return &f.trailers
+	}
+	return nil
+}
+
+func hostGetHeaderMapPairs(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	h := v.headerMap(a[0])
+	if h == nil || len(*h) == 0 {
+		return v.copyOut(mod, nil, a[1], a[2]) // OK with an empty map
+	}
+	return v.copyOut(mod, pairs.Encode(*h), a[1], a[2])
+}
+
+func hostSetHeaderMapPairs(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	buf, ok := readBytes(mod.Memory(), a[1], a[2])
+	if !ok {
+		return statusInvalidMemoryAccess
+	}
+	h := v.headerMap(a[0])
+	if h == nil {
+		return statusBadArgument
+	}
+	*h = lowerKeys(pairs.Decode(buf)) // a malformed buffer clears the map, as in Envoy
+	return statusOK
+}
+
+func hostGetHeaderMapSize(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	h := v.headerMap(a[0])
+	if h == nil {
+		return statusBadArgument
+	}
+	if !writeU32(mod.Memory(), a[1], uint32(h.byteSize())) {
+		return statusInvalidMemoryAccess
+	}
+	return statusOK
+}
+
+func hostGetHeaderMapValue(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	key, ok := readString(mod.Memory(), a[1], a[2])
+	if !ok {
+		return statusInvalidMemoryAccess
+	}
+	h := v.headerMap(a[0])
+	if h == nil {
+		return statusBadArgument
+	}
+	val, found := h.Get(key)
+	if !found {
+		return statusNotFound
+	}
+	return v.copyOut(mod, []byte(val), a[3], a[4])
+}
+
+func headerEdit(v *vm, mod api.Module, a []uint32, edit func(h *Header, k, val string)) uint32 {
+	key, ok1 := readString(mod.Memory(), a[1], a[2])
+	val, ok2 := readString(mod.Memory(), a[3], a[4])
+	if !ok1 || !ok2 {
+		return statusInvalidMemoryAccess
+	}
+	h := v.headerMap(a[0])
+	if h == nil {
+		return statusBadArgument
+	}
+	edit(h, key, val)
+	return statusOK
+}
+
+func hostAddHeaderMapValue(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	return headerEdit(v, mod, a, (*Header).add)
+}
+
+func hostReplaceHeaderMapValue(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	return headerEdit(v, mod, a, (*Header).replace)
+}
+
+func hostRemoveHeaderMapValue(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	return headerEdit(v, mod, []uint32{a[0], a[1], a[2], 0, 0}, func(h *Header, k, _ string) { h.del(k) })
+}
+
+// Stream types for continue/close (proxy-wasm spec).
+const (
+	streamRequest    = 0
+	streamResponse   = 1
+	streamDownstream = 2
+	streamUpstream   = 3
+)
+
+func hostContinueStream(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
+	s := v.stream
+	switch {
+	case a[0] == streamDownstream:
+		return statusOK
+	case a[0] == streamUpstream:
+		return statusUnimplemented
+	case a[0] > streamUpstream:
+		return statusBadArgument
+	case s == nil:
+		return statusNotFound
+	}
+	s.continueDir[a[0]] = true // applied when the callback returns, as Envoy defers it
+	return statusOK
+}
+
+func hostCloseStream(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
+	if a[0] > streamUpstream {
+		return statusBadArgument
+	}
+	if v.stream == nil {
+		return statusNotFound
+	}
+	v.stream.pendingReset = true
+	return statusOK
+}
+
+func hostSendLocalResponse(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	mem := mod.Memory()
+	details, ok1 := readString(mem, a[1], a[2])
+	body, ok2 := readBytes(mem, a[3], a[4])
+	hb, ok3 := readBytes(mem, a[5], a[6])
+	if !ok1 || !ok2 || !ok3 {
+		return statusInvalidMemoryAccess
+	}
+	if v.stream != nil {
+		v.stream.sendLocalResponse(&LocalResponse{Status: int(a[0]), Header: lowerKeys(pairs.Decode(hb)), Body: body, Details: details})
+	}
+	return statusOK // Envoy answers OK even when no reply can be sent
+}
+
+// property resolves a property path ("request.path") for the current call.
+func (v *vm) property(path string) ([]byte, bool) {
+	cfg := v.plugin.cfg
+	switch path {
+	case "plugin_name":
+		return []byte(cfg.Name), true
+	case "plugin_root_id":
+		return []byte(cfg.RootID), true
+	case "plugin_vm_id":
+		return []byte(cfg.VMID), true
+	}
+	s := v.stream
+	if s == nil {
+		return nil, false
+	}
+	if val, ok := s.props[path]; ok {
+		return val, true
+	}
+	pseudo := func(h Header, key string) ([]byte, bool) {
+		val, ok := h.Get(key)
+		return []byte(val), ok
+	}
+	req := s.req.logHeaders
+	switch path {
+	case "request.path":
+		return pseudo(req, ":path")
+	case "request.url_path":
+		p, ok := req.Get(":path")
+		p, _, _ = strings.Cut(p, "?")
+		return []byte(p), ok
+	case "request.query":
+		p, ok := req.Get(":path")
+		_, q, _ := strings.Cut(p, "?")
+		return []byte(q), ok
+	case "request.host":
+		return pseudo(req, ":authority")
+	case "request.method":
+		return pseudo(req, ":method")
+	case "request.scheme":
+		return pseudo(req, ":scheme")
+	case "request.headers":
+		return pairs.Encode(withoutPseudo(req)), req != nil
+	case "response.headers":
+		return pairs.Encode(withoutPseudo(s.resp.logHeaders)), s.resp.logHeaders != nil
+	case "response.code":
+		code, ok := s.resp.logHeaders.Get(":status")
+		if !ok {
+			return nil, false
+		}
+		n := 0
+		for _, c := range code {
+			n = n*10 + int(c-'0')
+		}
+		b := make([]byte, 8)
+		binary.LittleEndian.PutUint64(b, uint64(n))
+		return b, true
+	}
+	if name, ok := strings.CutPrefix(path, "request.headers."); ok {
+		return pseudo(req, name)
+	}
+	return nil, false
+}
+
+func withoutPseudo(h Header) Header {
+	var out Header
+	for _, f := range h {
+		if !strings.HasPrefix(f.Key, ":") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func propertyPath(mem api.Memory, ptr, size uint32) (string, bool) {
+	raw, ok := readString(mem, ptr, size)
+	return strings.ReplaceAll(strings.TrimRight(raw, "\x00"), "\x00", "."), ok
+}
+
+func hostGetProperty(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	path, ok := propertyPath(mod.Memory(), a[0], a[1])
+	if !ok {
+		return statusInvalidMemoryAccess
+	}
+	val, found := v.property(path)
+	if !found {
+		return statusNotFound
+	}
+	return v.copyOut(mod, val, a[2], a[3])
+}
+
+func hostSetProperty(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	path, ok1 := propertyPath(mod.Memory(), a[0], a[1])
+	val, ok2 := readBytes(mod.Memory(), a[2], a[3])
+	if !ok1 || !ok2 {
+		return statusInvalidMemoryAccess
+	}
+	if v.stream == nil {
+		return statusNotFound
+	}
+	if v.stream.props == nil {
+		v.stream.props = map[string][]byte{}
+	}
+	v.stream.props[path] = val
+	return statusOK
+}
+
+func hostGetSharedData(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	key, ok := readString(mod.Memory(), a[0], a[1])
+	if !ok {
+		return statusInvalidMemoryAccess
+	}
+	val, cas, found := v.plugin.shared.get(key)
+	if !found {
+		return statusNotFound
+	}
+	if !writeU32(mod.Memory(), a[4], cas) {
+		return statusInvalidMemoryAccess
+	}
+	return v.copyOut(mod, val, a[2], a[3])
+}
+
+func hostSetSharedData(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	key, ok1 := readString(mod.Memory(), a[0], a[1])
+	val, ok2 := readBytes(mod.Memory(), a[2], a[3])
+	if !ok1 || !ok2 {
+		return statusInvalidMemoryAccess
+	}
+	if !v.plugin.shared.set(key, val, a[4]) {
+		return statusCasMismatch
+	}
+	return statusOK
+}
+
+func hostDefineMetric(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	name, ok := readString(mod.Memory(), a[1], a[2])
+	if !ok {
+		return statusInvalidMemoryAccess
+	}
+	id, st := v.plugin.metrics.define(MetricKind(a[0]), name)
+	if st != statusOK {
+		return st
+	}
+	if !writeU32(mod.Memory(), a[3], id) {
+		return statusInvalidMemoryAccess
+	}
+	return statusOK
+}
+
+func hostIncrementMetric(v *vm, _ api.Module, a []uint32, stack []uint64) uint32 {
+	return v.plugin.metrics.increment(a[0], int64(stack[1]))
+}
+
+func hostRecordMetric(v *vm, _ api.Module, a []uint32, stack []uint64) uint32 {
+	return v.plugin.metrics.record(a[0], int64(stack[1]))
+}
+
+func hostGetMetric(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	val, st := v.plugin.metrics.get(a[0])
+	if st != statusOK {
+		return st
+	}
+	if !writeU64(mod.Memory(), a[1], uint64(val)) {
+		return statusInvalidMemoryAccess
+	}
+	return statusOK
+}
+
+func hostSetEffectiveContext(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
+	if a[0] == v.rootID {
+		v.stream = nil
+		return statusOK
+	}
+	s, ok := v.streams[a[0]]
+	if !ok {
+		return statusBadArgument
+	}
+	v.stream = s
+	return statusOK
+}

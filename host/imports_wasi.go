@@ -1,0 +1,134 @@
+package host
+
+import (
+	"context"
+	"io"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+const wasiModule = wasi_snapshot_preview1.ModuleName
+
+// wasiFunctions are the WASI calls Envoy ≥ 1.39 provides
+// (proxy-wasm-cpp-host 09e5f8d, include/proxy-wasm/exports.h). A module
+// importing anything else would not load in Envoy, so it does not load here.
+var wasiFunctions = map[string]struct{}{}
+
+func init() {
+	for _, name := range []string{
+		// Envoy ≤ 1.38 already had these.
+		"fd_write", "fd_read", "fd_seek", "fd_close", "fd_fdstat_get", "fd_fdstat_set_flags",
+		"environ_get", "environ_sizes_get", "args_get", "args_sizes_get", "clock_time_get",
+		"random_get", "sched_yield", "poll_oneoff", "proc_exit", "path_open",
+		"fd_prestat_get", "fd_prestat_dir_name",
+		// Added in Envoy 1.39 (cpp-host #533).
+		"fd_advise", "fd_allocate", "fd_datasync", "fd_fdstat_set_rights", "fd_filestat_get",
+		"fd_filestat_set_size", "fd_filestat_set_times", "fd_pread", "fd_pwrite", "fd_readdir",
+		"fd_renumber", "fd_sync", "fd_tell", "path_create_directory", "path_filestat_get",
+		"path_filestat_set_times", "path_link", "path_readlink", "path_remove_directory",
+		"path_rename", "path_symlink", "path_unlink_file", "sock_accept", "sock_recv",
+		"sock_send", "sock_shutdown", "clock_res_get",
+	} {
+		wasiFunctions[name] = struct{}{}
+	}
+}
+
+// WASI errno values.
+const (
+	errnoSuccess = 0
+	errnoBadf    = 8
+	errnoFault   = 21
+	errnoInval   = 28
+)
+
+// maxRandomBytes is Envoy's cap on one random_get (limits.h); past it
+// Envoy answers EINVAL.
+const maxRandomBytes = 64 << 10
+
+// instantiateWASI registers wazero's WASI with the calls where Envoy
+// differs replaced by Envoy's behaviour.
+func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder(wasiModule)
+	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
+	i32 := api.ValueTypeI32
+	override := func(name string, fn api.GoModuleFunc, params, results []api.ValueType) {
+		b.NewFunctionBuilder().WithGoModuleFunction(fn, params, results).Export(name)
+	}
+	// fd_write: only stdout and stderr, each write one log line (info and
+	// error) with one trailing newline removed.
+	override("fd_write", wasiFdWrite, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
+	// poll_oneoff: Envoy ≥ 1.39 reports no events at once and never sleeps.
+	override("poll_oneoff", func(_ context.Context, mod api.Module, stack []uint64) {
+		if !writeU32(mod.Memory(), api.DecodeU32(stack[3]), 0) {
+			stack[0] = errnoFault
+			return
+		}
+		stack[0] = errnoSuccess
+	}, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
+	// proc_exit: Envoy logs it and returns; it does not end the VM.
+	override("proc_exit", func(ctx context.Context, _ api.Module, stack []uint64) {
+		if v := vmFrom(ctx); v != nil {
+			v.logger.Error("wasm module called proc_exit", "code", api.DecodeU32(stack[0]))
+		}
+	}, []api.ValueType{i32}, nil)
+	// random_get: at most 64 KiB per call, as in Envoy.
+	override("random_get", func(_ context.Context, mod api.Module, stack []uint64) {
+		buf, n := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
+		if n > maxRandomBytes {
+			stack[0] = errnoInval
+			return
+		}
+		b := make([]byte, n)
+		if _, err := io.ReadFull(cryptoRand, b); err != nil || !mod.Memory().Write(buf, b) {
+			stack[0] = errnoFault
+			return
+		}
+		stack[0] = errnoSuccess
+	}, []api.ValueType{i32, i32}, []api.ValueType{i32})
+	_, err := b.Instantiate(ctx)
+	return err
+}
+
+func wasiFdWrite(ctx context.Context, mod api.Module, stack []uint64) {
+	fd, iovs, iovsLen, nwrittenPtr := api.DecodeU32(stack[0]), api.DecodeU32(stack[1]), api.DecodeU32(stack[2]), api.DecodeU32(stack[3])
+	if fd != 1 && fd != 2 {
+		stack[0] = errnoBadf
+		return
+	}
+	mem := mod.Memory()
+	var msg []byte
+	for i := range iovsLen {
+		ptr, ok1 := mem.ReadUint32Le(iovs + 8*i)
+		n, ok2 := mem.ReadUint32Le(iovs + 8*i + 4)
+		b, ok3 := mem.Read(ptr, n)
+		if !ok1 || !ok2 || !ok3 {
+			stack[0] = errnoFault
+			return
+		}
+		msg = append(msg, b...)
+	}
+	if !writeU32(mem, nwrittenPtr, uint32(len(msg))) {
+		stack[0] = errnoFault
+		return
+	}
+	if n := len(msg); n > 0 && msg[n-1] == '\n' {
+		msg = msg[:n-1]
+	}
+	if v := vmFrom(ctx); v != nil {
+		level := uint32(2) // info
+		if fd == 2 {
+			level = 4 // error
+		}
+		v.guestLog(level, string(msg))
+	}
+	stack[0] = errnoSuccess
+}
+
+func instantiateHostModules(ctx context.Context, rt wazero.Runtime) error {
+	if err := instantiateEnv(ctx, rt); err != nil {
+		return err
+	}
+	return instantiateWASI(ctx, rt)
+}

@@ -1,0 +1,184 @@
+package host
+
+import (
+	"sort"
+	"sync"
+	"sync/atomic"
+)
+
+// MetricKind is the kind of a metric a module defines.
+type MetricKind uint32
+
+// Metric kinds, numbered as proxy_define_metric numbers them.
+const (
+	Counter   MetricKind = 0
+	Gauge     MetricKind = 1
+	Histogram MetricKind = 2
+)
+
+func (k MetricKind) String() string {
+	switch k {
+	case Counter:
+		return "counter"
+	case Gauge:
+		return "gauge"
+	case Histogram:
+		return "histogram"
+	}
+	return "unknown"
+}
+
+// Metrics holds what a plugin's module defined with proxy_define_metric.
+// As in Envoy, a metric is global by name: every VM that defines the same
+// name shares one value. It is safe for concurrent use.
+type Metrics struct {
+	mu     sync.RWMutex
+	byName map[string]*metric
+	byID   []*metric
+}
+
+type metric struct {
+	name  string
+	kind  MetricKind
+	value atomic.Int64 // counter and gauge value; histogram: sum
+	count atomic.Int64 // histogram: number of samples
+}
+
+// MetricValue is one metric's current value. For a histogram, Value is
+// the sum of recorded samples and Count their number.
+type MetricValue struct {
+	Name  string
+	Kind  MetricKind
+	Value int64
+	Count int64
+}
+
+func newMetrics() *Metrics { return &Metrics{byName: map[string]*metric{}} }
+
+// Snapshot returns every metric, sorted by name.
+func (m *Metrics) Snapshot() []MetricValue {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]MetricValue, 0, len(m.byName))
+	for _, mt := range m.byName {
+		out = append(out, MetricValue{Name: mt.name, Kind: mt.kind, Value: mt.value.Load(), Count: mt.count.Load()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Value returns the value of the metric called name.
+func (m *Metrics) Value(name string) (int64, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	mt, ok := m.byName[name]
+	if !ok {
+		return 0, false
+	}
+	return mt.value.Load(), true
+}
+
+// define returns a new id for the metric called name; like Envoy, the low
+// two bits of an id encode its kind.
+func (m *Metrics) define(kind MetricKind, name string) (uint32, uint32) {
+	if kind > Histogram || name == "" {
+		return 0, statusBadArgument
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mt, ok := m.byName[name]
+	if !ok {
+		mt = &metric{name: name, kind: kind}
+		m.byName[name] = mt
+	} else if mt.kind != kind {
+		return 0, statusBadArgument
+	}
+	m.byID = append(m.byID, mt)
+	return uint32(len(m.byID)-1)<<2 | uint32(kind), statusOK
+}
+
+func (m *Metrics) lookup(id uint32) *metric {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	i := int(id >> 2)
+	if i >= len(m.byID) || uint32(m.byID[i].kind) != id&3 {
+		return nil
+	}
+	return m.byID[i]
+}
+
+func (m *Metrics) increment(id uint32, delta int64) uint32 {
+	mt := m.lookup(id)
+	switch {
+	case mt == nil:
+		return statusNotFound
+	case mt.kind == Histogram, mt.kind == Counter && delta <= 0:
+		return statusBadArgument // Envoy: counters only go up, by at least 1
+	}
+	mt.value.Add(delta)
+	return statusOK
+}
+
+func (m *Metrics) record(id uint32, value int64) uint32 {
+	mt := m.lookup(id)
+	if mt == nil {
+		return statusNotFound
+	}
+	switch mt.kind {
+	case Counter:
+		if value <= 0 {
+			return statusBadArgument
+		}
+		mt.value.Add(value) // Envoy: recording a counter adds
+	case Gauge:
+		mt.value.Store(value)
+	case Histogram:
+		mt.value.Add(value)
+		mt.count.Add(1)
+	}
+	return statusOK
+}
+
+func (m *Metrics) get(id uint32) (int64, uint32) {
+	mt := m.lookup(id)
+	switch {
+	case mt == nil:
+		return 0, statusNotFound
+	case mt.kind == Histogram:
+		return 0, statusBadArgument
+	}
+	return mt.value.Load(), statusOK
+}
+
+// sharedData is proxy_get/set_shared_data's key-value store with
+// compare-and-swap, shared by the plugin's VMs.
+type sharedData struct {
+	mu sync.Mutex
+	m  map[string]sharedValue
+}
+
+type sharedValue struct {
+	data []byte
+	cas  uint32
+}
+
+func newSharedData() *sharedData { return &sharedData{m: map[string]sharedValue{}} }
+
+func (d *sharedData) get(key string) ([]byte, uint32, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v, ok := d.m[key]
+	return v.data, v.cas, ok
+}
+
+// set stores data unless cas is non-zero and not the current version.
+func (d *sharedData) set(key string, data []byte, cas uint32) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cur := d.m[key]
+	if cas != 0 && cas != cur.cas {
+		return false
+	}
+	d.m[key] = sharedValue{data: data, cas: cur.cas + 1}
+	return true
+}

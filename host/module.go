@@ -1,0 +1,229 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// ModuleConfig configures how a module is compiled. The zero value is
+// ready to use.
+type ModuleConfig struct {
+	// CompilationCacheDir, when set, keeps compiled code in this directory
+	// so later processes start faster. A Go module of a few MB takes about
+	// a second to compile cold.
+	CompilationCacheDir string
+	// Logger receives the module's log lines (proxy_log and WASI stdout and
+	// stderr) and the host's own. Nil discards them.
+	Logger *slog.Logger
+	// MemoryLimitPages caps each VM's linear memory in 64 KiB pages. Zero
+	// means 16384 pages (1 GiB), Envoy's cap.
+	MemoryLimitPages uint32
+}
+
+// Module is a compiled proxy-wasm module that passed validation. Start any
+// number of plugins from it; Close it when they are closed.
+type Module struct {
+	runtime   wazero.Runtime
+	compiled  wazero.CompiledModule
+	logger    *slog.Logger
+	abi       string // "0.2.0" or "0.2.1"
+	start     string // "_initialize" or "_start"
+	allocator string // "malloc" or "proxy_on_memory_allocate"
+}
+
+// ErrNotProxyWasm means the module is not a proxy-wasm HTTP filter; the
+// wrapped message says what is missing.
+var ErrNotProxyWasm = errors.New("not a proxy-wasm HTTP filter")
+
+const defaultMemoryLimitPages = 16384
+
+// Compile compiles and validates wasm. It refuses, with an error naming
+// what is wrong, a module that lacks a proxy-wasm ABI version export, an
+// allocator, memory or HTTP callbacks, that exports a known callback with
+// the wrong signature, or that imports a function the host does not have.
+func Compile(ctx context.Context, wasm []byte, cfg ModuleConfig) (*Module, error) {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	pages := cfg.MemoryLimitPages
+	if pages == 0 {
+		pages = defaultMemoryLimitPages
+	}
+	if pages > 65536 {
+		return nil, fmt.Errorf("host: MemoryLimitPages %d is over the 65536 pages wasm32 can address", pages)
+	}
+	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(pages).WithCloseOnContextDone(true)
+	if cfg.CompilationCacheDir != "" {
+		cache, err := wazero.NewCompilationCacheWithDir(cfg.CompilationCacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("host: compilation cache: %w", err)
+		}
+		rc = rc.WithCompilationCache(cache)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
+	m := &Module{runtime: rt, logger: logger}
+	ok := false
+	defer func() {
+		if !ok {
+			rt.Close(ctx)
+		}
+	}()
+
+	compiled, err := rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, fmt.Errorf("host: compile: %w", err)
+	}
+	m.compiled = compiled
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	if err := instantiateHostModules(ctx, rt); err != nil {
+		return nil, err
+	}
+	ok = true
+	return m, nil
+}
+
+// Close releases the module and every VM started from it.
+func (m *Module) Close(ctx context.Context) error { return m.runtime.Close(ctx) }
+
+// ABIVersion returns the proxy-wasm ABI version the module declares.
+func (m *Module) ABIVersion() string { return m.abi }
+
+type sig struct{ params, results string } // "i" for i32, "I" for i64
+
+// callbackSignatures are the exports the host calls, with the signatures
+// Envoy checks (proxy-wasm-cpp-host wasm.h). A known name with another
+// signature fails, as Envoy fails it with "Bad function signature".
+var callbackSignatures = map[string]sig{
+	"_initialize":                   {"", ""},
+	"_start":                        {"", ""},
+	"main":                          {"ii", "i"},
+	"malloc":                        {"i", "i"},
+	"proxy_on_memory_allocate":      {"i", "i"},
+	"proxy_on_context_create":       {"ii", ""},
+	"proxy_on_vm_start":             {"ii", "i"},
+	"proxy_on_configure":            {"ii", "i"},
+	"proxy_on_tick":                 {"i", ""},
+	"proxy_on_request_headers":      {"iii", "i"},
+	"proxy_on_request_body":         {"iii", "i"},
+	"proxy_on_request_trailers":     {"ii", "i"},
+	"proxy_on_response_headers":     {"iii", "i"},
+	"proxy_on_response_body":        {"iii", "i"},
+	"proxy_on_response_trailers":    {"ii", "i"},
+	"proxy_on_log":                  {"i", ""},
+	"proxy_on_done":                 {"i", "i"},
+	"proxy_on_delete":               {"i", ""},
+	"proxy_on_http_call_response":   {"iiiii", ""},
+	"proxy_on_queue_ready":          {"ii", ""},
+	"proxy_on_foreign_function":     {"iii", ""},
+	"proxy_abi_version_0_2_0":       {"", ""},
+	"proxy_abi_version_0_2_1":       {"", ""},
+	"proxy_validate_configuration":  {"ii", "i"},
+	"proxy_on_request_metadata":     {"ii", "i"},
+	"proxy_on_response_metadata":    {"ii", "i"},
+}
+
+var httpCallbacks = []string{
+	"proxy_on_request_headers", "proxy_on_request_body", "proxy_on_request_trailers",
+	"proxy_on_response_headers", "proxy_on_response_body", "proxy_on_response_trailers",
+}
+
+func typesString(ts []api.ValueType) string {
+	var b strings.Builder
+	for _, t := range ts {
+		switch t {
+		case api.ValueTypeI32:
+			b.WriteByte('i')
+		case api.ValueTypeI64:
+			b.WriteByte('I')
+		default:
+			b.WriteString(api.ValueTypeName(t))
+		}
+	}
+	return b.String()
+}
+
+func (m *Module) validate() error {
+	exports := m.compiled.ExportedFunctions()
+	var problems []string
+	for name, want := range callbackSignatures {
+		def, ok := exports[name]
+		if !ok {
+			continue
+		}
+		got := sig{typesString(def.ParamTypes()), typesString(def.ResultTypes())}
+		if got != want {
+			problems = append(problems, fmt.Sprintf("export %s has signature (%s)->(%s), want (%s)->(%s)",
+				name, got.params, got.results, want.params, want.results))
+		}
+	}
+	switch {
+	case exports["proxy_abi_version_0_2_1"] != nil:
+		m.abi = "0.2.1"
+	case exports["proxy_abi_version_0_2_0"] != nil:
+		m.abi = "0.2.0"
+	case exports["proxy_abi_version_0_1_0"] != nil:
+		problems = append(problems, "proxy-wasm ABI 0.1.0 is not supported (export proxy_abi_version_0_2_0 or 0_2_1)")
+	default:
+		problems = append(problems, "no proxy_abi_version_0_2_0 or proxy_abi_version_0_2_1 export")
+	}
+	switch {
+	case exports["_initialize"] != nil:
+		m.start = "_initialize"
+	case exports["_start"] != nil:
+		m.start = "_start"
+	}
+	switch {
+	case exports["malloc"] != nil: // Envoy tries malloc first
+		m.allocator = "malloc"
+	case exports["proxy_on_memory_allocate"] != nil:
+		m.allocator = "proxy_on_memory_allocate"
+	default:
+		problems = append(problems, "no proxy_on_memory_allocate or malloc export")
+	}
+	if len(m.compiled.ExportedMemories()) == 0 {
+		problems = append(problems, "no exported memory")
+	}
+	if exports["proxy_on_context_create"] == nil {
+		problems = append(problems, "no proxy_on_context_create export")
+	}
+	hasHTTP := false
+	for _, name := range httpCallbacks {
+		hasHTTP = hasHTTP || exports[name] != nil
+	}
+	if !hasHTTP {
+		problems = append(problems, "no HTTP callbacks (proxy_on_request_headers, proxy_on_response_headers, …)")
+	}
+	for _, imp := range m.compiled.ImportedFunctions() {
+		mod, name, _ := imp.Import()
+		switch mod {
+		case "env":
+			if _, ok := envFunctions[name]; !ok {
+				problems = append(problems, "imports env."+name+", which the host does not provide")
+			} else if name == "proxy_get_log_level" && m.abi == "0.2.0" {
+				// Envoy registers it only for 0.2.1 modules, so linking fails.
+				problems = append(problems, "imports env.proxy_get_log_level, which ABI 0.2.0 modules cannot (declare 0.2.1)")
+			}
+		case wasiModule:
+			if _, ok := wasiFunctions[name]; !ok {
+				problems = append(problems, "imports "+wasiModule+"."+name+", which Envoy does not provide")
+			}
+		default:
+			problems = append(problems, "imports from unknown module "+mod+" ("+name+")")
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return fmt.Errorf("host: %w: %s", ErrNotProxyWasm, strings.Join(problems, "; "))
+	}
+	return nil
+}

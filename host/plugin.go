@@ -1,0 +1,211 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// PluginConfig is what Envoy's PluginConfig and VmConfig carry for one
+// plugin. Only Configuration is usually needed.
+type PluginConfig struct {
+	// Name, RootID and VMID are Envoy's plugin name, root_id and vm_id,
+	// readable by the module as the plugin_name, plugin_root_id and
+	// plugin_vm_id properties.
+	Name, RootID, VMID string
+	// Configuration is the plugin configuration, delivered verbatim in
+	// proxy_on_configure (what Envoy does with a StringValue).
+	Configuration []byte
+	// VMConfiguration is delivered in proxy_on_vm_start.
+	VMConfiguration []byte
+	// Env is the module's whole environment (Envoy's
+	// vm_config.environment_variables). Nothing else from the host process
+	// is visible to the module.
+	Env map[string]string
+	// AllowOnHeadersStopIteration is Envoy's allow_on_headers_stop_iteration.
+	// When false (Envoy's default) a Pause from a headers callback withholds
+	// the body from the module until it calls proxy_continue_stream; when
+	// true the body callbacks still arrive. hookguard needs it true: it holds
+	// the headers while it hashes the body.
+	AllowOnHeadersStopIteration bool
+	// VMs is how many VMs serve requests, each with its own root context,
+	// as Envoy runs one per worker thread. Zero means runtime.NumCPU().
+	VMs int
+	// BufferLimitBytes caps the body the host buffers for the module, like
+	// Envoy's per-connection buffer limit: over it a request gets 413 and a
+	// response 500. Zero means 1 MiB.
+	BufferLimitBytes int
+}
+
+// Errors from starting a plugin. The wrapped text includes the error lines
+// the module logged, which is where it says what is wrong.
+var (
+	ErrVMStart            = errors.New("module failed to start")
+	ErrConfigureRejected  = errors.New("module rejected its plugin configuration")
+	ErrPluginClosed       = errors.New("plugin is closed")
+	errInvalidPluginField = errors.New("invalid plugin configuration")
+)
+
+const defaultBufferLimit = 1 << 20
+
+// Plugin is a configured proxy-wasm plugin running in a set of VMs. It is
+// safe for concurrent use: each stream is pinned to one VM, and a VM runs
+// one callback at a time while its streams interleave.
+type Plugin struct {
+	module  *Module
+	cfg     PluginConfig
+	metrics *Metrics
+	shared  *sharedData
+
+	mu     sync.Mutex // guards vms replacement and closed
+	vms    []*vm
+	closed bool
+	next   atomic.Uint32
+}
+
+// NewPlugin starts cfg.VMs VMs of the module and configures each. Any VM
+// that fails to start or rejects the configuration fails the whole call.
+func (m *Module) NewPlugin(ctx context.Context, cfg PluginConfig) (*Plugin, error) {
+	if cfg.VMs < 0 {
+		return nil, fmt.Errorf("host: %w: VMs is %d", errInvalidPluginField, cfg.VMs)
+	}
+	if cfg.BufferLimitBytes < 0 {
+		return nil, fmt.Errorf("host: %w: BufferLimitBytes is %d", errInvalidPluginField, cfg.BufferLimitBytes)
+	}
+	if cfg.VMs == 0 {
+		cfg.VMs = runtime.NumCPU()
+	}
+	if cfg.BufferLimitBytes == 0 {
+		cfg.BufferLimitBytes = defaultBufferLimit
+	}
+	cfg.Configuration = slices.Clone(cfg.Configuration)
+	cfg.VMConfiguration = slices.Clone(cfg.VMConfiguration)
+	cfg.Env = maps.Clone(cfg.Env)
+	p := &Plugin{module: m, cfg: cfg, metrics: newMetrics(), shared: newSharedData()}
+	for range cfg.VMs {
+		v, err := p.startVM(ctx)
+		if err != nil {
+			p.Close(ctx)
+			return nil, err
+		}
+		p.vms = append(p.vms, v)
+	}
+	return p, nil
+}
+
+// Metrics returns the metrics the module defined, shared by all its VMs as
+// Envoy shares them.
+func (p *Plugin) Metrics() *Metrics { return p.metrics }
+
+// Close stops every VM. Streams still open fail closed.
+func (p *Plugin) Close(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	var errs []error
+	for _, v := range p.vms {
+		v.mu.Lock()
+		errs = append(errs, v.mod.Close(ctx))
+		v.failed = true
+		v.mu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+func (p *Plugin) moduleConfig() wazero.ModuleConfig {
+	mc := wazero.NewModuleConfig().
+		WithName(""). // anonymous, so many instances can coexist
+		WithStartFunctions(). // we run _initialize/_start ourselves, as Envoy does
+		WithSysWalltime().WithSysNanotime(). // real clocks, as Envoy's
+		WithRandSource(cryptoRand)
+	for _, k := range slices.Sorted(maps.Keys(p.cfg.Env)) {
+		mc = mc.WithEnv(k, p.cfg.Env[k])
+	}
+	return mc
+}
+
+// startVM instantiates the module and runs Envoy's start-up sequence:
+// _initialize (then main(0,0) if exported) or else _start; then for the
+// root context on_context_create, on_vm_start and on_configure.
+func (p *Plugin) startVM(ctx context.Context) (*vm, error) {
+	mod, err := p.module.runtime.InstantiateModule(ctx, p.module.compiled, p.moduleConfig())
+	if err != nil {
+		return nil, fmt.Errorf("host: %w: instantiate: %v", ErrVMStart, err)
+	}
+	v := newVM(p, mod)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.capture = &[]string{}
+	defer func() { v.capture = nil }()
+	fail := func(kind error, what string, err error) (*vm, error) {
+		mod.Close(ctx)
+		msg := what
+		if err != nil {
+			msg += ": " + err.Error()
+		}
+		if len(*v.capture) > 0 {
+			msg += ": " + strings.Join(*v.capture, "; ")
+		}
+		return nil, fmt.Errorf("host: %w: %s", kind, msg)
+	}
+
+	if p.module.start != "" {
+		if _, err := v.call(ctx, mod.ExportedFunction(p.module.start)); err != nil {
+			return fail(ErrVMStart, p.module.start+" failed", err)
+		}
+		if p.module.start == "_initialize" {
+			if _, err := v.call(ctx, mod.ExportedFunction("main"), 0, 0); err != nil {
+				return fail(ErrVMStart, "main failed", err)
+			}
+		}
+	}
+	v.rootID = v.newContextID()
+	if _, err := v.call(ctx, v.fn.contextCreate, uint64(v.rootID), 0); err != nil {
+		return fail(ErrVMStart, "proxy_on_context_create failed", err)
+	}
+	if v.fn.vmStart != nil {
+		ok, err := v.call(ctx, v.fn.vmStart, uint64(v.rootID), uint64(len(p.cfg.VMConfiguration)))
+		if err != nil || uint32(ok) == 0 {
+			return fail(ErrVMStart, "proxy_on_vm_start returned false", err)
+		}
+	}
+	if v.fn.configure != nil {
+		v.configuring = true
+		ok, err := v.call(ctx, v.fn.configure, uint64(v.rootID), uint64(len(p.cfg.Configuration)))
+		v.configuring = false
+		if err != nil || uint32(ok) == 0 {
+			return fail(ErrConfigureRejected, "proxy_on_configure returned false", err)
+		}
+	}
+	return v, nil
+}
+
+// pickVM returns a healthy VM for a new stream, round-robin, replacing a
+// failed VM with a fresh one first.
+func (p *Plugin) pickVM(ctx context.Context) (*vm, error) {
+	i := int(p.next.Add(1)-1) % len(p.vms)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrPluginClosed
+	}
+	v := p.vms[i]
+	if v.isFailed() {
+		nv, err := p.startVM(ctx)
+		if err != nil {
+			return nil, err
+		}
+		p.vms[i] = nv
+		v.retire(ctx)
+		v = nv
+	}
+	return v, nil
+}

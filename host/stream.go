@@ -1,0 +1,632 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/tetratelabs/wazero/api"
+)
+
+var errVMFailed = errors.New("wasm VM failed")
+
+// LocalResponse is a response the module sent itself with
+// proxy_send_local_response: the request went no further.
+type LocalResponse struct {
+	Status int
+	// Header holds the module's headers (content-type defaults to
+	// text/plain, as Envoy's does), without :status.
+	Header Header
+	Body   []byte
+	// Details is Envoy's response-code detail, whitespace replaced by '_'.
+	Details string
+}
+
+// Output is what one step of a stream let through.
+type Output struct {
+	// Header is set when the headers went on in this step, as the module
+	// left them.
+	Header Header
+	// Body is the body data that went on in this step.
+	Body []byte
+	// Trailer is set when trailers went on in this step.
+	Trailer Header
+	// End reports that this direction has ended: all of it went on.
+	End bool
+	// LocalResponse is set, once, when the module answered the stream.
+	LocalResponse *LocalResponse
+	// Reset reports that the stream was reset: the module closed it, or
+	// answered it after the response headers had gone out.
+	Reset bool
+}
+
+// Stream is one HTTP request/response exchange pinned to one VM. Its
+// methods drive the module the way Envoy's filter manager does and are safe
+// to call from several goroutines (they take the VM's lock); Close must
+// always be called.
+type Stream struct {
+	vm *vm
+	id uint32
+
+	req, resp flow
+	props     map[string][]byte
+
+	out          Output
+	local        *LocalResponse
+	pendingLocal *LocalResponse
+	inLocalReply bool
+	reset        bool
+	pendingReset bool
+	continueDir  [2]bool
+	logPhase     bool
+	closed       bool
+}
+
+type direction int
+
+const (
+	dirRequest direction = iota
+	dirResponse
+)
+
+type flowState int
+
+const (
+	iterating      flowState = iota
+	stoppedHeaders           // StopIteration with allow_on_headers_stop_iteration: body still delivered
+	stoppedAll               // StopAllIteration: body held by the host until continue
+)
+
+// flow is one direction of a stream, as Envoy's filter manager sees it.
+type flow struct {
+	dir     direction
+	started bool
+
+	headers      Header
+	headersLive  bool // readable and writable by the module
+	trailers     Header
+	trailersLive bool
+	body         []byte // what proxy_get_buffer_bytes sees
+	bodyLive     bool
+	buffering    bool   // the last body callback returned StopIterationAndBuffer
+	hidden       []byte // held under watermark, not visible to the module
+
+	state            flowState
+	held             []byte // arrived while stoppedAll
+	heldEnd          bool
+	heldTrailers     Header
+	haveHeldTrailers bool
+	trailersPending  bool
+
+	headersSent bool
+	recvEnd     bool
+	sentEnd     bool
+	logHeaders  Header // the access-log copy, readable in proxy_on_log
+}
+
+// NewStream creates a stream context on one of the plugin's VMs.
+func (p *Plugin) NewStream(ctx context.Context) (*Stream, error) {
+	v, err := p.pickVM(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	s := &Stream{vm: v, id: v.newContextID(), req: flow{dir: dirRequest}, resp: flow{dir: dirResponse}}
+	v.streams[s.id] = s
+	v.stream = s
+	_, err = v.call(ctx, v.fn.contextCreate, uint64(s.id), uint64(v.rootID))
+	v.stream = nil
+	if err != nil {
+		s.failLocked()
+	}
+	return s, nil
+}
+
+// SetProperty sets a property the module can read with proxy_get_property,
+// such as "source.address". path segments are separated by '.'.
+func (s *Stream) SetProperty(path string, value []byte) {
+	s.vm.mu.Lock()
+	defer s.vm.mu.Unlock()
+	if s.props == nil {
+		s.props = map[string][]byte{}
+	}
+	s.props[path] = value
+}
+
+// RequestHeaders passes request headers to the module; endOfStream means
+// the request has no body.
+func (s *Stream) RequestHeaders(ctx context.Context, h Header, endOfStream bool) Output {
+	return s.step(ctx, &s.req, func() { s.headersStep(ctx, &s.req, h, endOfStream) })
+}
+
+// RequestBody passes the next piece of the request body.
+func (s *Stream) RequestBody(ctx context.Context, p []byte, endOfStream bool) Output {
+	return s.step(ctx, &s.req, func() { s.bodyStep(ctx, &s.req, p, endOfStream) })
+}
+
+// RequestTrailers passes the request trailers, which end the request.
+func (s *Stream) RequestTrailers(ctx context.Context, t Header) Output {
+	return s.step(ctx, &s.req, func() { s.trailersStep(ctx, &s.req, t) })
+}
+
+// ResponseHeaders passes response headers, including :status.
+func (s *Stream) ResponseHeaders(ctx context.Context, h Header, endOfStream bool) Output {
+	return s.step(ctx, &s.resp, func() { s.headersStep(ctx, &s.resp, h, endOfStream) })
+}
+
+// ResponseBody passes the next piece of the response body.
+func (s *Stream) ResponseBody(ctx context.Context, p []byte, endOfStream bool) Output {
+	return s.step(ctx, &s.resp, func() { s.bodyStep(ctx, &s.resp, p, endOfStream) })
+}
+
+// ResponseTrailers passes the response trailers, which end the response.
+func (s *Stream) ResponseTrailers(ctx context.Context, t Header) Output {
+	return s.step(ctx, &s.resp, func() { s.trailersStep(ctx, &s.resp, t) })
+}
+
+// Close ends the stream: proxy_on_log, proxy_on_done and proxy_on_delete,
+// in Envoy's order. It is safe to call more than once.
+func (s *Stream) Close(ctx context.Context) {
+	v := s.vm
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	delete(v.streams, s.id)
+	if v.failed {
+		return
+	}
+	v.stream = s
+	defer func() { v.stream = nil }()
+	s.logPhase = true
+	v.call(ctx, v.fn.log, uint64(s.id))
+	s.logPhase = false
+	v.call(ctx, v.fn.done, uint64(s.id))
+	v.call(ctx, v.fn.delete, uint64(s.id))
+}
+
+func (s *Stream) step(ctx context.Context, f *flow, run func()) Output {
+	v := s.vm
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	s.out = Output{}
+	switch {
+	case s.closed:
+		s.out.Reset = true
+	case v.failed && s.local == nil && !s.reset:
+		s.failLocked()
+	case s.finished():
+	default:
+		v.stream = s
+		if s.continueDir[f.dir] {
+			s.continueDir[f.dir] = false
+			s.resume(ctx, f)
+		}
+		run()
+		v.stream = nil
+	}
+	out := s.out
+	s.out = Output{}
+	return out
+}
+
+func (s *Stream) finished() bool { return s.local != nil || s.reset }
+
+// callback runs one stream callback and applies what the module asked for
+// during it. It reports the action, and false when the stream is over.
+func (s *Stream) callback(ctx context.Context, name string, args ...uint64) (uint64, bool) {
+	v := s.vm
+	fn := v.streamFn(name)
+	if fn == nil {
+		return 0, true // not exported: Envoy continues
+	}
+	action, err := v.call(ctx, fn, args...)
+	if err != nil {
+		s.failLocked()
+		return 0, false
+	}
+	if s.pendingLocal != nil {
+		s.deliverLocal(ctx)
+		return 0, false
+	}
+	if s.pendingReset {
+		s.pendingReset = false
+		s.reset = true
+		s.out.Reset = true
+		return 0, false
+	}
+	return uint64(uint32(action)), true
+}
+
+func (v *vm) streamFn(name string) api.Function {
+	switch name {
+	case "proxy_on_request_headers":
+		return v.fn.reqHeaders
+	case "proxy_on_request_body":
+		return v.fn.reqBody
+	case "proxy_on_request_trailers":
+		return v.fn.reqTrailers
+	case "proxy_on_response_headers":
+		return v.fn.respHeaders
+	case "proxy_on_response_body":
+		return v.fn.respBody
+	default:
+		return v.fn.respTrailers
+	}
+}
+
+var callbackNames = [2][3]string{
+	{"proxy_on_request_headers", "proxy_on_request_body", "proxy_on_request_trailers"},
+	{"proxy_on_response_headers", "proxy_on_response_body", "proxy_on_response_trailers"},
+}
+
+func boolArg(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (s *Stream) headersStep(ctx context.Context, f *flow, h Header, eos bool) {
+	if f.started {
+		return
+	}
+	f.started, f.recvEnd = true, eos
+	f.headers, f.headersLive = lowerKeys(h), true
+	f.logHeaders = f.headers
+	action, ok := s.callback(ctx, callbackNames[f.dir][0], uint64(s.id), uint64(len(f.headers)), boolArg(eos))
+	if !ok {
+		return
+	}
+	switch action {
+	case 0, 2: // Continue, ContinueAndEndStream
+		s.forwardBody(f, eos)
+	case 1: // StopIteration
+		if s.vm.plugin.cfg.AllowOnHeadersStopIteration {
+			f.state = stoppedHeaders
+		} else {
+			f.state = stoppedAll // Envoy turns it into StopAllIterationAndWatermark
+		}
+	default:
+		f.state = stoppedAll
+	}
+	s.applyContinue(ctx, f)
+}
+
+func (s *Stream) bodyStep(ctx context.Context, f *flow, p []byte, eos bool) {
+	if !f.started || f.recvEnd {
+		return
+	}
+	f.recvEnd = eos
+	limit := s.vm.plugin.cfg.BufferLimitBytes
+	if f.state == stoppedAll {
+		f.held, f.heldEnd = append(f.held, p...), eos
+		if len(f.held) > limit {
+			s.overLimit(ctx, f)
+		}
+		return
+	}
+	if f.buffering {
+		f.body = append(f.body, p...)
+		if len(f.body) > limit {
+			s.overLimit(ctx, f)
+			return
+		}
+	} else {
+		f.body = append(f.body[:0], p...)
+	}
+	f.bodyLive = true
+	action, ok := s.callback(ctx, callbackNames[f.dir][1], uint64(s.id), uint64(len(f.body)), boolArg(eos))
+	if !ok {
+		return
+	}
+	switch action {
+	case 0: // Continue
+		s.forwardBody(f, eos)
+	case 1: // StopIterationAndBuffer: the next callback sees the whole buffer
+		f.buffering = true
+	default: // watermark / no-buffer: held, but the module no longer sees it
+		f.hidden = append(f.hidden, f.body...)
+		f.body = f.body[:0]
+		f.buffering = false
+	}
+	s.applyContinue(ctx, f)
+}
+
+func (s *Stream) trailersStep(ctx context.Context, f *flow, t Header) {
+	if !f.started || f.recvEnd {
+		return
+	}
+	f.recvEnd = true
+	if f.state == stoppedAll {
+		f.heldTrailers, f.haveHeldTrailers = lowerKeys(t), true
+		return
+	}
+	f.trailers, f.trailersLive = lowerKeys(t), true
+	action, ok := s.callback(ctx, callbackNames[f.dir][2], uint64(s.id), uint64(len(f.trailers)))
+	if !ok {
+		return
+	}
+	if action == 0 {
+		s.forwardTrailers(f)
+	} else {
+		f.trailersPending = true
+	}
+	s.applyContinue(ctx, f)
+}
+
+// forwardHeaders lets the headers go on. From then on the module cannot
+// read or change them (Envoy nulls its pointer), except in proxy_on_log.
+func (s *Stream) forwardHeaders(f *flow) {
+	if f.headersSent {
+		return
+	}
+	f.headersSent = true
+	s.out.Header = f.headers.Clone()
+	f.logHeaders = s.out.Header
+	f.headersLive = false
+}
+
+// forwardBody lets the headers and every held body byte go on.
+func (s *Stream) forwardBody(f *flow, end bool) {
+	s.forwardHeaders(f)
+	if n := len(f.hidden) + len(f.body); n > 0 {
+		out := make([]byte, 0, n)
+		out = append(append(out, f.hidden...), f.body...)
+		s.out.Body = append(s.out.Body, out...)
+	}
+	f.hidden, f.body = nil, f.body[:0]
+	f.buffering, f.bodyLive = false, false
+	f.state = iterating
+	if end {
+		f.sentEnd, s.out.End = true, true
+	}
+}
+
+func (s *Stream) forwardTrailers(f *flow) {
+	s.forwardBody(f, false)
+	s.out.Trailer = f.trailers.Clone()
+	f.trailersLive, f.trailersPending = false, false
+	f.sentEnd, s.out.End = true, true
+}
+
+// applyContinue applies a proxy_continue_stream the module called during
+// the callback; Envoy defers it until the callback returns.
+func (s *Stream) applyContinue(ctx context.Context, f *flow) {
+	if s.continueDir[f.dir] && !s.finished() {
+		s.continueDir[f.dir] = false
+		s.resume(ctx, f)
+	}
+}
+
+// resume restarts iteration after the module stopped it.
+func (s *Stream) resume(ctx context.Context, f *flow) {
+	switch {
+	case !f.started || f.sentEnd:
+	case f.state == stoppedAll:
+		// The body held meanwhile arrives in one body callback.
+		f.state = iterating
+		s.forwardHeaders(f)
+		held, heldEnd := f.held, f.heldEnd
+		f.held = nil
+		noBodyYet := !f.recvEnd
+		if len(held) > 0 || heldEnd {
+			f.recvEnd = false
+			s.bodyStep(ctx, f, held, heldEnd)
+		}
+		if f.haveHeldTrailers && !s.finished() {
+			f.haveHeldTrailers, f.recvEnd = false, false
+			s.trailersStep(ctx, f, f.heldTrailers)
+		}
+		if !noBodyYet && len(held) == 0 && !heldEnd && !f.haveHeldTrailers && !f.sentEnd && f.trailers == nil {
+			// headers carried end of stream
+			f.sentEnd, s.out.End = true, true
+		}
+	case f.trailersPending:
+		s.forwardTrailers(f)
+	default:
+		s.forwardBody(f, f.recvEnd)
+	}
+}
+
+// overLimit is Envoy's answer to a buffer over its limit: 413 for a
+// request, 500 for a response.
+func (s *Stream) overLimit(ctx context.Context, f *flow) {
+	if f.dir == dirRequest {
+		s.pendingLocal = &LocalResponse{Status: 413, Body: []byte("Payload Too Large"), Details: "request_payload_too_large"}
+	} else {
+		s.pendingLocal = &LocalResponse{Status: 500, Body: []byte("Internal Server Error"), Details: "response_payload_too_large"}
+	}
+	s.deliverLocal(ctx)
+}
+
+// failLocked answers a stream whose VM failed: 503 wasm_fail_stream, as
+// Envoy does under FAIL_CLOSED, or a reset if the response has started.
+func (s *Stream) failLocked() {
+	if s.finished() {
+		return
+	}
+	if s.resp.headersSent {
+		s.reset, s.out.Reset = true, true
+		return
+	}
+	s.local = &LocalResponse{Status: 503, Header: Header{{Key: "content-type", Value: "text/plain"}}, Details: "wasm_fail_stream"}
+	s.out.LocalResponse = s.local
+}
+
+// deliverLocal sends the local response the module asked for. From the
+// request phase it passes through the module's own response callbacks, as
+// Envoy encodes it through every filter; from the response phase it is
+// sent directly; after the response headers went out the stream is reset.
+func (s *Stream) deliverLocal(ctx context.Context) {
+	lr := s.pendingLocal
+	s.pendingLocal = nil
+	if s.resp.headersSent {
+		s.reset, s.out.Reset = true, true
+		return
+	}
+	if _, ok := lr.Header.Get("content-type"); !ok {
+		lr.Header = append(lr.Header, HeaderField{Key: "content-type", Value: "text/plain"})
+	}
+	s.local = lr
+	s.out.LocalResponse = lr
+	if s.resp.started {
+		return
+	}
+	f := &s.resp
+	f.started, f.recvEnd = true, true
+	f.headers = append(Header{{Key: ":status", Value: strconv.Itoa(lr.Status)}}, lr.Header...)
+	f.headersLive = true
+	s.inLocalReply = true
+	defer func() { s.inLocalReply = false }()
+	v := s.vm
+	eos := len(lr.Body) == 0
+	if _, err := v.call(ctx, v.fn.respHeaders, uint64(s.id), uint64(len(f.headers)), boolArg(eos)); err == nil && !eos {
+		f.body, f.bodyLive = append([]byte(nil), lr.Body...), true
+		if _, err := v.call(ctx, v.fn.respBody, uint64(s.id), uint64(len(f.body)), 1); err == nil {
+			lr.Body = f.body
+		}
+	}
+	lr.Header = lr.Header[:0]
+	for _, h := range f.headers {
+		if h.Key != ":status" {
+			lr.Header = append(lr.Header, h)
+		}
+	}
+	f.logHeaders = f.headers
+	f.headersLive, f.bodyLive, f.headersSent, f.sentEnd = false, false, true, true
+}
+
+// sendLocalResponse records a local response; it is sent when the current
+// callback returns. Only the first one counts (Envoy issue #28826).
+func (s *Stream) sendLocalResponse(lr *LocalResponse) {
+	if s.local != nil || s.pendingLocal != nil || s.inLocalReply {
+		return
+	}
+	lr.Details = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return '_'
+		}
+		return r
+	}, lr.Details)
+	s.pendingLocal = lr
+}
+
+// Request is a request as the client sent it.
+type Request struct {
+	// Header holds the request headers, pseudo-headers included
+	// (:method, :path, :authority, :scheme).
+	Header Header
+	// Body is read to its end; each Read result is passed to the module
+	// as one body chunk. Nil means the request has no body.
+	Body io.Reader
+	// Trailers, when set, is called after Body is exhausted; non-empty
+	// trailers end the request instead of the last body chunk.
+	Trailers func() Header
+}
+
+// Outcome is what became of a request: either the module answered it
+// (LocalResponse), or it went on as Header, Body and Trailer.
+type Outcome struct {
+	LocalResponse *LocalResponse
+	Header        Header
+	Body          []byte
+	Trailer       Header
+}
+
+// readChunk is the most one body callback receives from HandleRequest.
+const readChunk = 32 << 10
+
+// HandleRequest runs a whole request through the module and returns what
+// became of it. The body is read chunk by chunk; the host holds only what
+// the module has not let go on, up to PluginConfig.BufferLimitBytes.
+// A module that stops the request and never resumes it fails closed with
+// a 500. An error means reading the body failed.
+func (s *Stream) HandleRequest(ctx context.Context, req *Request) (*Outcome, error) {
+	res := &Outcome{}
+	limit := s.vm.plugin.cfg.BufferLimitBytes
+	collect := func(o Output) bool {
+		if o.Header != nil {
+			res.Header = o.Header
+		}
+		res.Body = append(res.Body, o.Body...)
+		if o.Trailer != nil {
+			res.Trailer = o.Trailer
+		}
+		if o.LocalResponse != nil || o.Reset {
+			res.LocalResponse = s.answer()
+			return false
+		}
+		if len(res.Body) > limit {
+			res.LocalResponse = &LocalResponse{Status: 413, Header: Header{{Key: "content-type", Value: "text/plain"}}, Body: []byte("Payload Too Large"), Details: "request_payload_too_large"}
+			return false
+		}
+		return true
+	}
+	if !collect(s.RequestHeaders(ctx, req.Header, req.Body == nil)) {
+		return res, nil
+	}
+	if req.Body != nil {
+		// One chunk of look-ahead, so the last chunk carries end of stream
+		// as it does in Envoy for a body of known length.
+		var pending []byte
+		buf := make([]byte, readChunk)
+		for {
+			n, err := req.Body.Read(buf)
+			if n > 0 {
+				if pending != nil && !collect(s.RequestBody(ctx, pending, false)) {
+					return res, nil
+				}
+				pending = append([]byte(nil), buf[:n]...)
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return res, err
+			}
+		}
+		var trailers Header
+		if req.Trailers != nil {
+			trailers = req.Trailers()
+		}
+		if len(trailers) > 0 {
+			if pending != nil && !collect(s.RequestBody(ctx, pending, false)) {
+				return res, nil
+			}
+			if !collect(s.RequestTrailers(ctx, trailers)) {
+				return res, nil
+			}
+		} else if !collect(s.RequestBody(ctx, pending, true)) {
+			return res, nil
+		}
+	}
+	if !s.requestEnded() {
+		s.vm.logger.Error("wasm module stopped the request and never resumed it; failing closed",
+			"hint", "a module that pauses in request headers needs AllowOnHeadersStopIteration (Envoy: allow_on_headers_stop_iteration)")
+		res.LocalResponse = &LocalResponse{Status: 500, Header: Header{{Key: "content-type", Value: "text/plain"}}, Body: []byte("Internal Server Error"), Details: "wasm_filter_stalled"}
+	}
+	return res, nil
+}
+
+func (s *Stream) requestEnded() bool {
+	s.vm.mu.Lock()
+	defer s.vm.mu.Unlock()
+	return s.req.sentEnd
+}
+
+// answer returns the local response, or a 503 for a reset stream.
+func (s *Stream) answer() *LocalResponse {
+	s.vm.mu.Lock()
+	defer s.vm.mu.Unlock()
+	if s.local != nil {
+		return s.local
+	}
+	return &LocalResponse{Status: 503, Header: Header{{Key: "content-type", Value: "text/plain"}}, Details: "stream_reset"}
+}

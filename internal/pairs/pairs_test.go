@@ -1,0 +1,66 @@
+package pairs
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+)
+
+func TestEncodeLayout(t *testing.T) {
+	// Written out by hand from the spec's layout, not produced by Encode.
+	want := []byte{
+		2, 0, 0, 0, // two pairs
+		1, 0, 0, 0, 2, 0, 0, 0, // "a" → "bc"
+		3, 0, 0, 0, 0, 0, 0, 0, // "def" → ""
+		'a', 0, 'b', 'c', 0,
+		'd', 'e', 'f', 0, 0,
+	}
+	in := []Pair{{"a", "bc"}, {"def", ""}}
+	got := Encode(in)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("Encode = %v, want %v", got, want)
+	}
+	if Size(in) != len(want) {
+		t.Fatalf("Size = %d, want %d", Size(in), len(want))
+	}
+	if back := Decode(want); !reflect.DeepEqual(back, in) {
+		t.Fatalf("Decode = %v, want %v", back, in)
+	}
+}
+
+func TestDecodeMalformed(t *testing.T) {
+	good := Encode([]Pair{{"k", "v"}})
+	tests := []struct {
+		name string
+		buf  []byte
+	}{
+		{"nil", nil},
+		{"one byte", []byte{1}},
+		{"zero count", []byte{0, 0, 0, 0}},
+		{"count without sizes", []byte{1, 0, 0, 0}},
+		{"truncated data", good[:len(good)-1]},
+		{"trailing byte", append(append([]byte{}, good...), 0)},
+		{"missing key NUL", func() []byte { b := append([]byte{}, good...); b[13] = 'x'; return b }()},
+		{"missing value NUL", func() []byte { b := append([]byte{}, good...); b[15] = 'x'; return b }()},
+		{"huge key length", func() []byte { b := append([]byte{}, good...); b[4] = 0xff; b[7] = 0xff; return b }()},
+		{"too many pairs", func() []byte { b := make([]byte, 4+8*(MaxCount+1)); b[0], b[1] = byte((MaxCount+1)&0xff), byte((MaxCount+1)>>8); return b }()},
+		{"over max bytes", make([]byte, MaxBytes+1)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Decode(tc.buf); len(got) != 0 {
+				t.Fatalf("Decode = %v, want empty", got)
+			}
+		})
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add(Encode([]Pair{{":path", "/"}, {"x", "y"}}))
+	f.Fuzz(func(t *testing.T, buf []byte) {
+		p := Decode(buf)
+		if len(p) > 0 && !bytes.Equal(Encode(p), buf) {
+			t.Fatalf("Decode accepted a buffer that does not re-encode to itself")
+		}
+	})
+}
