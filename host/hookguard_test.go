@@ -92,7 +92,6 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-
 func runCase(t *testing.T, p *host.Plugin, tc pipescases.Case) (status int, upstream bool, body []byte) {
 	t.Helper()
 	ctx := context.Background()

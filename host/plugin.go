@@ -122,8 +122,8 @@ func (p *Plugin) Close(ctx context.Context) error {
 
 func (p *Plugin) moduleConfig() wazero.ModuleConfig {
 	mc := wazero.NewModuleConfig().
-		WithName(""). // anonymous, so many instances can coexist
-		WithStartFunctions(). // we run _initialize/_start ourselves, as Envoy does
+		WithName("").                        // anonymous, so many instances can coexist
+		WithStartFunctions().                // we run _initialize/_start ourselves, as Envoy does
 		WithSysWalltime().WithSysNanotime(). // real clocks, as Envoy's
 		WithRandSource(cryptoRand)
 	for _, k := range slices.Sorted(maps.Keys(p.cfg.Env)) {

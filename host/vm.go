@@ -17,9 +17,9 @@ type vmKey struct{}
 // guestFuncs are the module's callbacks, resolved once per VM; a nil one is
 // not exported and is skipped, as Envoy skips it.
 type guestFuncs struct {
-	alloc, contextCreate, vmStart, configure, tick                api.Function
+	alloc, contextCreate, vmStart, configure, tick                        api.Function
 	reqHeaders, reqBody, reqTrailers, respHeaders, respBody, respTrailers api.Function
-	log, done, delete                                                       api.Function
+	log, done, delete                                                     api.Function
 }
 
 // vm is one instance of the module with its root context. Envoy runs one
@@ -30,8 +30,8 @@ type vm struct {
 	fn     guestFuncs
 	logger *slog.Logger
 
-	mu     sync.Mutex // held for every call into the module
-	failed bool
+	mu      sync.Mutex // held for every call into the module
+	failed  bool
 	nextID  uint32
 	rootID  uint32
 	streams map[uint32]*Stream // open streams, for proxy_set_effective_context

@@ -43,7 +43,11 @@ func TestDecodeMalformed(t *testing.T) {
 		{"missing key NUL", func() []byte { b := append([]byte{}, good...); b[13] = 'x'; return b }()},
 		{"missing value NUL", func() []byte { b := append([]byte{}, good...); b[15] = 'x'; return b }()},
 		{"huge key length", func() []byte { b := append([]byte{}, good...); b[4] = 0xff; b[7] = 0xff; return b }()},
-		{"too many pairs", func() []byte { b := make([]byte, 4+8*(MaxCount+1)); b[0], b[1] = byte((MaxCount+1)&0xff), byte((MaxCount+1)>>8); return b }()},
+		{"too many pairs", func() []byte {
+			b := make([]byte, 4+8*(MaxCount+1))
+			b[0], b[1] = byte((MaxCount+1)&0xff), byte((MaxCount+1)>>8)
+			return b
+		}()},
 		{"over max bytes", make([]byte, MaxBytes+1)},
 	}
 	for _, tc := range tests {

@@ -18,4 +18,4 @@ func proxySendLocalResponse(uint32, unsafe.Pointer, uint32, unsafe.Pointer, uint
 	panic(noHost)
 }
 func proxyDefineMetric(uint32, unsafe.Pointer, uint32, unsafe.Pointer) uint32 { panic(noHost) }
-func proxyIncrementMetric(uint32, int64) uint32                              { panic(noHost) }
+func proxyIncrementMetric(uint32, int64) uint32                               { panic(noHost) }
