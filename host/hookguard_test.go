@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -46,7 +45,7 @@ func newHookguard(t testing.TB, logs *logBuffer, configJSON string, env map[stri
 	if logs != nil {
 		logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug - 4}))
 	}
-	mod, err := host.Compile(ctx, testwasm.Module(t), host.ModuleConfig{Logger: logger})
+	mod, err := host.Compile(ctx, testwasm.Module(t), host.ModuleConfig{Logger: logger, CompilationCacheDir: testwasm.CacheDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,27 +68,12 @@ func caseRequest(tc pipescases.Case) *host.Request {
 	}
 	req := &host.Request{Header: h}
 	if tc.Body != nil || tc.Trailers {
-		req.Body = &chunkReader{chunks: tc.SplitBody()}
+		req.Body = tc.BodyReader()
 	}
 	if tc.Trailers {
 		req.Trailers = func() host.Header { return host.Header{{Key: "x-trailer", Value: "done"}} }
 	}
 	return req
-}
-
-// chunkReader returns one chunk per Read, so each becomes one body callback.
-type chunkReader struct{ chunks [][]byte }
-
-func (r *chunkReader) Read(p []byte) (int, error) {
-	for len(r.chunks) > 0 && len(r.chunks[0]) == 0 {
-		r.chunks = r.chunks[1:]
-	}
-	if len(r.chunks) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, r.chunks[0])
-	r.chunks[0] = r.chunks[0][n:]
-	return n, nil
 }
 
 func runCase(t *testing.T, p *host.Plugin, tc pipescases.Case) (status int, upstream bool, body []byte) {
@@ -160,7 +144,7 @@ func TestLogsNeverLeak(t *testing.T) {
 
 func TestConfigurationErrorsFailPluginStart(t *testing.T) {
 	ctx := context.Background()
-	mod, err := host.Compile(ctx, testwasm.Module(t), host.ModuleConfig{})
+	mod, err := host.Compile(ctx, testwasm.Module(t), host.ModuleConfig{CompilationCacheDir: testwasm.CacheDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,36 +4,17 @@ import (
 	"context"
 	"io"
 
+	"github.com/hookguard/hookguard/internal/envoyabi"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
-const wasiModule = wasi_snapshot_preview1.ModuleName
+const wasiModule = envoyabi.WASIModule
 
-// wasiFunctions are the WASI calls Envoy ≥ 1.39 provides
-// (proxy-wasm-cpp-host 09e5f8d, include/proxy-wasm/exports.h). A module
+// wasiFunctions are the WASI calls Envoy ≥ 1.39 provides. A module
 // importing anything else would not load in Envoy, so it does not load here.
-var wasiFunctions = map[string]struct{}{}
-
-func init() {
-	for _, name := range []string{
-		// Envoy ≤ 1.38 already had these.
-		"fd_write", "fd_read", "fd_seek", "fd_close", "fd_fdstat_get", "fd_fdstat_set_flags",
-		"environ_get", "environ_sizes_get", "args_get", "args_sizes_get", "clock_time_get",
-		"random_get", "sched_yield", "poll_oneoff", "proc_exit", "path_open",
-		"fd_prestat_get", "fd_prestat_dir_name",
-		// Added in Envoy 1.39 (cpp-host #533).
-		"fd_advise", "fd_allocate", "fd_datasync", "fd_fdstat_set_rights", "fd_filestat_get",
-		"fd_filestat_set_size", "fd_filestat_set_times", "fd_pread", "fd_pwrite", "fd_readdir",
-		"fd_renumber", "fd_sync", "fd_tell", "path_create_directory", "path_filestat_get",
-		"path_filestat_set_times", "path_link", "path_readlink", "path_remove_directory",
-		"path_rename", "path_symlink", "path_unlink_file", "sock_accept", "sock_recv",
-		"sock_send", "sock_shutdown", "clock_res_get",
-	} {
-		wasiFunctions[name] = struct{}{}
-	}
-}
+var wasiFunctions = envoyabi.WASI
 
 // WASI errno values.
 const (

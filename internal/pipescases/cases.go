@@ -6,6 +6,7 @@ package pipescases
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -53,6 +54,25 @@ func (c Case) SplitBody() [][]byte {
 		out = append(out, rest)
 	}
 	return out
+}
+
+// BodyReader returns a reader that yields the body one chunk per Read, as
+// Chunks says, so each chunk reaches the filter as its own body callback
+// (or goes out as its own HTTP chunk).
+func (c Case) BodyReader() io.Reader { return &chunkReader{chunks: c.SplitBody()} }
+
+type chunkReader struct{ chunks [][]byte }
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for len(r.chunks) > 0 && len(r.chunks[0]) == 0 {
+		r.chunks = r.chunks[1:]
+	}
+	if len(r.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.chunks[0])
+	r.chunks[0] = r.chunks[0][n:]
+	return n, nil
 }
 
 // Marker is in every case body, so a test can search logs for body bytes.

@@ -5,10 +5,12 @@
 package testwasm
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"testing"
 )
@@ -61,3 +63,31 @@ type buildError struct {
 }
 
 func (e *buildError) Error() string { return "go build ./filter: " + e.err.Error() + "\n" + e.msg }
+
+// CacheDir is a compilation cache shared by every test binary, so the
+// module is compiled once per machine rather than once per test (a
+// compile takes about a second, and fifteen under -race). wazero keys
+// entries by module hash; the directory name carries wazero's version,
+// since in tests wazero cannot tell its own.
+func CacheDir() string {
+	version := "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if dep.Path == "github.com/tetratelabs/wazero" {
+				version = dep.Version
+			}
+		}
+	}
+	return filepath.Join(os.TempDir(), "hookguard-test-wazero-"+version)
+}
+
+// MustModule is Module for runnable examples, which have no testing.TB.
+func MustModule() []byte {
+	var tb panicTB
+	return Module(&tb)
+}
+
+type panicTB struct{ testing.TB }
+
+func (*panicTB) Helper()                        {}
+func (*panicTB) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }

@@ -1,3 +1,5 @@
+//lint:file-ignore U1000 the callbacks are called by the proxy-wasm host through //go:wasmexport, which staticcheck does not see
+
 package proxywasm
 
 import "unsafe"

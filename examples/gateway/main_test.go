@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookguard/hookguard/filter/verify"
+	"github.com/hookguard/hookguard/internal/conformance"
+	"github.com/hookguard/hookguard/internal/pipescases"
+	"github.com/hookguard/hookguard/internal/testwasm"
+)
+
+const testSecret = "gateway-test-secret-0123456789abcdef"
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine to write.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// startGateway runs the gateway as `make run` does, on a free port, with
+// env as its whole environment. It returns the base URL and its stdout.
+func startGateway(t *testing.T, env map[string]string) (string, *syncBuffer) {
+	t.Helper()
+	wasmPath := filepath.Join(t.TempDir(), "hookguard.wasm")
+	if err := os.WriteFile(wasmPath, testwasm.Module(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env["HOOKGUARD_WASM"] = wasmPath
+	env["HOOKGUARD_ADDR"] = "127.0.0.1:0"
+	env["HOOKGUARD_CACHE_DIR"] = testwasm.CacheDir()
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, lookup, stdout, stderr, ready) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("gateway: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("gateway log:\n%s", stderr.String())
+		}
+	})
+	select {
+	case addr := <-ready:
+		return "http://" + addr, stdout
+	case err := <-done:
+		t.Fatalf("gateway did not start: %v\n%s", err, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("gateway did not start in 30s")
+	}
+	return "", nil
+}
+
+// TestConformance runs the shared matrix over HTTP against the gateway.
+func TestConformance(t *testing.T) {
+	const maxBody = 64 << 10
+	cfg := filepath.Join(t.TempDir(), "config.json")
+	os.WriteFile(cfg, []byte(`{"secret_env":"PIPES_WEBHOOK_SECRET","max_body_bytes":`+strconv.Itoa(maxBody)+`}`), 0o644)
+	base, _ := startGateway(t, map[string]string{"PIPES_WEBHOOK_SECRET": testSecret, "HOOKGUARD_CONFIG": cfg})
+	conformance.Run(t, conformance.Target{BaseURL: base, Secret: []byte(testSecret), MaxBodyBytes: maxBody, EchoesBody: true})
+}
+
+// TestDefaultConfigCap checks the embedded default: a 1 MiB cap.
+func TestDefaultConfigCap(t *testing.T) {
+	base, _ := startGateway(t, map[string]string{"PIPES_WEBHOOK_SECRET": testSecret})
+	for _, tc := range pipescases.Cases([]byte(testSecret), verify.DefaultMaxBodyBytes) {
+		if !strings.Contains(tc.Name, "cap") && tc.Name != "valid" {
+			continue
+		}
+		t.Run(tc.Name, func(t *testing.T) {
+			status, _, err := conformance.Send(http.DefaultClient, base+"/webhook", tc)
+			if err != nil || status != tc.WantStatus {
+				t.Fatalf("got %d, %v; want %d", status, err, tc.WantStatus)
+			}
+		})
+	}
+}
+
+// TestGeneratedSecretAndPrintedCurl checks that without a secret the
+// gateway makes one, prints it once, and that the curl it prints works.
+func TestGeneratedSecretAndPrintedCurl(t *testing.T) {
+	base, stdout := startGateway(t, map[string]string{})
+	out := stdout.String()
+	secret := regexp.MustCompile(`(?m)^  ([0-9a-f]{64})$`).FindStringSubmatch(out)
+	if secret == nil {
+		t.Fatalf("no generated secret printed:\n%s", out)
+	}
+	if strings.Count(out, secret[1]) != 1 {
+		t.Fatal("the generated secret is printed more than once")
+	}
+	m := regexp.MustCompile(`curl -sS -X POST (\S+) -H 'Content-Type: application/json' -H 'X-Pipes-Signature: ([0-9a-f]{64})' --data-binary '([^']*)'`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no signed curl printed:\n%s", out)
+	}
+	if !strings.HasPrefix(m[1], base) {
+		t.Fatalf("curl targets %s, gateway is on %s", m[1], base)
+	}
+	if m[2] != verify.SignPipes([]byte(secret[1]), []byte(m[3])) {
+		t.Fatal("printed signature is not the body's signature under the printed secret")
+	}
+	for _, sig := range []string{m[2], ""} {
+		req, _ := http.NewRequest(http.MethodPost, m[1], strings.NewReader(m[3]))
+		if sig != "" {
+			req.Header.Set("X-Pipes-Signature", sig)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := map[bool]int{true: 200, false: 401}[sig != ""]; resp.StatusCode != want {
+			t.Fatalf("signed=%v: got %d, want %d", sig != "", resp.StatusCode, want)
+		}
+	}
+}
+
+// TestIndependentSigners signs fresh bodies with Node's crypto and
+// Python's hmac exactly as the Pipes.bot document's examples do, and sends
+// them through the gateway.
+func TestIndependentSigners(t *testing.T) {
+	base, _ := startGateway(t, map[string]string{"PIPES_WEBHOOK_SECRET": testSecret})
+	signers := map[string][]string{
+		"node":    {"node", "-e", `process.stdout.write(require("crypto").createHmac("sha256", process.argv[1]).update(process.argv[2]).digest("hex"))`},
+		"python3": {"python3", "-c", `import hmac, hashlib, sys; print(hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), hashlib.sha256).hexdigest(), end="")`},
+	}
+	body := `{"event":"order.paid","amount":1999,"note":"crème brûlée ✓"}`
+	for name, argv := range signers {
+		t.Run(name, func(t *testing.T) {
+			if _, err := exec.LookPath(argv[0]); err != nil {
+				t.Skipf("%s not installed", argv[0])
+			}
+			sig, err := exec.Command(argv[0], append(argv[1:], testSecret, body)...).Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tc := range []struct {
+				body string
+				want int
+			}{{body, 200}, {body + " ", 401}} {
+				req, _ := http.NewRequest(http.MethodPost, base+"/webhook", strings.NewReader(tc.body))
+				req.Header.Set("X-Pipes-Signature", string(sig))
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != tc.want {
+					t.Fatalf("got %d, want %d", resp.StatusCode, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestBadSettingsFail(t *testing.T) {
+	tests := map[string]map[string]string{
+		"upstream not a URL": {"HOOKGUARD_UPSTREAM": "ftp://x"},
+		"config missing":     {"HOOKGUARD_CONFIG": "/does/not/exist.json"},
+		"config rejected":    {"HOOKGUARD_CONFIG": writeTemp(t, `{"secret_env":"PIPES_WEBHOOK_SECRET","mode":"x"}`)},
+		"bad log level":      {"HOOKGUARD_LOG_LEVEL": "loud"},
+	}
+	for name, env := range tests {
+		t.Run(name, func(t *testing.T) {
+			env["HOOKGUARD_WASM"] = writeTempBytes(t, testwasm.Module(t))
+			env["HOOKGUARD_ADDR"] = "127.0.0.1:0"
+			env["HOOKGUARD_CACHE_DIR"] = testwasm.CacheDir()
+			env["PIPES_WEBHOOK_SECRET"] = testSecret
+			lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := run(ctx, lookup, &bytes.Buffer{}, &bytes.Buffer{}, nil); err == nil {
+				t.Fatal("gateway started")
+			}
+		})
+	}
+}
+
+func writeTemp(t *testing.T, s string) string { return writeTempBytes(t, []byte(s)) }
+
+func writeTempBytes(t *testing.T, b []byte) string {
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

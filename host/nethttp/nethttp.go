@@ -1,0 +1,286 @@
+// Package nethttp runs a proxy-wasm HTTP filter, through package host, as
+// net/http middleware: each request's headers, body and trailers go through
+// the module before the next handler sees them, and the handler's response
+// goes back through it.
+//
+//	mw, err := nethttp.NewMiddleware(ctx, wasm, nethttp.Config{Plugin: host.PluginConfig{
+//		Configuration:               []byte(`{"secret_env":"PIPES_WEBHOOK_SECRET"}`),
+//		Env:                         map[string]string{"PIPES_WEBHOOK_SECRET": secret},
+//		AllowOnHeadersStopIteration: true,
+//	}})
+//	defer mw.Close(ctx)
+//	http.Handle("/webhook", mw.Handler(app))
+package nethttp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hookguard/hookguard/host"
+)
+
+// Config configures a Middleware.
+type Config struct {
+	Module host.ModuleConfig
+	Plugin host.PluginConfig
+}
+
+// Middleware is a compiled module with one started plugin.
+type Middleware struct {
+	module *host.Module
+	plugin *host.Plugin
+	logger *slog.Logger
+}
+
+// NewMiddleware compiles wasm and starts a plugin from it. Configuration
+// errors come back here: a plugin the module rejects is never served.
+func NewMiddleware(ctx context.Context, wasm []byte, cfg Config) (*Middleware, error) {
+	mod, err := host.Compile(ctx, wasm, cfg.Module)
+	if err != nil {
+		return nil, err
+	}
+	p, err := mod.NewPlugin(ctx, cfg.Plugin)
+	if err != nil {
+		mod.Close(ctx)
+		return nil, err
+	}
+	logger := cfg.Module.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Middleware{module: mod, plugin: p, logger: logger}, nil
+}
+
+// Plugin returns the running plugin, for its metrics.
+func (m *Middleware) Plugin() *host.Plugin { return m.plugin }
+
+// Close stops the plugin and releases the module.
+func (m *Middleware) Close(ctx context.Context) error {
+	return errors.Join(m.plugin.Close(ctx), m.module.Close(ctx))
+}
+
+// Handler returns next behind the filter.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	return NewHandler(m.plugin, next, m.logger)
+}
+
+// NewHandler returns next behind a plugin started elsewhere. logger may be
+// nil.
+func NewHandler(p *host.Plugin, next http.Handler, logger *slog.Logger) http.Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &handler{plugin: p, next: next, logger: logger}
+}
+
+type handler struct {
+	plugin *host.Plugin
+	next   http.Handler
+	logger *slog.Logger
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	s, err := h.plugin.NewStream(ctx)
+	if err != nil {
+		// No VM can take the request: fail closed.
+		h.logger.Error("wasm filter unavailable", "error", err)
+		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	// The stream ends whatever happens to the client: on_log, on_done and
+	// on_delete always run.
+	defer s.Close(context.WithoutCancel(ctx))
+	s.SetProperty("source.address", []byte(r.RemoteAddr))
+	s.SetProperty("request.protocol", []byte(r.Proto))
+
+	req := &host.Request{Header: requestHeader(r)}
+	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+		req.Body = r.Body
+		req.Trailers = func() host.Header { return fromHTTPHeader(nil, r.Trailer) }
+	}
+	out, err := s.HandleRequest(ctx, req)
+	if err != nil {
+		// The client went away or sent a broken body; nothing goes on.
+		h.logger.Debug("reading the request body failed", "error", err)
+		http.Error(w, "Bad Request", http.StatusBadRequest)
+		return
+	}
+	if out.LocalResponse != nil {
+		writeLocal(w, out.LocalResponse)
+		return
+	}
+	r2 := forwardedRequest(r, out)
+	rw := &responseWriter{w: w, s: s, ctx: ctx}
+	h.next.ServeHTTP(rw, r2)
+	rw.finish()
+}
+
+// requestHeader turns r into an Envoy-style header map: pseudo-headers
+// first, then every header value as its own lower-cased entry.
+func requestHeader(r *http.Request) host.Header {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	h := host.Header{
+		{Key: ":authority", Value: r.Host},
+		{Key: ":path", Value: r.URL.RequestURI()},
+		{Key: ":method", Value: r.Method},
+		{Key: ":scheme", Value: scheme},
+	}
+	return fromHTTPHeader(h, r.Header)
+}
+
+func fromHTTPHeader(h host.Header, hh http.Header) host.Header {
+	for _, k := range slices.Sorted(maps.Keys(hh)) {
+		for _, v := range hh[k] {
+			h = append(h, host.HeaderField{Key: strings.ToLower(k), Value: v})
+		}
+	}
+	return h
+}
+
+// forwardedRequest is r as the module let it through.
+func forwardedRequest(r *http.Request, out *host.Outcome) *http.Request {
+	r2 := r.Clone(r.Context())
+	r2.Header = http.Header{}
+	for _, f := range out.Header {
+		switch f.Key {
+		case ":method":
+			r2.Method = f.Value
+		case ":path":
+			if u, err := r.URL.Parse(f.Value); err == nil {
+				r2.URL, r2.RequestURI = u, f.Value
+			}
+		case ":authority":
+			r2.Host = f.Value
+		case ":scheme", "transfer-encoding", "content-length":
+		default:
+			if !strings.HasPrefix(f.Key, ":") {
+				r2.Header.Add(f.Key, f.Value)
+			}
+		}
+	}
+	r2.Body = io.NopCloser(bytes.NewReader(out.Body))
+	r2.ContentLength = int64(len(out.Body))
+	if len(out.Body) == 0 {
+		r2.Body = http.NoBody
+	}
+	r2.Trailer = nil
+	if len(out.Trailer) > 0 {
+		r2.Trailer = http.Header{}
+		for _, f := range out.Trailer {
+			r2.Trailer.Add(f.Key, f.Value)
+		}
+	}
+	return r2
+}
+
+func writeLocal(w http.ResponseWriter, lr *host.LocalResponse) {
+	h := w.Header()
+	clear(h)
+	for _, f := range lr.Header {
+		h.Add(f.Key, f.Value)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(lr.Body)))
+	w.WriteHeader(lr.Status)
+	w.Write(lr.Body)
+}
+
+// responseWriter passes the next handler's response through the module.
+type responseWriter struct {
+	w   http.ResponseWriter
+	s   *host.Stream
+	ctx context.Context
+
+	started     bool // WriteHeader reached the module
+	headersSent bool // headers went to the client
+	ended       bool // local response or reset: discard the rest
+}
+
+func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
+
+func (rw *responseWriter) WriteHeader(code int) {
+	if rw.started {
+		return
+	}
+	rw.started = true
+	h := fromHTTPHeader(host.Header{{Key: ":status", Value: strconv.Itoa(code)}}, rw.w.Header())
+	rw.apply(rw.s.ResponseHeaders(rw.ctx, h, false))
+}
+
+func (rw *responseWriter) Write(p []byte) (int, error) {
+	if !rw.started {
+		rw.WriteHeader(http.StatusOK)
+	}
+	if !rw.ended && len(p) > 0 {
+		rw.apply(rw.s.ResponseBody(rw.ctx, p, false))
+	}
+	return len(p), nil
+}
+
+// Flush passes on what the module has let through.
+func (rw *responseWriter) Flush() {
+	if f, ok := rw.w.(http.Flusher); ok && rw.headersSent {
+		f.Flush()
+	}
+}
+
+func (rw *responseWriter) finish() {
+	if !rw.started {
+		rw.WriteHeader(http.StatusOK)
+	}
+	if !rw.ended {
+		rw.apply(rw.s.ResponseBody(rw.ctx, nil, true))
+	}
+	if !rw.headersSent {
+		// The module held the response and never let it go: fail closed.
+		writeLocal(rw.w, &host.LocalResponse{Status: http.StatusInternalServerError, Body: []byte("Internal Server Error")})
+	}
+}
+
+func (rw *responseWriter) apply(o host.Output) {
+	if o.LocalResponse != nil && !rw.headersSent {
+		writeLocal(rw.w, o.LocalResponse)
+		rw.headersSent, rw.ended = true, true
+		return
+	}
+	if o.Reset {
+		rw.ended = true
+		if !rw.headersSent {
+			writeLocal(rw.w, &host.LocalResponse{Status: http.StatusServiceUnavailable})
+			rw.headersSent = true
+			return
+		}
+		panic(http.ErrAbortHandler) // cut the connection, as Envoy resets the stream
+	}
+	if o.Header != nil {
+		h := rw.w.Header()
+		clear(h)
+		status := http.StatusOK
+		for _, f := range o.Header {
+			if f.Key == ":status" {
+				status, _ = strconv.Atoi(f.Value)
+			} else if !strings.HasPrefix(f.Key, ":") {
+				h.Add(f.Key, f.Value)
+			}
+		}
+		rw.w.WriteHeader(status)
+		rw.headersSent = true
+	}
+	if len(o.Body) > 0 {
+		rw.w.Write(o.Body)
+	}
+	for _, f := range o.Trailer {
+		rw.w.Header().Add(http.TrailerPrefix+f.Key, f.Value)
+	}
+}
