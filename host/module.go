@@ -60,7 +60,7 @@ func Compile(ctx context.Context, wasm []byte, cfg ModuleConfig) (*Module, error
 	if pages > 65536 {
 		return nil, fmt.Errorf("host: MemoryLimitPages %d is over the 65536 pages wasm32 can address", pages)
 	}
-	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(pages).WithCloseOnContextDone(true)
+	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(pages)
 	if cfg.CompilationCacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cfg.CompilationCacheDir)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/tetratelabs/wazero/api"
@@ -376,11 +377,7 @@ func (s *Stream) forwardHeaders(f *flow) {
 // forwardBody lets the headers and every held body byte go on.
 func (s *Stream) forwardBody(f *flow, end bool) {
 	s.forwardHeaders(f)
-	if n := len(f.hidden) + len(f.body); n > 0 {
-		out := make([]byte, 0, n)
-		out = append(append(out, f.hidden...), f.body...)
-		s.out.Body = append(s.out.Body, out...)
-	}
+	s.out.Body = append(append(s.out.Body, f.hidden...), f.body...)
 	f.hidden, f.body = nil, f.body[:0]
 	f.buffering, f.bodyLive = false, false
 	f.state = iterating
@@ -543,6 +540,9 @@ type Outcome struct {
 // readChunk is the most one body callback receives from HandleRequest.
 const readChunk = 32 << 10
 
+// readBuffers recycles HandleRequest's pair of read buffers.
+var readBuffers = sync.Pool{New: func() any { return &[2][]byte{make([]byte, readChunk), make([]byte, readChunk)} }}
+
 // HandleRequest runs a whole request through the module and returns what
 // became of it. The body is read chunk by chunk; the host holds only what
 // the module has not let go on, up to PluginConfig.BufferLimitBytes.
@@ -575,15 +575,20 @@ func (s *Stream) HandleRequest(ctx context.Context, req *Request) (*Outcome, err
 	if req.Body != nil {
 		// One chunk of look-ahead, so the last chunk carries end of stream
 		// as it does in Envoy for a body of known length.
+		// Two buffers take turns: the module is handed one (it copies what
+		// it keeps) while the next chunk is read into the other.
 		var pending []byte
-		buf := make([]byte, readChunk)
+		bufs := readBuffers.Get().(*[2][]byte)
+		defer readBuffers.Put(bufs)
+		buf, spare := bufs[0], bufs[1]
 		for {
 			n, err := req.Body.Read(buf)
 			if n > 0 {
 				if pending != nil && !collect(s.RequestBody(ctx, pending, false)) {
 					return res, nil
 				}
-				pending = append([]byte(nil), buf[:n]...)
+				pending = buf[:n]
+				buf, spare = spare, buf
 			}
 			if errors.Is(err, io.EOF) {
 				break
