@@ -3,6 +3,7 @@ package host_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/internal/pipescases"
 	"github.com/hookguard/hookguard/internal/testwasm"
@@ -39,6 +41,13 @@ func (l *logBuffer) String() string {
 }
 
 func newHookguard(t testing.TB, logs *logBuffer, configJSON string, env map[string]string) *host.Plugin {
+	return newHookguardIn(t, logs, host.PluginConfig{
+		Name: "hookguard", Configuration: []byte(configJSON), Env: env,
+		AllowOnHeadersStopIteration: true, VMs: 2,
+	})
+}
+
+func newHookguardIn(t testing.TB, logs *logBuffer, cfg host.PluginConfig) *host.Plugin {
 	t.Helper()
 	ctx := context.Background()
 	var logger *slog.Logger
@@ -50,10 +59,7 @@ func newHookguard(t testing.TB, logs *logBuffer, configJSON string, env map[stri
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mod.Close(ctx) })
-	p, err := mod.NewPlugin(ctx, host.PluginConfig{
-		Name: "hookguard", Configuration: []byte(configJSON), Env: env,
-		AllowOnHeadersStopIteration: true, VMs: 2,
-	})
+	p, err := mod.NewPlugin(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +178,97 @@ func TestConfigurationErrorsFailPluginStart(t *testing.T) {
 			}
 			if fmt.Sprint(err) == "" {
 				t.Fatal("empty error")
+			}
+		})
+	}
+}
+
+var testConfig = `{"secret_env":"SECRET","max_body_bytes":` + strconv.Itoa(testMaxBody) + `}`
+
+// reasonOf is the metric reason the filter must count for a case.
+func reasonOf(tc pipescases.Case) string {
+	switch {
+	case errors.Is(tc.WantErr, verify.ErrMissingSignature):
+		return "missing_signature"
+	case errors.Is(tc.WantErr, verify.ErrMalformedSignature):
+		return "malformed_signature"
+	case errors.Is(tc.WantErr, verify.ErrSignatureMismatch):
+		return "invalid_signature"
+	case errors.Is(tc.WantErr, verify.ErrBodyTooLarge):
+		return "body_too_large"
+	}
+	return ""
+}
+
+// TestMetricsCountEveryOutcome runs the table and checks the counters the
+// module defined, summed over its VMs as Envoy sums them.
+func TestMetricsCountEveryOutcome(t *testing.T) {
+	p := newHookguard(t, nil, testConfig, map[string]string{"SECRET": testSecret})
+	want := map[string]int64{}
+	for _, tc := range pipescases.Cases([]byte(testSecret), testMaxBody) {
+		runCase(t, p, tc)
+		if r := reasonOf(tc); r != "" {
+			want["hookguard.requests_rejected."+r]++
+		} else {
+			want["hookguard.requests_verified"]++
+		}
+	}
+	got := map[string]int64{}
+	for _, m := range p.Metrics().Snapshot() {
+		if m.Kind != host.Counter {
+			t.Errorf("%s is a %v, want a counter", m.Name, m.Kind)
+		}
+		got[m.Name] = m.Value
+	}
+	for name, n := range want {
+		if got[name] != n {
+			t.Errorf("%s = %d, want %d", name, got[name], n)
+		}
+	}
+	var prom strings.Builder
+	if err := p.Metrics().WritePrometheus(&prom); err != nil {
+		t.Fatal(err)
+	}
+	wantLine := fmt.Sprintf("# TYPE hookguard_requests_verified counter\nhookguard_requests_verified %d\n", want["hookguard.requests_verified"])
+	if !strings.Contains(prom.String(), wantLine) {
+		t.Errorf("Prometheus text lacks %q:\n%s", wantLine, prom.String())
+	}
+	for _, name := range []string{"hookguard.config_rejected", "hookguard.requests_rejected.internal_error"} {
+		if v, ok := got[name]; !ok || v != 0 {
+			t.Errorf("%s = %d (defined %v), want defined and 0", name, v, ok)
+		}
+	}
+}
+
+// TestHeaderModes runs the table with the filter's hold_headers on and
+// off, in a host with and without Envoy's allow_on_headers_stop_iteration.
+// Holding headers without that setting stalls in Envoy; our host fails it
+// closed with 500 instead.
+func TestHeaderModes(t *testing.T) {
+	env := map[string]string{"SECRET": testSecret}
+	for _, mode := range []struct {
+		name          string
+		holdHeaders   bool
+		allowStopIter bool
+		stalls        bool
+	}{
+		{"hold headers, Envoy allows stop", true, true, false},
+		{"pass headers, Envoy default", false, false, false},
+		{"pass headers, Envoy allows stop", false, true, false},
+		{"hold headers, Envoy default", true, false, true},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			cfg := `{"secret_env":"SECRET","max_body_bytes":` + strconv.Itoa(testMaxBody) + `,"hold_headers":` + strconv.FormatBool(mode.holdHeaders) + `}`
+			p := newHookguardIn(t, nil, host.PluginConfig{Configuration: []byte(cfg), Env: env, AllowOnHeadersStopIteration: mode.allowStopIter, VMs: 1})
+			for _, tc := range pipescases.Cases([]byte(testSecret), testMaxBody) {
+				want := tc.WantStatus
+				decidedAfterBody := tc.Body != nil && (tc.WantStatus == 200 || reasonOf(tc) == "invalid_signature" || reasonOf(tc) == "body_too_large")
+				if mode.stalls && decidedAfterBody {
+					want = 500 // the body is withheld, so no verdict comes
+				}
+				if status, _, _ := runCase(t, p, tc); status != want {
+					t.Errorf("%s: got %d, want %d", tc.Name, status, want)
+				}
 			}
 		})
 	}

@@ -1,7 +1,10 @@
 package host
 
 import (
+	"fmt"
+	"io"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -181,4 +184,32 @@ func (d *sharedData) set(key string, data []byte, cas uint32) bool {
 	}
 	d.m[key] = sharedValue{data: data, cas: cur.cas + 1}
 	return true
+}
+
+// WritePrometheus writes every metric in the Prometheus text format, named
+// as Envoy's /stats/prometheus names a wasm metric: dots and dashes become
+// underscores, and a name that would start with a digit is left out.
+func (m *Metrics) WritePrometheus(w io.Writer) error {
+	for _, mv := range m.Snapshot() {
+		name := strings.Map(func(r rune) rune {
+			if r == '.' || r == '-' {
+				return '_'
+			}
+			return r
+		}, mv.Name)
+		if name == "" || (name[0] >= '0' && name[0] <= '9') {
+			continue
+		}
+		var err error
+		switch mv.Kind {
+		case Histogram:
+			_, err = fmt.Fprintf(w, "# TYPE %s summary\n%s_sum %d\n%s_count %d\n", name, name, mv.Value, name, mv.Count)
+		default:
+			_, err = fmt.Fprintf(w, "# TYPE %s %s\n%s %d\n", name, mv.Kind, name, mv.Value)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -11,6 +11,7 @@
 //	HOOKGUARD_ENV_KEYS    more environment variables the module may read, comma-separated
 //	HOOKGUARD_WASM        the module (default build/hookguard.wasm)
 //	HOOKGUARD_LOG_LEVEL   debug, info (default), warn or error
+//	HOOKGUARD_METRICS_ADDR  if set, serve the filter's metrics for Prometheus at /metrics here
 package main
 
 import (
@@ -121,11 +122,23 @@ func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout, std
 		return err
 	}
 	srv := &http.Server{Handler: mw.Handler(upstream), ReadHeaderTimeout: 10 * time.Second}
+	defer srv.Close()
+	if addr := getenv("HOOKGUARD_METRICS_ADDR", ""); addr != "" {
+		mln, err := net.Listen("tcp", addr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("HOOKGUARD_METRICS_ADDR: %w", err)
+		}
+		metrics := &http.Server{Handler: metricsHandler(mw.Plugin().Metrics()), ReadHeaderTimeout: 10 * time.Second}
+		defer metrics.Close()
+		go metrics.Serve(mln)
+		fmt.Fprintf(stdout, "metrics: http://%s/metrics\n\n", mln.Addr())
+	}
 	printUsage(stdout, ln.Addr().String(), upstreamName, []byte(secret))
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
@@ -153,6 +166,16 @@ func upstreamHandler(raw string) (http.Handler, string, error) {
 		return nil, "", fmt.Errorf("HOOKGUARD_UPSTREAM %q is not an http(s) URL", raw)
 	}
 	return httputil.NewSingleHostReverseProxy(u), u.Redacted(), nil
+}
+
+// metricsHandler serves the filter's metrics in the Prometheus text format.
+func metricsHandler(m *host.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		m.WritePrometheus(w)
+	})
+	return mux
 }
 
 // echo answers 200 with the request body it received.

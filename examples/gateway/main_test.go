@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -204,4 +205,26 @@ func writeTempBytes(t *testing.T, b []byte) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+func TestMetricsEndpoint(t *testing.T) {
+	base, stdout := startGateway(t, map[string]string{"PIPES_WEBHOOK_SECRET": testSecret, "HOOKGUARD_METRICS_ADDR": "127.0.0.1:0"})
+	resp, err := http.Post(base+"/webhook", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	m := regexp.MustCompile(`metrics: (http://\S+/metrics)`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no metrics address printed:\n%s", stdout.String())
+	}
+	resp, err = http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), "hookguard_requests_rejected_missing_signature 1\n") {
+		t.Fatalf("metrics do not count the unsigned request:\n%s", body)
+	}
 }

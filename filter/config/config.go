@@ -4,7 +4,8 @@
 //
 //	{
 //	  "secret_env": "PIPES_WEBHOOK_SECRET",
-//	  "max_body_bytes": 1048576
+//	  "max_body_bytes": 1048576,
+//	  "hold_headers": true
 //	}
 //
 // Parse is a pure function: the environment comes in as a lookup function,
@@ -51,6 +52,11 @@ type Config struct {
 	SecretSource string
 	// MaxBodyBytes caps the request body; over it the filter answers 413.
 	MaxBodyBytes int64
+	// HoldHeaders keeps the request headers from the upstream until the
+	// verdict (the default). It needs Envoy's allow_on_headers_stop_iteration;
+	// where that cannot be set (Istio's WasmPlugin), false lets the headers
+	// go on at once while the body is still held until the verdict.
+	HoldHeaders bool
 }
 
 // Secret holds secret bytes and refuses to be printed by fmt or log.
@@ -75,6 +81,7 @@ type rawConfig struct {
 	Secret       *string `json:"secret"`
 	SecretEnv    *string `json:"secret_env"`
 	MaxBodyBytes *int64  `json:"max_body_bytes"`
+	HoldHeaders  *bool   `json:"hold_headers"`
 }
 
 // Parse parses and validates data. lookupEnv reads the environment the
@@ -92,7 +99,10 @@ func Parse(data []byte, lookupEnv func(string) (string, bool)) (Config, []string
 		return Config{}, nil, fmt.Errorf("%w: data after the configuration object", ErrSyntax)
 	}
 
-	cfg := Config{Scheme: SchemePipes, MaxBodyBytes: verify.DefaultMaxBodyBytes}
+	cfg := Config{Scheme: SchemePipes, MaxBodyBytes: verify.DefaultMaxBodyBytes, HoldHeaders: true}
+	if raw.HoldHeaders != nil {
+		cfg.HoldHeaders = *raw.HoldHeaders
+	}
 	if raw.Scheme != nil {
 		if *raw.Scheme != SchemePipes {
 			return Config{}, nil, fmt.Errorf("%w %q (supported: %q)", ErrUnknownScheme, *raw.Scheme, SchemePipes)
@@ -130,6 +140,9 @@ func Parse(data []byte, lookupEnv func(string) (string, bool)) (Config, []string
 	var warnings []string
 	if len(cfg.Secret) < MinSecretLen {
 		warnings = append(warnings, fmt.Sprintf("secret from %s is %d characters; use at least %d random characters", cfg.SecretSource, len(cfg.Secret), MinSecretLen))
+	}
+	if !cfg.HoldHeaders {
+		warnings = append(warnings, "hold_headers is false: request headers reach the upstream before the verdict (bodies still do not)")
 	}
 	if cfg.SecretSource == "inline" {
 		warnings = append(warnings, `secret is inline in the configuration; prefer "secret_env"`)

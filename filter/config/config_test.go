@@ -29,11 +29,14 @@ func TestParse(t *testing.T) {
 		wantSecret   string
 		wantMax      int64
 		wantWarnings int
+		wantHoldOff  bool
 	}{
 		{name: "secret from env", json: `{"secret_env":"S"}`, env: env("S", longSecret), wantSecret: longSecret, wantMax: verify.DefaultMaxBodyBytes},
 		{name: "inline secret warns", json: `{"secret":"` + longSecret + `"}`, wantSecret: longSecret, wantMax: verify.DefaultMaxBodyBytes, wantWarnings: 1},
 		{name: "short secret warns", json: `{"secret_env":"S"}`, env: env("S", "short"), wantSecret: "short", wantMax: verify.DefaultMaxBodyBytes, wantWarnings: 1},
 		{name: "scheme and cap", json: `{"scheme":"pipes","secret_env":"S","max_body_bytes":4096}`, env: env("S", longSecret), wantSecret: longSecret, wantMax: 4096},
+		{name: "hold_headers false warns", json: `{"secret_env":"S","hold_headers":false}`, env: env("S", longSecret), wantSecret: longSecret, wantMax: verify.DefaultMaxBodyBytes, wantWarnings: 1, wantHoldOff: true},
+		{name: "hold_headers not a bool", json: `{"secret_env":"S","hold_headers":"no"}`, env: env("S", longSecret), wantErr: config.ErrSyntax},
 		{name: "surrounding whitespace", json: " \n{\"secret_env\":\"S\"}\n ", env: env("S", longSecret), wantSecret: longSecret, wantMax: verify.DefaultMaxBodyBytes},
 
 		{name: "empty input", json: ``, wantErr: config.ErrSyntax},
@@ -71,6 +74,9 @@ func TestParse(t *testing.T) {
 			}
 			if string(cfg.Secret) != tc.wantSecret || cfg.MaxBodyBytes != tc.wantMax {
 				t.Fatalf("got secret len %d max %d, want len %d max %d", len(cfg.Secret), cfg.MaxBodyBytes, len(tc.wantSecret), tc.wantMax)
+			}
+			if cfg.HoldHeaders == tc.wantHoldOff {
+				t.Fatalf("HoldHeaders = %v, want %v", cfg.HoldHeaders, !tc.wantHoldOff)
 			}
 			if len(warnings) != tc.wantWarnings {
 				t.Fatalf("got %d warnings %q, want %d", len(warnings), warnings, tc.wantWarnings)

@@ -17,15 +17,59 @@ import (
 
 // Root is the plugin's root context, one per VM.
 type Root struct {
-	verifier *verify.Pipes
+	verifier    *verify.Pipes
+	holdHeaders bool
+	metrics     metrics
+}
+
+// Metric names. Envoy shows them as wasmcustom.<name> in /stats and, with
+// the namespace stripped and dots made underscores, in /stats/prometheus.
+const (
+	metricVerified       = "hookguard.requests_verified"
+	metricRejectedPrefix = "hookguard.requests_rejected."
+	metricConfigRejected = "hookguard.config_rejected"
+)
+
+// reasons are every rejection reason, each with its own counter.
+var reasons = []string{"missing_signature", "malformed_signature", "invalid_signature", "body_too_large", "internal_error"}
+
+// metrics holds this VM's metric ids; a metric the host could not define
+// has no id and is skipped.
+type metrics struct {
+	ids map[string]uint32
+}
+
+func (m *metrics) define() {
+	m.ids = map[string]uint32{}
+	names := []string{metricVerified, metricConfigRejected}
+	for _, r := range reasons {
+		names = append(names, metricRejectedPrefix+r)
+	}
+	for _, name := range names {
+		id, err := proxywasm.DefineMetric(proxywasm.MetricCounter, name)
+		if err != nil {
+			logf(proxywasm.LogWarn, "cannot define metric "+name+": "+err.Error())
+			continue
+		}
+		m.ids[name] = id
+	}
+}
+
+func (m *metrics) inc(name string) {
+	if id, ok := m.ids[name]; ok {
+		proxywasm.IncrementMetric(id, 1) // a failed count must not fail a request
+	}
 }
 
 // NewRoot returns the root context; register it with
 // proxywasm.SetRootContext.
 func NewRoot(uint32) proxywasm.RootContext { return &Root{} }
 
-// OnVMStart implements proxywasm.RootContext.
-func (r *Root) OnVMStart(int) bool { return true }
+// OnVMStart defines the metrics.
+func (r *Root) OnVMStart(int) bool {
+	r.metrics.define()
+	return true
+}
 
 // OnConfigure parses the plugin configuration. Any error fails plugin
 // start, so Envoy refuses the configuration instead of running a filter
@@ -42,6 +86,7 @@ func (r *Root) OnConfigure(size int) bool {
 	}
 	cfg, warnings, err := config.Parse(data, syscall.Getenv)
 	if err != nil {
+		r.metrics.inc(metricConfigRejected)
 		logf(proxywasm.LogCritical, "invalid plugin configuration: "+err.Error())
 		return false
 	}
@@ -53,9 +98,9 @@ func (r *Root) OnConfigure(size int) bool {
 		logf(proxywasm.LogCritical, "invalid plugin configuration: "+err.Error())
 		return false
 	}
-	r.verifier = v
+	r.verifier, r.holdHeaders = v, cfg.HoldHeaders
 	logf(proxywasm.LogInfo, "configured: scheme="+cfg.Scheme+" secret="+cfg.SecretSource+
-		" max_body_bytes="+strconv.FormatInt(cfg.MaxBodyBytes, 10))
+		" max_body_bytes="+strconv.FormatInt(cfg.MaxBodyBytes, 10)+" hold_headers="+strconv.FormatBool(cfg.HoldHeaders))
 	return true
 }
 
@@ -107,6 +152,10 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 	q.check = check
 	if endOfStream {
 		return q.finish()
+	}
+	if !q.root.holdHeaders {
+		// The headers go on; the body is still held until the verdict.
+		return proxywasm.Continue
 	}
 	// Hold the headers until the verdict: nothing reaches the upstream
 	// unverified. In Envoy this needs allow_on_headers_stop_iteration.
@@ -160,6 +209,7 @@ func (q *request) finish() proxywasm.Action {
 	if err != nil {
 		return q.reject(err)
 	}
+	q.root.metrics.inc(metricVerified)
 	logf(proxywasm.LogDebug, "verified request")
 	return proxywasm.Continue
 }
@@ -201,6 +251,7 @@ func (q *request) reject(err error) proxywasm.Action {
 	if v.status == 500 {
 		msg += " error=" + err.Error() // our own errors, no request data
 	}
+	q.root.metrics.inc(metricRejectedPrefix + v.reason)
 	logf(proxywasm.LogInfo, msg)
 	if _, err := q.stream.SendLocalResponse(v.status, "hookguard_"+v.reason, []byte(v.body),
 		[]pairs.Pair{{Key: "content-type", Value: "text/plain; charset=utf-8"}}); err != nil {
