@@ -6,7 +6,12 @@ TEST_ENV := HOOKGUARD_WASM=$(abspath $(WASM))
 # Tools are pinned and run with `go run`, so nothing needs installing first.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build run test bench fuzz check e2e clean
+.PHONY: help build run test bench fuzz check clean envoy-up envoy-down e2e image
+
+COMPOSE := docker compose -f envoy/docker-compose.yaml
+IMAGE   ?= hookguard:dev
+# Says what is missing instead of failing obscurely where no Docker engine runs.
+NEED_DOCKER = @docker info >/dev/null 2>&1 || { echo "$@ needs a running Docker engine with compose (\`docker info\` failed)."; exit 1; }
 
 help: ## List the targets.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -22,6 +27,7 @@ run: build ## Run the verifying gateway on 127.0.0.1:8080 (see README).
 
 test: build ## Build the module and run every test, with the race detector.
 	$(TEST_ENV) $(GO) test -race -count=1 ./...
+	cd envoy/validate && $(GO) test -count=1 ./...
 
 bench: build ## Run the benchmarks (speed and memory targets live here).
 	$(TEST_ENV) $(GO) test -run '^$$' -bench . -benchmem ./...
@@ -36,6 +42,24 @@ check: ## gofmt, go vet (native and wasip1), staticcheck.
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./filter/...
 	$(GO) run $(STATICCHECK) ./...
+	cd envoy/validate && $(GO) vet ./...
+
+envoy-up: build ## Start Envoy with the module in docker compose (needs PIPES_WEBHOOK_SECRET).
+	$(NEED_DOCKER)
+	@test -n "$$PIPES_WEBHOOK_SECRET" || test -f envoy/.env || { echo "set PIPES_WEBHOOK_SECRET or create envoy/.env (see envoy/.env.example)"; exit 1; }
+	$(COMPOSE) up -d
+	@echo "Envoy verifies webhooks on http://127.0.0.1:$${HOOKGUARD_ENVOY_PORT:-10000}; logs: $(COMPOSE) logs -f envoy"
+
+envoy-down: ## Stop the docker compose setup.
+	$(NEED_DOCKER)
+	$(COMPOSE) down -v --remove-orphans
+
+e2e: build ## Run the conformance matrix against Envoy in docker compose (ENVOY_IMAGE picks the release).
+	HOOKGUARD_E2E=1 $(TEST_ENV) $(GO) test -count=1 -v -run '^TestEnvoyE2E$$' ./envoy
+
+image: build ## Build the module's OCI image for Istio/Envoy Gateway (IMAGE=name:tag).
+	$(NEED_DOCKER)
+	docker build -f envoy/Dockerfile -t $(IMAGE) .
 
 clean: ## Remove build output.
 	rm -rf build
