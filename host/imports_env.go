@@ -96,13 +96,14 @@ func instantiateEnv(ctx context.Context, rt wazero.Runtime) error {
 				params[i] = api.ValueTypeI64
 			}
 		}
-		fn := ef.fn
+		fn, name := ef.fn, name
 		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
 			v := vmFrom(ctx)
 			if v == nil {
 				stack[0] = statusInternalFailure
 				return
 			}
+			v.checkRestricted("env", name)
 			var a [12]uint32
 			for i := range params {
 				a[i] = api.DecodeU32(stack[i])
@@ -162,7 +163,7 @@ func hostGetTime(_ *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
 }
 
 func hostSetTickPeriod(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
-	v.tickPeriod = time.Duration(a[0]) * time.Millisecond
+	v.setTickPeriod(time.Duration(a[0]) * time.Millisecond)
 	return statusOK
 }
 

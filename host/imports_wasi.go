@@ -41,7 +41,8 @@ func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
 	// error) with one trailing newline removed.
 	override("fd_write", wasiFdWrite, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
 	// poll_oneoff: Envoy ≥ 1.39 reports no events at once and never sleeps.
-	override("poll_oneoff", func(_ context.Context, mod api.Module, stack []uint64) {
+	override("poll_oneoff", func(ctx context.Context, mod api.Module, stack []uint64) {
+		restrict(ctx, "poll_oneoff")
 		if !writeU32(mod.Memory(), api.DecodeU32(stack[3]), 0) {
 			stack[0] = errnoFault
 			return
@@ -50,12 +51,14 @@ func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
 	}, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
 	// proc_exit: Envoy logs it and returns; it does not end the VM.
 	override("proc_exit", func(ctx context.Context, _ api.Module, stack []uint64) {
+		restrict(ctx, "proc_exit")
 		if v := vmFrom(ctx); v != nil {
 			v.logger.Error("wasm module called proc_exit", "code", api.DecodeU32(stack[0]))
 		}
 	}, []api.ValueType{i32}, nil)
 	// random_get: at most 64 KiB per call, as in Envoy.
-	override("random_get", func(_ context.Context, mod api.Module, stack []uint64) {
+	override("random_get", func(ctx context.Context, mod api.Module, stack []uint64) {
+		restrict(ctx, "random_get")
 		buf, n := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
 		if n > maxRandomBytes {
 			stack[0] = errnoInval
@@ -72,7 +75,16 @@ func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
 	return err
 }
 
+// restrict applies Envoy's restricted callbacks to the WASI calls we
+// implement; wazero's own (environ_get, …) are not checked.
+func restrict(ctx context.Context, name string) {
+	if v := vmFrom(ctx); v != nil {
+		v.checkRestricted(wasiModule, name)
+	}
+}
+
 func wasiFdWrite(ctx context.Context, mod api.Module, stack []uint64) {
+	restrict(ctx, "fd_write")
 	fd, iovs, iovsLen, nwrittenPtr := api.DecodeU32(stack[0]), api.DecodeU32(stack[1]), api.DecodeU32(stack[2]), api.DecodeU32(stack[3])
 	if fd != 1 && fd != 2 {
 		stack[0] = errnoBadf

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/tetratelabs/wazero"
 )
@@ -65,10 +68,12 @@ type Plugin struct {
 	metrics *Metrics
 	shared  *sharedData
 
-	mu     sync.Mutex // guards vms replacement and closed
-	vms    []*vm
-	closed bool
-	next   atomic.Uint32
+	vms     []atomic.Pointer[vm] // read without a lock on the request path
+	mu      sync.Mutex           // serializes replacing a failed VM, and Close
+	closed  atomic.Bool
+	next    atomic.Uint32
+	liveVMs atomic.Int64  // instances not yet closed, to prove none leaks
+	stop    chan struct{} // stops the watchdog
 }
 
 // NewPlugin starts cfg.VMs VMs of the module and configures each. Any VM
@@ -90,13 +95,18 @@ func (m *Module) NewPlugin(ctx context.Context, cfg PluginConfig) (*Plugin, erro
 	cfg.VMConfiguration = slices.Clone(cfg.VMConfiguration)
 	cfg.Env = maps.Clone(cfg.Env)
 	p := &Plugin{module: m, cfg: cfg, metrics: newMetrics(), shared: newSharedData()}
-	for range cfg.VMs {
+	p.vms = make([]atomic.Pointer[vm], cfg.VMs)
+	for i := range p.vms {
 		v, err := p.startVM(ctx)
 		if err != nil {
 			p.Close(ctx)
 			return nil, err
 		}
-		p.vms = append(p.vms, v)
+		p.vms[i].Store(v)
+	}
+	if t := m.callTimeout; t > 0 {
+		p.stop = make(chan struct{})
+		go p.watchdog(t)
 	}
 	return p, nil
 }
@@ -109,13 +119,17 @@ func (p *Plugin) Metrics() *Metrics { return p.metrics }
 func (p *Plugin) Close(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.closed = true
+	if p.closed.Swap(true) {
+		return nil
+	}
+	if p.stop != nil {
+		close(p.stop)
+	}
 	var errs []error
-	for _, v := range p.vms {
-		v.mu.Lock()
-		errs = append(errs, v.mod.Close(ctx))
-		v.failed = true
-		v.mu.Unlock()
+	for i := range p.vms {
+		if v := p.vms[i].Load(); v != nil {
+			errs = append(errs, v.close(ctx))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -140,13 +154,12 @@ func (p *Plugin) startVM(ctx context.Context) (*vm, error) {
 	if err != nil {
 		return nil, fmt.Errorf("host: %w: instantiate: %v", ErrVMStart, err)
 	}
+	// Nobody else can reach v until it is returned, so v.mu is not needed.
 	v := newVM(p, mod)
-	v.mu.Lock()
-	defer v.mu.Unlock()
 	v.capture = &[]string{}
 	defer func() { v.capture = nil }()
 	fail := func(kind error, what string, err error) (*vm, error) {
-		mod.Close(ctx)
+		v.close(ctx)
 		msg := what
 		if err != nil {
 			msg += ": " + err.Error()
@@ -157,6 +170,7 @@ func (p *Plugin) startVM(ctx context.Context) (*vm, error) {
 		return nil, fmt.Errorf("host: %w: %s", kind, msg)
 	}
 
+	v.restricted = restrictStart
 	if p.module.start != "" {
 		if _, err := v.call(ctx, mod.ExportedFunction(p.module.start)); err != nil {
 			return fail(ErrVMStart, p.module.start+" failed", err)
@@ -167,6 +181,7 @@ func (p *Plugin) startVM(ctx context.Context) (*vm, error) {
 			}
 		}
 	}
+	v.restricted = unrestricted
 	v.rootID = v.newContextID()
 	if _, err := v.call(ctx, v.fn.contextCreate, uint64(v.rootID), 0); err != nil {
 		return fail(ErrVMStart, "proxy_on_context_create failed", err)
@@ -188,24 +203,58 @@ func (p *Plugin) startVM(ctx context.Context) (*vm, error) {
 	return v, nil
 }
 
-// pickVM returns a healthy VM for a new stream, round-robin, replacing a
-// failed VM with a fresh one first.
+// pickVM returns a VM for a new stream, round-robin, without a lock. A
+// failed VM is first retired and replaced by a fresh one, as Envoy's
+// FAIL_RELOAD does; only that path takes the plugin's lock.
 func (p *Plugin) pickVM(ctx context.Context) (*vm, error) {
-	i := int(p.next.Add(1)-1) % len(p.vms)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
+	if p.closed.Load() {
 		return nil, ErrPluginClosed
 	}
-	v := p.vms[i]
-	if v.isFailed() {
-		nv, err := p.startVM(ctx)
-		if err != nil {
-			return nil, err
-		}
-		p.vms[i] = nv
-		v.retire(ctx)
-		v = nv
+	slot := &p.vms[int(p.next.Add(1)-1)%len(p.vms)]
+	if v := slot.Load(); !v.failed.Load() {
+		return v, nil
 	}
-	return v, nil
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Load() {
+		return nil, ErrPluginClosed
+	}
+	old := slot.Load()
+	if !old.failed.Load() {
+		return old, nil // another stream replaced it meanwhile
+	}
+	nv, err := p.startVM(context.WithoutCancel(ctx))
+	if err != nil {
+		return nil, err
+	}
+	slot.Store(nv)
+	old.close(context.WithoutCancel(ctx))
+	return nv, nil
 }
+
+// watchdog closes any VM whose current call has run longer than timeout.
+// The module is compiled with termination checks, so closing it stops the
+// running code at its next loop or call; the call returns an error, the VM
+// is failed, its stream answered 503, and the slot gets a fresh VM. One
+// goroutine per plugin, instead of a timer per call, keeps calls cheap.
+func (p *Plugin) watchdog(timeout time.Duration) {
+	t := time.NewTicker(max(timeout/4, 5*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case now := <-t.C:
+			for i := range p.vms {
+				if v := p.vms[i].Load(); v != nil && v.overran(now, timeout) && !v.failed.Swap(true) {
+					v.logger.Error("wasm call exceeded its deadline; the VM is cut off and replaced", "timeout", timeout)
+					v.mod.CloseWithExitCode(context.Background(), sys.ExitCodeDeadlineExceeded)
+				}
+			}
+		}
+	}
+}
+
+// LiveVMs returns how many VM instances the plugin holds open: its VM
+// count while healthy, and back to it after failed VMs are replaced.
+func (p *Plugin) LiveVMs() int { return int(p.liveVMs.Load()) }

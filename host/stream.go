@@ -180,7 +180,7 @@ func (s *Stream) Close(ctx context.Context) {
 	}
 	s.closed = true
 	delete(v.streams, s.id)
-	if v.failed {
+	if v.failed.Load() {
 		return
 	}
 	v.stream = s
@@ -200,7 +200,7 @@ func (s *Stream) step(ctx context.Context, f *flow, run func()) Output {
 	switch {
 	case s.closed:
 		s.out.Reset = true
-	case v.failed && s.local == nil && !s.reset:
+	case v.failed.Load() && s.local == nil && !s.reset:
 		s.failLocked()
 	case s.finished():
 	default:

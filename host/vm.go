@@ -3,8 +3,10 @@ package host
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
@@ -22,6 +24,45 @@ type guestFuncs struct {
 	log, done, delete                                                     api.Function
 }
 
+// restriction is which host calls Envoy lets through right now
+// (proxy-wasm-cpp-host "restricted callbacks", V8 only).
+type restriction int
+
+const (
+	unrestricted restriction = iota
+	// restrictStart: during _initialize/_start/main, Envoy ≥ 1.39 allows
+	// every WASI call and proxy_log, and no other proxy_* call.
+	restrictStart
+	// restrictAlloc: during the module's allocator, only proxy_log,
+	// fd_write, clock_time_get and poll_oneoff.
+	restrictAlloc
+)
+
+func (r restriction) String() string {
+	switch r {
+	case restrictStart:
+		return "module start-up"
+	case restrictAlloc:
+		return "proxy_on_memory_allocate"
+	}
+	return "none"
+}
+
+// allowed reports whether a host call may run under r.
+func (r restriction) allowed(module, name string) bool {
+	switch r {
+	case restrictStart:
+		return module == wasiModule || name == "proxy_log"
+	case restrictAlloc:
+		switch name {
+		case "proxy_log", "fd_write", "clock_time_get", "poll_oneoff":
+			return true
+		}
+		return false
+	}
+	return true
+}
+
 // vm is one instance of the module with its root context. Envoy runs one
 // per worker thread; its streams interleave, one callback at a time.
 type vm struct {
@@ -30,18 +71,23 @@ type vm struct {
 	fn     guestFuncs
 	logger *slog.Logger
 
+	failed    atomic.Bool  // set for good by a trap, a deadline or a restricted call
+	callStart atomic.Int64 // UnixNano when the running call began, 0 when idle; read by the watchdog
+
 	mu      sync.Mutex // held for every call into the module
-	failed  bool
 	nextID  uint32
 	rootID  uint32
 	streams map[uint32]*Stream // open streams, for proxy_set_effective_context
+	closed  bool
 
 	tickPeriod time.Duration
+	tickStop   chan struct{}
 
 	// State of the call in progress, guarded by mu.
 	callCtx     context.Context
-	stream      *Stream   // the stream whose callback runs, or nil
-	configuring bool      // the plugin configuration is readable
+	stream      *Stream // the stream whose callback runs, or nil
+	configuring bool    // the plugin configuration is readable
+	restricted  restriction
 	capture     *[]string // error lines logged while starting, for the error
 }
 
@@ -56,6 +102,7 @@ func newVM(p *Plugin, mod api.Module) *vm {
 		respBody: f("proxy_on_response_body"), respTrailers: f("proxy_on_response_trailers"),
 		log: f("proxy_on_log"), done: f("proxy_on_done"), delete: f("proxy_on_delete"),
 	}
+	p.liveVMs.Add(1)
 	return v
 }
 
@@ -67,22 +114,34 @@ func (v *vm) newContextID() uint32 {
 	return id
 }
 
-// call runs one export with v.mu held. A trap or exit marks the VM failed
-// for good, as Envoy does; the caller fails the stream closed. A nil
-// function is a callback the module does not export: it returns 0.
+// call runs one export with v.mu held. A trap, a deadline or a restricted
+// host call marks the VM failed for good, as Envoy does; the caller fails
+// the stream closed. A nil function is a callback the module does not
+// export: it returns 0.
+//
+// The caller's context gives values only: a client that goes away must not
+// kill a VM other streams share. The plugin's watchdog enforces the
+// module's CallTimeout.
 func (v *vm) call(ctx context.Context, fn api.Function, args ...uint64) (uint64, error) {
 	if fn == nil {
 		return 0, nil
 	}
-	if v.failed {
+	if v.failed.Load() {
 		return 0, errVMFailed
 	}
-	v.callCtx = context.WithValue(ctx, vmKey{}, v)
-	res, err := fn.Call(v.callCtx, args...)
+	cctx := context.WithValue(context.WithoutCancel(ctx), vmKey{}, v)
+	v.callCtx = cctx
+	outer := v.callStart.Load() == 0 // a tick or nested call keeps the outer start
+	if outer {
+		v.callStart.Store(time.Now().UnixNano())
+	}
+	res, err := fn.Call(cctx, args...)
+	if outer {
+		v.callStart.Store(0)
+	}
 	v.callCtx = nil
 	if err != nil {
-		v.failed = true
-		v.logger.Error("wasm VM failed; it will be replaced", "function", fn.Definition().Name(), "error", err)
+		v.fail("wasm VM failed; it will be replaced", "function", fn.Definition().Name(), "error", err)
 		return 0, err
 	}
 	if len(res) == 0 {
@@ -91,27 +150,91 @@ func (v *vm) call(ctx context.Context, fn api.Function, args ...uint64) (uint64,
 	return res[0], nil
 }
 
-// allocate calls the module's allocator from inside a host call.
+func (v *vm) fail(msg string, args ...any) {
+	if v.failed.CompareAndSwap(false, true) {
+		v.logger.Error(msg, args...)
+	}
+}
+
+// allocate calls the module's allocator from inside a host call, under
+// Envoy's restrictions for it.
 func (v *vm) allocate(size uint32) (uint32, error) {
+	prev := v.restricted
+	v.restricted = restrictAlloc
 	res, err := v.fn.alloc.Call(v.callCtx, uint64(size))
+	v.restricted = prev
 	if err != nil {
-		v.failed = true
+		v.fail("wasm VM failed in its allocator", "error", err)
 		return 0, err
 	}
 	return api.DecodeU32(res[0]), nil
 }
 
-func (v *vm) isFailed() bool {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.failed
+// checkRestricted traps the calling module if Envoy would refuse this host
+// call now. The panic becomes a wasm trap that fails the VM, as Envoy's
+// "restricted_callback" does.
+func (v *vm) checkRestricted(module, name string) {
+	if !v.restricted.allowed(module, name) {
+		panic(fmt.Sprintf("restricted callback: %s.%s is not allowed during %s", module, name, v.restricted))
+	}
 }
 
-func (v *vm) retire(ctx context.Context) {
+// setTickPeriod starts, changes or stops the root context's timer. As in
+// Envoy the first tick comes one period after it is set.
+func (v *vm) setTickPeriod(d time.Duration) {
+	if v.tickStop != nil {
+		close(v.tickStop)
+		v.tickStop = nil
+	}
+	v.tickPeriod = d
+	if d <= 0 || v.fn.tick == nil {
+		return
+	}
+	stop := make(chan struct{})
+	v.tickStop = stop
+	go func() {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				v.mu.Lock()
+				if v.closed || v.failed.Load() {
+					v.mu.Unlock()
+					return
+				}
+				v.stream = nil
+				v.call(context.Background(), v.fn.tick, uint64(v.rootID))
+				v.mu.Unlock()
+			}
+		}
+	}()
+}
+
+// close stops the VM's timer and releases its instance. Streams still on
+// it fail closed on their next step.
+func (v *vm) close(ctx context.Context) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.failed = true
-	v.mod.Close(ctx)
+	if v.closed {
+		return nil
+	}
+	v.closed = true
+	v.failed.Store(true)
+	if v.tickStop != nil {
+		close(v.tickStop)
+		v.tickStop = nil
+	}
+	v.plugin.liveVMs.Add(-1)
+	return v.mod.Close(ctx)
+}
+
+// overran reports whether the running call has taken longer than d.
+func (v *vm) overran(now time.Time, d time.Duration) bool {
+	start := v.callStart.Load()
+	return start != 0 && now.UnixNano()-start > int64(d)
 }
 
 // vmFrom returns the VM a host function was called from.
