@@ -109,6 +109,11 @@ func instantiateEnv(ctx context.Context, rt wazero.Runtime) error {
 				a[i] = api.DecodeU32(stack[i])
 			}
 			stack[0] = uint64(fn(v, mod, a[:len(params)], stack))
+			if v.failed.Load() {
+				// The VM failed inside this call (its allocator trapped):
+				// abort the caller too, as Envoy's trap does.
+				panic("wasm VM failed during " + name)
+			}
 		}), params, []api.ValueType{api.ValueTypeI32}).Export(name)
 	}
 	_, err := b.Instantiate(ctx)

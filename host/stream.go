@@ -127,6 +127,10 @@ func (p *Plugin) NewStream(ctx context.Context) (*Stream, error) {
 	return s, nil
 }
 
+// ID returns the stream's context id, which the host's log lines carry as
+// context_id.
+func (s *Stream) ID() uint32 { return s.id }
+
 // SetProperty sets a property the module can read with proxy_get_property,
 // such as "source.address". path segments are separated by '.'.
 func (s *Stream) SetProperty(path string, value []byte) {
