@@ -54,7 +54,9 @@ func newHookguardIn(t testing.TB, logs *logBuffer, cfg host.PluginConfig) *host.
 	if logs != nil {
 		logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug - 4}))
 	}
-	mod, err := host.Compile(ctx, testwasm.Module(t), host.ModuleConfig{Logger: logger, CompilationCacheDir: testwasm.CacheDir()})
+	mc := testModuleConfig()
+	mc.Logger = logger
+	mod, err := host.Compile(ctx, moduleBytes(t), mc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,4 +274,10 @@ func TestHeaderModes(t *testing.T) {
 			}
 		})
 	}
+}
+
+func moduleBytes(t testing.TB) []byte { return testwasm.Module(t) }
+
+func testModuleConfig() host.ModuleConfig {
+	return host.ModuleConfig{CompilationCacheDir: testwasm.CacheDir()}
 }
