@@ -45,4 +45,3 @@ func TestEmbed(t *testing.T) {
 		t.Fatal("started without a secret")
 	}
 }
-
