@@ -154,18 +154,22 @@ func (p *Plugin) startVM(ctx context.Context) (*vm, error) {
 	if err != nil {
 		return nil, fmt.Errorf("host: %w: instantiate: %v", ErrVMStart, err)
 	}
-	// Nobody else can reach v until it is returned, so v.mu is not needed.
+	// The lock matters even before v is returned: a tick the module starts
+	// in on_configure calls in from its own goroutine.
 	v := newVM(p, mod)
+	v.mu.Lock()
 	v.capture = &[]string{}
-	defer func() { v.capture = nil }()
 	fail := func(kind error, what string, err error) (*vm, error) {
+		lines := *v.capture
+		v.capture = nil
+		v.mu.Unlock()
 		v.close(ctx)
 		msg := what
 		if err != nil {
 			msg += ": " + err.Error()
 		}
-		if len(*v.capture) > 0 {
-			msg += ": " + strings.Join(*v.capture, "; ")
+		if len(lines) > 0 {
+			msg += ": " + strings.Join(lines, "; ")
 		}
 		return nil, fmt.Errorf("host: %w: %s", kind, msg)
 	}
@@ -200,6 +204,8 @@ func (p *Plugin) startVM(ctx context.Context) (*vm, error) {
 			return fail(ErrConfigureRejected, "proxy_on_configure returned false", err)
 		}
 	}
+	v.capture = nil
+	v.mu.Unlock()
 	return v, nil
 }
 
