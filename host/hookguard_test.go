@@ -8,12 +8,12 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/internal/pipescases"
+	"github.com/hookguard/hookguard/internal/syncbuf"
 	"github.com/hookguard/hookguard/internal/testwasm"
 )
 
@@ -23,22 +23,7 @@ const (
 )
 
 // logBuffer collects every log line the host and the module write.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type logBuffer = syncbuf.Buffer
 
 func newHookguard(t testing.TB, logs *logBuffer, configJSON string, env map[string]string) *host.Plugin {
 	return newHookguardIn(t, logs, host.PluginConfig{
@@ -86,16 +71,7 @@ func caseRequest(tc pipescases.Case) *host.Request {
 
 func runCase(t *testing.T, p *host.Plugin, tc pipescases.Case) (status int, upstream bool, body []byte) {
 	t.Helper()
-	ctx := context.Background()
-	s, err := p.NewStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(ctx)
-	out, err := s.HandleRequest(ctx, caseRequest(tc))
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, _ := handle(t, p, caseRequest(tc))
 	if out.LocalResponse != nil {
 		return out.LocalResponse.Status, false, out.LocalResponse.Body
 	}

@@ -74,12 +74,6 @@ func probeHeader(path string, extra ...string) host.Header {
 // and the stream's context id, after the stream is closed.
 func send(t *testing.T, p *host.Plugin, h host.Header, chunks ...string) (*host.Outcome, uint32) {
 	t.Helper()
-	ctx := context.Background()
-	s, err := p.NewStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(ctx)
 	req := &host.Request{Header: h}
 	if chunks != nil {
 		var cs [][]byte
@@ -88,6 +82,18 @@ func send(t *testing.T, p *host.Plugin, h host.Header, chunks ...string) (*host.
 		}
 		req.Body = &sliceReader{chunks: cs}
 	}
+	return handle(t, p, req)
+}
+
+// handle runs req on a new stream and closes it.
+func handle(t *testing.T, p *host.Plugin, req *host.Request) (*host.Outcome, uint32) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := p.NewStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
 	out, err := s.HandleRequest(ctx, req)
 	if err != nil {
 		t.Fatal(err)

@@ -11,34 +11,21 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/internal/conformance"
 	"github.com/hookguard/hookguard/internal/pipescases"
+	"github.com/hookguard/hookguard/internal/syncbuf"
 	"github.com/hookguard/hookguard/internal/testwasm"
 )
 
 const testSecret = "gateway-test-secret-0123456789abcdef"
 
-// syncBuffer is a bytes.Buffer safe for the server goroutine to write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 // startGateway runs the gateway as `make run` does, on a free port, with
 // env as its whole environment. It returns the base URL and its stdout.
-func startGateway(t *testing.T, env map[string]string) (string, *syncBuffer) {
+func startGateway(t *testing.T, env map[string]string) (string, *syncbuf.Buffer) {
 	t.Helper()
 	wasmPath := filepath.Join(t.TempDir(), "hookguard.wasm")
 	if err := os.WriteFile(wasmPath, testwasm.Module(t), 0o644); err != nil {
@@ -49,7 +36,7 @@ func startGateway(t *testing.T, env map[string]string) (string, *syncBuffer) {
 	env["HOOKGUARD_CACHE_DIR"] = testwasm.CacheDir()
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, lookup, stdout, stderr, ready) }()
