@@ -24,7 +24,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	mux, guard, err := newServer(ctx, wasm, os.Getenv("PIPES_WEBHOOK_SECRET"))
+	mux, guard, err := newServer(ctx, wasm, os.Getenv("PIPES_WEBHOOK_SECRET"), host.ModuleConfig{})
 	if err != nil {
 		log.Fatal(err) // e.g. PIPES_WEBHOOK_SECRET unset: the module refuses to start
 	}
@@ -33,8 +33,8 @@ func main() {
 }
 
 // newServer protects POST /webhook with hookguard and leaves /healthz open.
-func newServer(ctx context.Context, wasm []byte, secret string) (http.Handler, *nethttp.Middleware, error) {
-	guard, err := nethttp.NewMiddleware(ctx, wasm, nethttp.Config{Plugin: host.PluginConfig{
+func newServer(ctx context.Context, wasm []byte, secret string, mc host.ModuleConfig) (http.Handler, *nethttp.Middleware, error) {
+	guard, err := nethttp.NewMiddleware(ctx, wasm, nethttp.Config{Module: mc, Plugin: host.PluginConfig{
 		Configuration:               []byte(`{"secret_env": "PIPES_WEBHOOK_SECRET"}`),
 		Env:                         map[string]string{"PIPES_WEBHOOK_SECRET": secret},
 		AllowOnHeadersStopIteration: true,

@@ -7,13 +7,15 @@ import (
 	"testing"
 
 	"github.com/hookguard/hookguard/filter/verify"
+	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/internal/testwasm"
 )
 
 func TestEmbed(t *testing.T) {
 	ctx := context.Background()
+	cached := host.ModuleConfig{CompilationCacheDir: testwasm.CacheDir()}
 	const secret = "embed-test-secret-0123456789abcdef012"
-	mux, guard, err := newServer(ctx, testwasm.Module(t), secret)
+	mux, guard, err := newServer(ctx, testwasm.Module(t), secret, cached)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +43,7 @@ func TestEmbed(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := newServer(ctx, testwasm.Module(t), ""); err == nil {
+	if _, _, err := newServer(ctx, testwasm.Module(t), "", cached); err == nil {
 		t.Fatal("started without a secret")
 	}
 }
