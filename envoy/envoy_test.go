@@ -275,3 +275,22 @@ func TestIstioPluginConfig(t *testing.T) {
 	defer srv.Close()
 	conformance.Run(t, conformance.Target{BaseURL: srv.URL, Secret: []byte(secret), MaxBodyBytes: 1 << 20, EchoesBody: true})
 }
+
+// TestOneSourceOfConfiguration: the gateway's default configuration is the
+// one envoy.yaml embeds.
+func TestOneSourceOfConfiguration(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(testwasm.Root(), "examples", "gateway", "default-config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gateway, envoy any
+	if err := json.Unmarshal(data, &gateway); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(embeddedPluginConfig(t)), &envoy); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(gateway) != fmt.Sprint(envoy) {
+		t.Fatalf("gateway default %v differs from envoy.yaml's %v", gateway, envoy)
+	}
+}
