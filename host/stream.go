@@ -8,8 +8,6 @@ import (
 	"strings"
 	"sync"
 	"unicode"
-
-	"github.com/tetratelabs/wazero/api"
 )
 
 var errVMFailed = errors.New("wasm VM failed")
@@ -223,15 +221,15 @@ func (s *Stream) step(ctx context.Context, f *flow, run func()) Output {
 
 func (s *Stream) finished() bool { return s.local != nil || s.reset }
 
-// callback runs one stream callback and applies what the module asked for
-// during it. It reports the action, and false when the stream is over.
-func (s *Stream) callback(ctx context.Context, name string, args ...uint64) (uint64, bool) {
-	v := s.vm
-	fn := v.streamFn(name)
+// callback runs one stream callback of f's direction and applies what the
+// module asked for during it. It reports the action, and false when the
+// stream is over.
+func (s *Stream) callback(ctx context.Context, f *flow, phase int, args ...uint64) (uint64, bool) {
+	fn := s.vm.fn.stream[f.dir][phase]
 	if fn == nil {
 		return 0, true // not exported: Envoy continues
 	}
-	action, err := v.call(ctx, fn, args...)
+	action, err := s.vm.call(ctx, fn, args...)
 	if err != nil {
 		s.failLocked()
 		return 0, false
@@ -249,28 +247,6 @@ func (s *Stream) callback(ctx context.Context, name string, args ...uint64) (uin
 	return uint64(uint32(action)), true
 }
 
-func (v *vm) streamFn(name string) api.Function {
-	switch name {
-	case "proxy_on_request_headers":
-		return v.fn.reqHeaders
-	case "proxy_on_request_body":
-		return v.fn.reqBody
-	case "proxy_on_request_trailers":
-		return v.fn.reqTrailers
-	case "proxy_on_response_headers":
-		return v.fn.respHeaders
-	case "proxy_on_response_body":
-		return v.fn.respBody
-	default:
-		return v.fn.respTrailers
-	}
-}
-
-var callbackNames = [2][3]string{
-	{"proxy_on_request_headers", "proxy_on_request_body", "proxy_on_request_trailers"},
-	{"proxy_on_response_headers", "proxy_on_response_body", "proxy_on_response_trailers"},
-}
-
 func boolArg(b bool) uint64 {
 	if b {
 		return 1
@@ -285,7 +261,7 @@ func (s *Stream) headersStep(ctx context.Context, f *flow, h Header, eos bool) {
 	f.started, f.recvEnd = true, eos
 	f.headers, f.headersLive = lowerKeys(h), true
 	f.logHeaders = f.headers
-	action, ok := s.callback(ctx, callbackNames[f.dir][0], uint64(s.id), uint64(len(f.headers)), boolArg(eos))
+	action, ok := s.callback(ctx, f, phaseHeaders, uint64(s.id), uint64(len(f.headers)), boolArg(eos))
 	if !ok {
 		return
 	}
@@ -327,7 +303,7 @@ func (s *Stream) bodyStep(ctx context.Context, f *flow, p []byte, eos bool) {
 		f.body = append(f.body[:0], p...)
 	}
 	f.bodyLive = true
-	action, ok := s.callback(ctx, callbackNames[f.dir][1], uint64(s.id), uint64(len(f.body)), boolArg(eos))
+	action, ok := s.callback(ctx, f, phaseBody, uint64(s.id), uint64(len(f.body)), boolArg(eos))
 	if !ok {
 		return
 	}
@@ -354,7 +330,7 @@ func (s *Stream) trailersStep(ctx context.Context, f *flow, t Header) {
 		return
 	}
 	f.trailers, f.trailersLive = lowerKeys(t), true
-	action, ok := s.callback(ctx, callbackNames[f.dir][2], uint64(s.id), uint64(len(f.trailers)))
+	action, ok := s.callback(ctx, f, phaseTrailers, uint64(s.id), uint64(len(f.trailers)))
 	if !ok {
 		return
 	}
@@ -411,23 +387,24 @@ func (s *Stream) resume(ctx context.Context, f *flow) {
 	switch {
 	case !f.started || f.sentEnd:
 	case f.state == stoppedAll:
-		// The body held meanwhile arrives in one body callback.
+		// What arrived meanwhile reaches the module now: the body in one
+		// body callback, then the trailers.
 		f.state = iterating
+		held, heldEnd, trailers, haveTrailers := f.held, f.heldEnd, f.heldTrailers, f.haveHeldTrailers
+		f.held, f.haveHeldTrailers = nil, false
+		headersOnly := f.recvEnd && len(held) == 0 && !heldEnd && !haveTrailers
 		s.forwardHeaders(f)
-		held, heldEnd := f.held, f.heldEnd
-		f.held = nil
-		noBodyYet := !f.recvEnd
+		if headersOnly {
+			f.sentEnd, s.out.End = true, true
+			return
+		}
 		if len(held) > 0 || heldEnd {
 			f.recvEnd = false
 			s.bodyStep(ctx, f, held, heldEnd)
 		}
-		if f.haveHeldTrailers && !s.finished() {
-			f.haveHeldTrailers, f.recvEnd = false, false
-			s.trailersStep(ctx, f, f.heldTrailers)
-		}
-		if !noBodyYet && len(held) == 0 && !heldEnd && !f.haveHeldTrailers && !f.sentEnd && f.trailers == nil {
-			// headers carried end of stream
-			f.sentEnd, s.out.End = true, true
+		if haveTrailers && !s.finished() {
+			f.recvEnd = false
+			s.trailersStep(ctx, f, trailers)
 		}
 	case f.trailersPending:
 		s.forwardTrailers(f)
@@ -488,9 +465,9 @@ func (s *Stream) deliverLocal(ctx context.Context) {
 	defer func() { s.inLocalReply = false }()
 	v := s.vm
 	eos := len(lr.Body) == 0
-	if _, err := v.call(ctx, v.fn.respHeaders, uint64(s.id), uint64(len(f.headers)), boolArg(eos)); err == nil && !eos {
+	if _, err := v.call(ctx, v.fn.stream[dirResponse][phaseHeaders], uint64(s.id), uint64(len(f.headers)), boolArg(eos)); err == nil && !eos {
 		f.body, f.bodyLive = append([]byte(nil), lr.Body...), true
-		if _, err := v.call(ctx, v.fn.respBody, uint64(s.id), uint64(len(f.body)), 1); err == nil {
+		if _, err := v.call(ctx, v.fn.stream[dirResponse][phaseBody], uint64(s.id), uint64(len(f.body)), 1); err == nil {
 			lr.Body = f.body
 		}
 	}

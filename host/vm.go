@@ -19,10 +19,19 @@ type vmKey struct{}
 // guestFuncs are the module's callbacks, resolved once per VM; a nil one is
 // not exported and is skipped, as Envoy skips it.
 type guestFuncs struct {
-	alloc, contextCreate, vmStart, configure, tick                        api.Function
-	reqHeaders, reqBody, reqTrailers, respHeaders, respBody, respTrailers api.Function
-	log, done, delete                                                     api.Function
+	alloc, contextCreate, vmStart, configure, tick api.Function
+	log, done, delete                              api.Function
+	// stream[direction][phase]: the headers, body and trailers callbacks
+	// of requests and of responses.
+	stream [2][3]api.Function
 }
+
+// Phases of a direction, indexing guestFuncs.stream.
+const (
+	phaseHeaders = iota
+	phaseBody
+	phaseTrailers
+)
 
 // restriction is which host calls Envoy lets through right now
 // (proxy-wasm-cpp-host "restricted callbacks", V8 only).
@@ -97,10 +106,11 @@ func newVM(p *Plugin, mod api.Module) *vm {
 	v.fn = guestFuncs{
 		alloc: f(p.module.allocator), contextCreate: f("proxy_on_context_create"),
 		vmStart: f("proxy_on_vm_start"), configure: f("proxy_on_configure"), tick: f("proxy_on_tick"),
-		reqHeaders: f("proxy_on_request_headers"), reqBody: f("proxy_on_request_body"),
-		reqTrailers: f("proxy_on_request_trailers"), respHeaders: f("proxy_on_response_headers"),
-		respBody: f("proxy_on_response_body"), respTrailers: f("proxy_on_response_trailers"),
 		log: f("proxy_on_log"), done: f("proxy_on_done"), delete: f("proxy_on_delete"),
+		stream: [2][3]api.Function{
+			{f("proxy_on_request_headers"), f("proxy_on_request_body"), f("proxy_on_request_trailers")},
+			{f("proxy_on_response_headers"), f("proxy_on_response_body"), f("proxy_on_response_trailers")},
+		},
 	}
 	p.liveVMs.Add(1)
 	return v
