@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -480,13 +481,10 @@ func (v *vm) property(path string) ([]byte, bool) {
 	case "response.headers":
 		return pairs.Encode(withoutPseudo(s.resp.logHeaders)), s.resp.logHeaders != nil
 	case "response.code":
-		code, ok := s.resp.logHeaders.Get(":status")
-		if !ok {
+		code, _ := s.resp.logHeaders.Get(":status")
+		n, err := strconv.Atoi(code)
+		if err != nil {
 			return nil, false
-		}
-		n := 0
-		for _, c := range code {
-			n = n*10 + int(c-'0')
 		}
 		b := make([]byte, 8)
 		binary.LittleEndian.PutUint64(b, uint64(n))

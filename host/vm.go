@@ -89,8 +89,7 @@ type vm struct {
 	streams map[uint32]*Stream // open streams, for proxy_set_effective_context
 	closed  bool
 
-	tickPeriod time.Duration
-	tickStop   chan struct{}
+	tickStop chan struct{}
 
 	// State of the call in progress, guarded by mu.
 	callCtx     context.Context
@@ -196,7 +195,6 @@ func (v *vm) setTickPeriod(d time.Duration) {
 		close(v.tickStop)
 		v.tickStop = nil
 	}
-	v.tickPeriod = d
 	if d <= 0 || v.fn.tick == nil {
 		return
 	}
