@@ -26,6 +26,7 @@ import (
 
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/nethttp"
+	"github.com/hookguard/hookguard/internal/cases"
 	"github.com/hookguard/hookguard/internal/conformance"
 	"github.com/hookguard/hookguard/internal/testwasm"
 	"sigs.k8s.io/yaml"
@@ -146,7 +147,7 @@ func TestEmbeddedConfigInGateway(t *testing.T) {
 	}) {
 		t.Fatal("gateway did not answer within 60s")
 	}
-	conformance.Run(t, conformance.Target{BaseURL: base, Secret: []byte(secret), MaxBodyBytes: 1 << 20, EchoesBody: true})
+	conformance.Run(t, conformance.Target{BaseURL: base, Cases: cases.Pipes([]byte(secret), 1<<20), EchoesBody: true})
 }
 
 // compose runs docker compose on envoy/docker-compose.yaml.
@@ -207,7 +208,7 @@ func TestEnvoyE2E(t *testing.T) {
 		t.Fatal("Envoy did not report LIVE on /ready within 90s")
 	}
 
-	conformance.Run(t, conformance.Target{BaseURL: "http://127.0.0.1:" + strconv.Itoa(port), Secret: []byte(secret), MaxBodyBytes: 1 << 20})
+	conformance.Run(t, conformance.Target{BaseURL: "http://127.0.0.1:" + strconv.Itoa(port), Cases: cases.Pipes([]byte(secret), 1<<20)})
 
 	stats, err := adminGET(ctx, env, "/stats?filter=hookguard")
 	if err != nil {
@@ -273,7 +274,7 @@ func TestIstioPluginConfig(t *testing.T) {
 		io.Copy(w, r.Body)
 	})))
 	defer srv.Close()
-	conformance.Run(t, conformance.Target{BaseURL: srv.URL, Secret: []byte(secret), MaxBodyBytes: 1 << 20, EchoesBody: true})
+	conformance.Run(t, conformance.Target{BaseURL: srv.URL, Cases: cases.Pipes([]byte(secret), 1<<20), EchoesBody: true})
 }
 
 // TestOneSourceOfConfiguration: the gateway's default configuration is the

@@ -12,7 +12,7 @@ import (
 
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
-	"github.com/hookguard/hookguard/internal/pipescases"
+	"github.com/hookguard/hookguard/internal/cases"
 	"github.com/hookguard/hookguard/internal/syncbuf"
 	"github.com/hookguard/hookguard/internal/testwasm"
 )
@@ -54,7 +54,7 @@ func newHookguardIn(t testing.TB, logs *logBuffer, cfg host.PluginConfig) *host.
 	return p
 }
 
-func caseRequest(tc pipescases.Case) *host.Request {
+func caseRequest(tc cases.Case) *host.Request {
 	h := host.Header{{Key: ":method", Value: "POST"}, {Key: ":path", Value: "/webhook"}, {Key: ":authority", Value: "example.test"}, {Key: ":scheme", Value: "http"}}
 	for _, sig := range tc.Signatures {
 		h = append(h, host.HeaderField{Key: "x-pipes-signature", Value: sig})
@@ -69,7 +69,7 @@ func caseRequest(tc pipescases.Case) *host.Request {
 	return req
 }
 
-func runCase(t *testing.T, p *host.Plugin, tc pipescases.Case) (status int, upstream bool, body []byte) {
+func runCase(t *testing.T, p *host.Plugin, tc cases.Case) (status int, upstream bool, body []byte) {
 	t.Helper()
 	out, _ := handle(t, p, caseRequest(tc))
 	if out.LocalResponse != nil {
@@ -82,7 +82,7 @@ func runCase(t *testing.T, p *host.Plugin, tc pipescases.Case) (status int, upst
 // our host: each case's status and whether the upstream saw the request.
 func TestHookguardWasmCases(t *testing.T) {
 	p := newHookguard(t, nil, `{"secret_env":"SECRET","max_body_bytes":`+strconv.Itoa(testMaxBody)+`}`, map[string]string{"SECRET": testSecret})
-	for _, tc := range pipescases.Cases([]byte(testSecret), testMaxBody) {
+	for _, tc := range cases.Pipes([]byte(testSecret), testMaxBody) {
 		t.Run(tc.Name, func(t *testing.T) {
 			status, upstream, body := runCase(t, p, tc)
 			if status != tc.WantStatus || upstream != tc.Upstream() {
@@ -103,7 +103,7 @@ func TestHookguardWasmCases(t *testing.T) {
 func TestLogsNeverLeak(t *testing.T) {
 	logs := &logBuffer{}
 	p := newHookguard(t, logs, `{"secret_env":"SECRET","max_body_bytes":`+strconv.Itoa(testMaxBody)+`}`, map[string]string{"SECRET": testSecret})
-	cases := pipescases.Cases([]byte(testSecret), testMaxBody)
+	cases := cases.Pipes([]byte(testSecret), testMaxBody)
 	for _, tc := range cases {
 		runCase(t, p, tc)
 	}
@@ -111,7 +111,7 @@ func TestLogsNeverLeak(t *testing.T) {
 	if !strings.Contains(out, "rejected request") || !strings.Contains(out, "verified request") {
 		t.Fatalf("logs do not show outcomes; the check below would prove nothing:\n%s", out)
 	}
-	forbidden := map[string]string{"secret": testSecret, "body marker": pipescases.Marker}
+	forbidden := map[string]string{"secret": testSecret, "body marker": cases.Marker}
 	for _, tc := range cases {
 		for _, sig := range tc.Signatures {
 			if len(sig) >= 8 {
@@ -164,7 +164,7 @@ func TestConfigurationErrorsFailPluginStart(t *testing.T) {
 var testConfig = `{"secret_env":"SECRET","max_body_bytes":` + strconv.Itoa(testMaxBody) + `}`
 
 // reasonOf is the metric reason the filter must count for a case.
-func reasonOf(tc pipescases.Case) string {
+func reasonOf(tc cases.Case) string {
 	switch {
 	case errors.Is(tc.WantErr, verify.ErrMissingSignature):
 		return "missing_signature"
@@ -183,7 +183,7 @@ func reasonOf(tc pipescases.Case) string {
 func TestMetricsCountEveryOutcome(t *testing.T) {
 	p := newHookguard(t, nil, testConfig, map[string]string{"SECRET": testSecret})
 	want := map[string]int64{}
-	for _, tc := range pipescases.Cases([]byte(testSecret), testMaxBody) {
+	for _, tc := range cases.Pipes([]byte(testSecret), testMaxBody) {
 		runCase(t, p, tc)
 		if r := reasonOf(tc); r != "" {
 			want["hookguard.requests_rejected."+r]++
@@ -238,7 +238,7 @@ func TestHeaderModes(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			cfg := `{"secret_env":"SECRET","max_body_bytes":` + strconv.Itoa(testMaxBody) + `,"hold_headers":` + strconv.FormatBool(mode.holdHeaders) + `}`
 			p := newHookguardIn(t, nil, host.PluginConfig{Configuration: []byte(cfg), Env: env, AllowOnHeadersStopIteration: mode.allowStopIter, VMs: 1})
-			for _, tc := range pipescases.Cases([]byte(testSecret), testMaxBody) {
+			for _, tc := range cases.Pipes([]byte(testSecret), testMaxBody) {
 				want := tc.WantStatus
 				decidedAfterBody := tc.Body != nil && (tc.WantStatus == 200 || reasonOf(tc) == "invalid_signature" || reasonOf(tc) == "body_too_large")
 				if mode.stalls && decidedAfterBody {

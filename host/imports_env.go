@@ -161,8 +161,8 @@ func hostGetLogLevel(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
 	return statusOK
 }
 
-func hostGetTime(_ *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	if !writeU64(mod.Memory(), a[0], uint64(time.Now().UnixNano())) {
+func hostGetTime(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
+	if !writeU64(mod.Memory(), a[0], uint64(v.plugin.module.clock().UnixNano())) {
 		return statusInvalidMemoryAccess
 	}
 	return statusOK

@@ -187,29 +187,86 @@ func (d *sharedData) set(key string, data []byte, cas uint32) bool {
 }
 
 // WritePrometheus writes every metric in the Prometheus text format, named
-// as Envoy's /stats/prometheus names a wasm metric: dots and dashes become
-// underscores, and a name that would start with a digit is left out.
+// as Envoy's /stats/prometheus names a wasm metric: segments of the form
+// ".label=value" become labels (as envoy.yaml's stats_tags extract them),
+// the rest has dots and dashes made underscores, and a name that would
+// start with a digit is left out. Metrics that differ only in labels share
+// one # TYPE line.
 func (m *Metrics) WritePrometheus(w io.Writer) error {
+	type sample struct {
+		labels string
+		mv     MetricValue
+	}
+	families := map[string][]sample{}
+	var names []string
 	for _, mv := range m.Snapshot() {
-		name := strings.Map(func(r rune) rune {
-			if r == '.' || r == '-' {
-				return '_'
-			}
-			return r
-		}, mv.Name)
+		name, labels := promName(mv.Name)
 		if name == "" || (name[0] >= '0' && name[0] <= '9') {
 			continue
 		}
-		var err error
-		switch mv.Kind {
-		case Histogram:
-			_, err = fmt.Fprintf(w, "# TYPE %s summary\n%s_sum %d\n%s_count %d\n", name, name, mv.Value, name, mv.Count)
-		default:
-			_, err = fmt.Fprintf(w, "# TYPE %s %s\n%s %d\n", name, mv.Kind, name, mv.Value)
+		if _, ok := families[name]; !ok {
+			names = append(names, name)
 		}
-		if err != nil {
+		families[name] = append(families[name], sample{labels, mv})
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		samples := families[name]
+		kind := samples[0].mv.Kind
+		typ := kind.String()
+		if kind == Histogram {
+			typ = "summary"
+		}
+		if _, err := fmt.Fprintf(w, "# TYPE %s %s\n", name, typ); err != nil {
 			return err
+		}
+		for _, s := range samples {
+			var err error
+			if s.mv.Kind == Histogram {
+				_, err = fmt.Fprintf(w, "%s_sum%s %d\n%s_count%s %d\n", name, s.labels, s.mv.Value, name, s.labels, s.mv.Count)
+			} else {
+				_, err = fmt.Fprintf(w, "%s%s %d\n", name, s.labels, s.mv.Value)
+			}
+			if err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// promName splits a metric name into a Prometheus name and label set.
+func promName(full string) (string, string) {
+	var base []string
+	var labels []string
+	for _, seg := range strings.Split(full, ".") {
+		k, v, ok := strings.Cut(seg, "=")
+		if ok && validLabel(k) {
+			labels = append(labels, k+`="`+strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(v)+`"`)
+			continue
+		}
+		base = append(base, seg)
+	}
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == ':' {
+			return r
+		}
+		return '_'
+	}, strings.Join(base, "_"))
+	if len(labels) == 0 {
+		return name, ""
+	}
+	return name, "{" + strings.Join(labels, ",") + "}"
+}
+
+func validLabel(k string) bool {
+	if k == "" || k[0] >= '0' && k[0] <= '9' {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
 }

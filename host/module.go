@@ -33,6 +33,11 @@ type ModuleConfig struct {
 	// hookguard's requests two to four times faster in our benchmarks
 	// (RATIONALE.md).
 	CallTimeout time.Duration
+	// Clock, when set, is the time the module sees: through
+	// proxy_get_current_time_nanoseconds (what hookguard checks signed
+	// timestamps against) and WASI's wall clock. Tests pin it so nothing
+	// they check reads the wall clock. Nil means time.Now, as Envoy's.
+	Clock func() time.Time
 }
 
 // DefaultCallTimeout bounds one call into a module unless
@@ -46,6 +51,7 @@ type Module struct {
 	compiled    wazero.CompiledModule
 	logger      *slog.Logger
 	callTimeout time.Duration
+	clock       func() time.Time
 	abi         string // "0.2.0" or "0.2.1"
 	start       string // "_initialize" or "_start"
 	allocator   string // "malloc" or "proxy_on_memory_allocate"
@@ -87,7 +93,10 @@ func Compile(ctx context.Context, wasm []byte, cfg ModuleConfig) (*Module, error
 		rc = rc.WithCompilationCache(cache)
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
-	m := &Module{runtime: rt, logger: logger, callTimeout: timeout}
+	m := &Module{runtime: rt, logger: logger, callTimeout: timeout, clock: cfg.Clock}
+	if m.clock == nil {
+		m.clock = time.Now
+	}
 	ok := false
 	defer func() {
 		if !ok {

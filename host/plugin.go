@@ -139,6 +139,12 @@ func (p *Plugin) moduleConfig() wazero.ModuleConfig {
 		WithStartFunctions().                // we run _initialize/_start ourselves, as Envoy does
 		WithSysWalltime().WithSysNanotime(). // real clocks, as Envoy's
 		WithRandSource(cryptoRand)
+	if clock := p.module.clock; clock != nil {
+		mc = mc.WithWalltime(func() (int64, int32) {
+			t := clock()
+			return t.Unix(), int32(t.Nanosecond())
+		}, sys.ClockResolution(1))
+	}
 	for _, k := range slices.Sorted(maps.Keys(p.cfg.Env)) {
 		mc = mc.WithEnv(k, p.cfg.Env[k])
 	}

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/hookguard/hookguard/filter/verify"
+	"github.com/hookguard/hookguard/internal/cases"
 	"github.com/hookguard/hookguard/internal/conformance"
-	"github.com/hookguard/hookguard/internal/pipescases"
 	"github.com/hookguard/hookguard/internal/syncbuf"
 	"github.com/hookguard/hookguard/internal/testwasm"
 )
@@ -66,13 +66,13 @@ func TestConformance(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "config.json")
 	os.WriteFile(cfg, []byte(`{"secret_env":"PIPES_WEBHOOK_SECRET","max_body_bytes":`+strconv.Itoa(maxBody)+`}`), 0o644)
 	base, _ := startGateway(t, map[string]string{"PIPES_WEBHOOK_SECRET": testSecret, "HOOKGUARD_CONFIG": cfg})
-	conformance.Run(t, conformance.Target{BaseURL: base, Secret: []byte(testSecret), MaxBodyBytes: maxBody, EchoesBody: true})
+	conformance.Run(t, conformance.Target{BaseURL: base, Cases: cases.Pipes([]byte(testSecret), maxBody), EchoesBody: true})
 }
 
 // TestDefaultConfigCap checks the embedded default: a 1 MiB cap.
 func TestDefaultConfigCap(t *testing.T) {
 	base, _ := startGateway(t, map[string]string{"PIPES_WEBHOOK_SECRET": testSecret})
-	for _, tc := range pipescases.Cases([]byte(testSecret), verify.DefaultMaxBodyBytes) {
+	for _, tc := range cases.Pipes([]byte(testSecret), verify.DefaultMaxBodyBytes) {
 		if !strings.Contains(tc.Name, "cap") && tc.Name != "valid" {
 			continue
 		}

@@ -3,10 +3,17 @@
 // host passes the same way.
 //
 //	{
-//	  "secret_env": "PIPES_WEBHOOK_SECRET",
-//	  "max_body_bytes": 1048576,
-//	  "hold_headers": true
+//	  "routes": [
+//	    {"name": "github", "match": {"path": "/hooks/github"}, "scheme": "github",
+//	     "secrets": [{"id": "2026-11", "env": "GITHUB_WEBHOOK_SECRET"}]},
+//	    {"name": "stripe", "match": {"path_prefix": "/hooks/stripe"}, "scheme": "stripe",
+//	     "secrets": [{"id": "live", "env": "STRIPE_WEBHOOK_SECRET"}], "mode": "detect"}
+//	  ]
 //	}
+//
+// The flat form of the first release ({"secret_env": …, "max_body_bytes":
+// …, "hold_headers": …}) still works: it is one Pipes.bot route for every
+// request. README.md's configuration reference lists every field.
 //
 // Parse is a pure function: the environment comes in as a lookup function,
 // so it is tested natively and the filter fails plugin start on any error.
@@ -18,7 +25,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hookguard/hookguard/filter/verify"
 )
@@ -30,6 +39,13 @@ const MinSecretLen = 32
 // SchemePipes is the Pipes.bot scheme, and the default.
 const SchemePipes = "pipes"
 
+// Schemes that are not provider presets.
+const (
+	SchemeHMAC  = "hmac"  // the generic model, with its fields on the route
+	SchemeToken = "token" // a static token: token_header, token_bearer or token_query
+	SchemeBasic = "basic" // HTTP Basic; each secret is "user:password"
+)
+
 // Errors returned by Parse, wrapped with detail. None carries a secret.
 var (
 	ErrSyntax          = errors.New("configuration is not valid JSON")
@@ -39,24 +55,130 @@ var (
 	ErrSecretEnvUnset  = errors.New("secret environment variable is unset or empty")
 	ErrUnknownScheme   = errors.New("unknown scheme")
 	ErrInvalidBodySize = errors.New("max_body_bytes must be a positive number of bytes")
+	ErrInvalidRoute    = errors.New("invalid route")
+	ErrMixedForms      = errors.New(`"routes" cannot be combined with the flat "scheme", "secret" or "secret_env"`)
+)
+
+// Mode is what a route does with a request's verdict.
+type Mode string
+
+// Modes.
+const (
+	// Enforce rejects a request that fails verification (the default).
+	Enforce Mode = "enforce"
+	// Detect verifies, logs and counts, and lets every request through:
+	// for rolling a route out. Only verified requests are marked verified.
+	Detect Mode = "detect"
+	// Off lets requests through unverified.
+	Off Mode = "off"
+)
+
+// Unmatched says what happens to a request no route matches.
+const (
+	UnmatchedReject = "reject" // 404, reason no_route (the default: fail closed)
+	UnmatchedAllow  = "allow"  // let through, unverified and unmarked
 )
 
 // Config is a parsed, validated configuration.
 type Config struct {
-	// Scheme is the signature scheme; only "pipes" so far.
-	Scheme string
-	// Secret is the shared secret. Its String method never prints it.
-	Secret Secret
-	// SecretSource says where the secret came from ("inline" or
-	// "env:NAME"), for log lines.
-	SecretSource string
-	// MaxBodyBytes caps the request body; over it the filter answers 413.
-	MaxBodyBytes int64
+	// Routes are tried in order; the first that matches decides.
+	Routes []Route
+	// Unmatched is UnmatchedReject or UnmatchedAllow.
+	Unmatched string
 	// HoldHeaders keeps the request headers from the upstream until the
 	// verdict (the default). It needs Envoy's allow_on_headers_stop_iteration;
 	// where that cannot be set (Istio's WasmPlugin), false lets the headers
 	// go on at once while the body is still held until the verdict.
 	HoldHeaders bool
+}
+
+// Route is one class of requests and how they are verified.
+type Route struct {
+	// Name names the route in logs, metrics and X-Hookguard-Verified.
+	Name  string
+	Match Match
+	// SchemeName is the preset, "hmac", "token" or "basic".
+	SchemeName string
+	// Scheme verifies the route's requests; nil when Mode is Off.
+	Scheme verify.Scheme
+	Mode   Mode
+	// MaxBodyBytes caps the body; over it the filter answers 413.
+	MaxBodyBytes int64
+	// KeyIDs are the ids of the route's secrets, in order.
+	KeyIDs []string
+	// SecretSources say where each secret came from ("env:NAME" or
+	// "inline"), for log lines.
+	SecretSources []string
+	// StripHeaders are removed before the request goes upstream, when
+	// strip_signature_headers is set.
+	StripHeaders []string
+	// Basic is set for scheme basic: a 401 carries WWW-Authenticate.
+	Basic bool
+}
+
+// Match selects requests. Empty fields match anything.
+type Match struct {
+	// Authority is a host, "host:port", or "*.example.com" for any
+	// subdomain. A pattern without a port matches the host on any port.
+	Authority string
+	// Path matches the path exactly; PathPrefix matches its start. The
+	// query string is not part of the path.
+	Path       string
+	PathPrefix string
+	// Methods are upper-case HTTP methods.
+	Methods []string
+}
+
+// Matches reports whether a request's method, authority and path (with
+// or without its query string) match m.
+func (m Match) Matches(method, authority, path string) bool {
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if m.Path != "" && path != m.Path {
+		return false
+	}
+	if m.PathPrefix != "" && !strings.HasPrefix(path, m.PathPrefix) {
+		return false
+	}
+	if len(m.Methods) > 0 {
+		found := false
+		for _, x := range m.Methods {
+			found = found || x == method
+		}
+		if !found {
+			return false
+		}
+	}
+	return m.Authority == "" || matchAuthority(m.Authority, authority)
+}
+
+func matchAuthority(pattern, authority string) bool {
+	authority = strings.ToLower(authority)
+	if !strings.Contains(pattern, ":") || strings.HasSuffix(pattern, "]") {
+		authority = stripPort(authority)
+	}
+	if rest, ok := strings.CutPrefix(pattern, "*."); ok {
+		return strings.HasSuffix(authority, "."+rest) && len(authority) > len(rest)+1
+	}
+	return authority == pattern
+}
+
+func stripPort(a string) string {
+	if i := strings.LastIndexByte(a, ':'); i >= 0 && i > strings.LastIndexByte(a, ']') {
+		return a[:i]
+	}
+	return a
+}
+
+// Route returns the first route that matches, or nil.
+func (c *Config) Route(method, authority, path string) *Route {
+	for i := range c.Routes {
+		if c.Routes[i].Match.Matches(method, authority, path) {
+			return &c.Routes[i]
+		}
+	}
+	return nil
 }
 
 // Secret holds secret bytes and refuses to be printed by fmt or log.
@@ -71,21 +193,67 @@ func (Secret) GoString() string { return "[redacted]" }
 // Format prints a placeholder for every verb, so %x or %v cannot leak it.
 func (Secret) Format(f fmt.State, _ rune) { io.WriteString(f, "[redacted]") }
 
-// Verifier builds the verifier this configuration describes.
-func (c Config) Verifier() (*verify.Pipes, error) {
-	return verify.NewPipes(c.MaxBodyBytes, c.Secret)
+type rawConfig struct {
+	// The flat form: one Pipes.bot route.
+	Scheme    *string `json:"scheme"`
+	Secret    *string `json:"secret"`
+	SecretEnv *string `json:"secret_env"`
+
+	MaxBodyBytes *int64     `json:"max_body_bytes"`
+	HoldHeaders  *bool      `json:"hold_headers"`
+	Routes       []rawRoute `json:"routes"`
+	Unmatched    *string    `json:"unmatched"`
 }
 
-type rawConfig struct {
-	Scheme       *string `json:"scheme"`
-	Secret       *string `json:"secret"`
-	SecretEnv    *string `json:"secret_env"`
-	MaxBodyBytes *int64  `json:"max_body_bytes"`
-	HoldHeaders  *bool   `json:"hold_headers"`
+type rawRoute struct {
+	Name                  string      `json:"name"`
+	Match                 rawMatch    `json:"match"`
+	Scheme                string      `json:"scheme"`
+	Secrets               []rawSecret `json:"secrets"`
+	Mode                  string      `json:"mode"`
+	ToleranceSeconds      *int64      `json:"tolerance_seconds"`
+	MaxBodyBytes          *int64      `json:"max_body_bytes"`
+	PublicURL             string      `json:"public_url"`
+	AllowSHA1             bool        `json:"allow_sha1"`
+	StripSignatureHeaders bool        `json:"strip_signature_headers"`
+
+	// The generic HMAC model (scheme "hmac").
+	Algorithm        string `json:"algorithm"`
+	Encoding         string `json:"encoding"`
+	SignatureHeader  string `json:"signature_header"`
+	SignaturePrefix  string `json:"signature_prefix"`
+	SignatureFormat  string `json:"signature_format"`
+	SignatureKey     string `json:"signature_key"`
+	TimestampKey     string `json:"timestamp_key"`
+	Separators       string `json:"separators"`
+	VersionSeparator string `json:"version_separator"`
+	Template         string `json:"template"`
+	IDHeader         string `json:"id_header"`
+	TimestampHeader  string `json:"timestamp_header"`
+	TimestampFormat  string `json:"timestamp_format"`
+	SecretEncoding   string `json:"secret_encoding"`
+
+	// Static tokens (scheme "token").
+	TokenHeader string `json:"token_header"`
+	TokenBearer bool   `json:"token_bearer"`
+	TokenQuery  string `json:"token_query"`
+}
+
+type rawMatch struct {
+	Authority  string   `json:"authority"`
+	Path       string   `json:"path"`
+	PathPrefix string   `json:"path_prefix"`
+	Methods    []string `json:"methods"`
+}
+
+type rawSecret struct {
+	ID    string  `json:"id"`
+	Env   *string `json:"env"`
+	Value *string `json:"value"`
 }
 
 // Parse parses and validates data. lookupEnv reads the environment the
-// filter runs in (os.LookupEnv in the module). It returns warnings a
+// filter runs in (syscall.Getenv in the module). It returns warnings a
 // caller should log, such as a short secret; any error means the plugin
 // must not start.
 func Parse(data []byte, lookupEnv func(string) (string, bool)) (Config, []string, error) {
@@ -93,66 +261,327 @@ func Parse(data []byte, lookupEnv func(string) (string, bool)) (Config, []string
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
-		return Config{}, nil, describeDecodeError(err)
+		return Config{}, nil, describeDecodeError(err, len(bytes.TrimSpace(data)) == 0)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return Config{}, nil, fmt.Errorf("%w: data after the configuration object", ErrSyntax)
 	}
 
-	cfg := Config{Scheme: SchemePipes, MaxBodyBytes: verify.DefaultMaxBodyBytes, HoldHeaders: true}
+	cfg := Config{HoldHeaders: true, Unmatched: UnmatchedReject}
 	if raw.HoldHeaders != nil {
 		cfg.HoldHeaders = *raw.HoldHeaders
 	}
-	if raw.Scheme != nil {
-		if *raw.Scheme != SchemePipes {
-			return Config{}, nil, fmt.Errorf("%w %q (supported: %q)", ErrUnknownScheme, *raw.Scheme, SchemePipes)
-		}
-	}
+	maxBody := int64(verify.DefaultMaxBodyBytes)
 	if raw.MaxBodyBytes != nil {
 		if *raw.MaxBodyBytes <= 0 {
 			return Config{}, nil, fmt.Errorf("%w, got %d", ErrInvalidBodySize, *raw.MaxBodyBytes)
 		}
-		cfg.MaxBodyBytes = *raw.MaxBodyBytes
+		maxBody = *raw.MaxBodyBytes
 	}
-
-	switch {
-	case raw.Secret != nil && raw.SecretEnv != nil:
-		return Config{}, nil, ErrSecretTwice
-	case raw.SecretEnv != nil:
-		name := *raw.SecretEnv
-		if name == "" {
-			return Config{}, nil, fmt.Errorf(`%w: "secret_env" is empty`, ErrNoSecret)
+	if raw.Unmatched != nil {
+		switch *raw.Unmatched {
+		case UnmatchedReject, UnmatchedAllow:
+			cfg.Unmatched = *raw.Unmatched
+		default:
+			return Config{}, nil, fmt.Errorf(`%w: "unmatched" must be %q or %q`, ErrInvalidRoute, UnmatchedReject, UnmatchedAllow)
 		}
-		v, ok := lookupEnv(name)
-		if !ok || v == "" {
-			return Config{}, nil, fmt.Errorf("%w: %s", ErrSecretEnvUnset, name)
-		}
-		cfg.Secret, cfg.SecretSource = Secret(v), "env:"+name
-	case raw.Secret != nil:
-		if *raw.Secret == "" {
-			return Config{}, nil, fmt.Errorf(`%w: "secret" is empty`, ErrNoSecret)
-		}
-		cfg.Secret, cfg.SecretSource = Secret(*raw.Secret), "inline"
-	default:
-		return Config{}, nil, fmt.Errorf(`%w: set "secret_env" (preferred) or "secret"`, ErrNoSecret)
 	}
 
 	var warnings []string
-	if len(cfg.Secret) < MinSecretLen {
-		warnings = append(warnings, fmt.Sprintf("secret from %s is %d characters; use at least %d random characters", cfg.SecretSource, len(cfg.Secret), MinSecretLen))
+	if raw.Routes == nil {
+		route, w, err := flatRoute(raw, maxBody, lookupEnv)
+		if err != nil {
+			return Config{}, nil, err
+		}
+		cfg.Routes, warnings = []Route{route}, w
+	} else {
+		if raw.Scheme != nil || raw.Secret != nil || raw.SecretEnv != nil {
+			return Config{}, nil, ErrMixedForms
+		}
+		if len(raw.Routes) == 0 {
+			return Config{}, nil, fmt.Errorf(`%w: "routes" is empty`, ErrInvalidRoute)
+		}
+		seen := map[string]bool{}
+		for i, rr := range raw.Routes {
+			route, w, err := parseRoute(rr, maxBody, lookupEnv)
+			if err != nil {
+				return Config{}, nil, fmt.Errorf("route %d (%q): %w", i, rr.Name, err)
+			}
+			if seen[route.Name] {
+				return Config{}, nil, fmt.Errorf("route %d: %w: name %q is used twice", i, ErrInvalidRoute, route.Name)
+			}
+			seen[route.Name] = true
+			cfg.Routes = append(cfg.Routes, route)
+			warnings = append(warnings, w...)
+		}
 	}
 	if !cfg.HoldHeaders {
-		warnings = append(warnings, "hold_headers is false: request headers reach the upstream before the verdict (bodies still do not)")
+		warnings = append(warnings, "hold_headers is false: request headers reach the upstream before the verdict (bodies still do not), and X-Hookguard-Verified cannot be added")
 	}
-	if cfg.SecretSource == "inline" {
-		warnings = append(warnings, `secret is inline in the configuration; prefer "secret_env"`)
+	if cfg.Unmatched == UnmatchedAllow {
+		warnings = append(warnings, `"unmatched" is "allow": requests no route matches reach the upstream unverified`)
 	}
 	return cfg, warnings, nil
 }
 
+// flatRoute reads the first release's flat form as one Pipes.bot route
+// that matches every request.
+func flatRoute(raw rawConfig, maxBody int64, lookupEnv func(string) (string, bool)) (Route, []string, error) {
+	if raw.Scheme != nil && *raw.Scheme != SchemePipes {
+		return Route{}, nil, fmt.Errorf(`%w %q: the flat form verifies only %q; use "routes" for other schemes`, ErrUnknownScheme, *raw.Scheme, SchemePipes)
+	}
+	rr := rawRoute{Name: "default", Scheme: SchemePipes}
+	switch {
+	case raw.Secret != nil && raw.SecretEnv != nil:
+		return Route{}, nil, ErrSecretTwice
+	case raw.SecretEnv != nil:
+		rr.Secrets = []rawSecret{{Env: raw.SecretEnv}}
+	case raw.Secret != nil:
+		rr.Secrets = []rawSecret{{Value: raw.Secret}}
+	default:
+		return Route{}, nil, fmt.Errorf(`%w: set "secret_env" (preferred) or "secret"`, ErrNoSecret)
+	}
+	return parseRoute(rr, maxBody, lookupEnv)
+}
+
+// validName is what route names and key ids may be: they appear in
+// metric names and in X-Hookguard-Verified.
+func validName(s string) bool {
+	if s == "" || len(s) > 64 || s[0] == '_' {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool)) (Route, []string, error) {
+	r := Route{Name: rr.Name, SchemeName: rr.Scheme, Mode: Enforce, MaxBodyBytes: maxBody}
+	if !validName(r.Name) {
+		return Route{}, nil, fmt.Errorf(`%w: "name" must be 1-64 letters, digits, '-' or '_', not starting with '_'`, ErrInvalidRoute)
+	}
+	if err := parseMatch(rr.Match, &r.Match); err != nil {
+		return Route{}, nil, err
+	}
+	switch Mode(rr.Mode) {
+	case "", Enforce:
+	case Detect, Off:
+		r.Mode = Mode(rr.Mode)
+	default:
+		return Route{}, nil, fmt.Errorf(`%w: "mode" must be "enforce", "detect" or "off", got %q`, ErrInvalidRoute, rr.Mode)
+	}
+	if rr.MaxBodyBytes != nil {
+		if *rr.MaxBodyBytes <= 0 {
+			return Route{}, nil, fmt.Errorf("%w, got %d", ErrInvalidBodySize, *rr.MaxBodyBytes)
+		}
+		r.MaxBodyBytes = *rr.MaxBodyBytes
+	}
+	if r.SchemeName == "" {
+		r.SchemeName = SchemePipes
+	}
+	generic := rr.Algorithm != "" || rr.Encoding != "" || rr.SignatureHeader != "" || rr.SignaturePrefix != "" ||
+		rr.SignatureFormat != "" || rr.SignatureKey != "" || rr.TimestampKey != "" || rr.Separators != "" ||
+		rr.VersionSeparator != "" || rr.Template != "" || rr.IDHeader != "" || rr.TimestampHeader != "" ||
+		rr.TimestampFormat != "" || rr.SecretEncoding != ""
+	if generic && r.SchemeName != SchemeHMAC {
+		return Route{}, nil, fmt.Errorf(`%w: the generic HMAC fields need "scheme": "hmac"`, ErrInvalidRoute)
+	}
+	token := rr.TokenHeader != "" || rr.TokenBearer || rr.TokenQuery != ""
+	if token && r.SchemeName != SchemeToken {
+		return Route{}, nil, fmt.Errorf(`%w: token_header, token_bearer and token_query need "scheme": "token"`, ErrInvalidRoute)
+	}
+	info, isPreset := verify.LookupPreset(r.SchemeName)
+	if !isPreset && r.SchemeName != SchemeHMAC && r.SchemeName != SchemeToken && r.SchemeName != SchemeBasic {
+		return Route{}, nil, fmt.Errorf("%w %q (presets: %s; or hmac, token, basic)", ErrUnknownScheme, r.SchemeName, strings.Join(verify.Presets(), ", "))
+	}
+	if rr.AllowSHA1 && r.SchemeName != "github" {
+		return Route{}, nil, fmt.Errorf(`%w: "allow_sha1" is a github setting`, ErrInvalidRoute)
+	}
+	var tolerance *time.Duration
+	if rr.ToleranceSeconds != nil {
+		if *rr.ToleranceSeconds < 0 || *rr.ToleranceSeconds > 1<<40 {
+			return Route{}, nil, fmt.Errorf(`%w: "tolerance_seconds" must be a non-negative number of seconds`, ErrInvalidRoute)
+		}
+		d := time.Duration(*rr.ToleranceSeconds) * time.Second
+		tolerance = &d
+	}
+	if rr.PublicURL != "" && !strings.HasPrefix(rr.PublicURL, "http://") && !strings.HasPrefix(rr.PublicURL, "https://") {
+		return Route{}, nil, fmt.Errorf(`%w: "public_url" must start with http:// or https://`, ErrInvalidRoute)
+	}
+
+	var warnings []string
+	if r.Mode == Off {
+		if len(rr.Secrets) > 0 {
+			warnings = append(warnings, "route "+r.Name+": mode is off; its secrets are not used")
+		}
+		warnings = append(warnings, "route "+r.Name+": mode is off: its requests reach the upstream unverified")
+		return r, warnings, nil
+	}
+	keys, w, err := readSecrets(&r, rr.Secrets, lookupEnv)
+	if err != nil {
+		return Route{}, nil, err
+	}
+	warnings = append(warnings, w...)
+	if r.Mode == Detect {
+		warnings = append(warnings, "route "+r.Name+": mode is detect: failed requests are logged and counted but let through")
+	}
+
+	switch r.SchemeName {
+	case SchemeHMAC:
+		h := verify.HMAC{
+			Algorithm: verify.Algorithm(rr.Algorithm), Encoding: verify.Encoding(rr.Encoding),
+			SignaturePrefix: rr.SignaturePrefix, SignatureFormat: verify.Format(rr.SignatureFormat),
+			SignatureKey: rr.SignatureKey, TimestampKey: rr.TimestampKey, Separators: rr.Separators,
+			VersionSeparator: rr.VersionSeparator, Template: rr.Template, IDHeader: rr.IDHeader,
+			TimestampHeader: rr.TimestampHeader, TimestampFormat: verify.TimestampFormat(rr.TimestampFormat),
+			Tolerance: verify.DefaultTolerance, PublicURL: rr.PublicURL,
+		}
+		if rr.SignatureHeader != "" {
+			h.SignatureHeaders = []string{rr.SignatureHeader}
+		}
+		if tolerance != nil {
+			h.Tolerance = *tolerance
+		}
+		if h.Keys, err = decodeKeys(keys, verify.SecretEncoding(rr.SecretEncoding)); err == nil {
+			r.Scheme, err = verify.NewHMAC(h)
+		}
+		r.StripHeaders = []string{strings.ToLower(rr.SignatureHeader)}
+	case SchemeToken:
+		r.Scheme, err = verify.NewToken(verify.Token{Header: rr.TokenHeader, Bearer: rr.TokenBearer, Query: rr.TokenQuery, Keys: keys})
+		if rr.TokenHeader != "" {
+			r.StripHeaders = []string{strings.ToLower(rr.TokenHeader)}
+		} else if rr.TokenBearer {
+			r.StripHeaders = []string{"authorization"}
+		}
+	case SchemeBasic:
+		r.Scheme, err = verify.NewBasic(verify.Basic{Keys: keys})
+		r.Basic, r.StripHeaders = true, []string{"authorization"}
+	default:
+		r.Scheme, err = verify.Preset(r.SchemeName, verify.Options{Keys: keys, Tolerance: tolerance, PublicURL: rr.PublicURL, AllowSHA1: rr.AllowSHA1})
+		r.StripHeaders = presetHeaders(info)
+	}
+	if err != nil {
+		return Route{}, nil, err
+	}
+	if !rr.StripSignatureHeaders {
+		r.StripHeaders = nil
+	}
+	return r, warnings, nil
+}
+
+// presetHeaders are the headers a preset reads its signature from.
+func presetHeaders(info verify.PresetInfo) []string {
+	switch info.Name {
+	case "gitlab":
+		return []string{"x-gitlab-token"}
+	case "twilio":
+		return []string{"x-twilio-signature"}
+	case "mandrill":
+		return []string{"x-mandrill-signature"}
+	case "github":
+		return []string{"x-hub-signature-256", "x-hub-signature"}
+	case "svix":
+		return []string{"svix-signature", "webhook-signature"}
+	}
+	return info.HMAC.SignatureHeaders
+}
+
+func decodeKeys(keys []verify.Key, enc verify.SecretEncoding) ([]verify.Key, error) {
+	out := make([]verify.Key, len(keys))
+	for i, k := range keys {
+		b, err := verify.DecodeSecret(enc, string(k.Secret))
+		if err != nil {
+			return nil, fmt.Errorf("secret %q: %w", k.ID, err)
+		}
+		out[i] = verify.Key{ID: k.ID, Secret: b}
+	}
+	return out, nil
+}
+
+func parseMatch(rm rawMatch, m *Match) error {
+	if rm.Path != "" && rm.PathPrefix != "" {
+		return fmt.Errorf(`%w: set only one of "path" and "path_prefix"`, ErrInvalidRoute)
+	}
+	for _, p := range []string{rm.Path, rm.PathPrefix} {
+		if p != "" && !strings.HasPrefix(p, "/") {
+			return fmt.Errorf(`%w: a path must start with "/"`, ErrInvalidRoute)
+		}
+	}
+	a := strings.ToLower(rm.Authority)
+	if strings.Contains(strings.TrimPrefix(a, "*."), "*") {
+		return fmt.Errorf(`%w: "authority" may only start with "*."`, ErrInvalidRoute)
+	}
+	*m = Match{Authority: a, Path: rm.Path, PathPrefix: rm.PathPrefix}
+	for _, meth := range rm.Methods {
+		if meth == "" || strings.ToUpper(meth) != meth {
+			return fmt.Errorf(`%w: methods must be upper-case, got %q`, ErrInvalidRoute, meth)
+		}
+		m.Methods = append(m.Methods, meth)
+	}
+	return nil
+}
+
+// readSecrets reads a route's secrets from the environment or inline.
+func readSecrets(r *Route, secrets []rawSecret, lookupEnv func(string) (string, bool)) ([]verify.Key, []string, error) {
+	if len(secrets) == 0 {
+		return nil, nil, fmt.Errorf(`%w: set "secrets": [{"id": …, "env": …}]`, ErrNoSecret)
+	}
+	var keys []verify.Key
+	var warnings []string
+	ids := map[string]bool{}
+	for i, s := range secrets {
+		id := s.ID
+		var value, source string
+		switch {
+		case s.Env != nil && s.Value != nil:
+			return nil, nil, fmt.Errorf("secret %d: %w", i, errors.New(`set only one of "env" and "value"`))
+		case s.Env != nil:
+			if *s.Env == "" {
+				return nil, nil, fmt.Errorf(`secret %d: %w: "env" is empty`, i, ErrNoSecret)
+			}
+			v, ok := lookupEnv(*s.Env)
+			if !ok || v == "" {
+				return nil, nil, fmt.Errorf("%w: %s", ErrSecretEnvUnset, *s.Env)
+			}
+			value, source = v, "env:"+*s.Env
+			if id == "" {
+				id = *s.Env
+			}
+		case s.Value != nil:
+			if *s.Value == "" {
+				return nil, nil, fmt.Errorf(`secret %d: %w: "value" is empty`, i, ErrNoSecret)
+			}
+			value, source = *s.Value, "inline"
+			if id == "" {
+				id = "inline" + strconv.Itoa(i)
+			}
+			warnings = append(warnings, "route "+r.Name+": secret "+id+" is inline in the configuration; prefer \"env\"")
+		default:
+			return nil, nil, fmt.Errorf(`secret %d: %w: set "env" (preferred) or "value"`, i, ErrNoSecret)
+		}
+		if !validName(id) {
+			return nil, nil, fmt.Errorf(`secret %d: %w: "id" must be 1-64 letters, digits, '-' or '_'`, i, ErrInvalidRoute)
+		}
+		if ids[id] {
+			return nil, nil, fmt.Errorf(`secret %d: %w: id %q is used twice`, i, ErrInvalidRoute, id)
+		}
+		ids[id] = true
+		if len(value) < MinSecretLen && r.SchemeName != SchemeBasic {
+			warnings = append(warnings, fmt.Sprintf("route %s: secret %s from %s is %d characters; use at least %d random characters", r.Name, id, source, len(value), MinSecretLen))
+		}
+		keys = append(keys, verify.Key{ID: id, Secret: Secret(value)})
+		r.KeyIDs = append(r.KeyIDs, id)
+		r.SecretSources = append(r.SecretSources, source)
+	}
+	return keys, warnings, nil
+}
+
 // describeDecodeError turns a json error into one of ours that names fields
 // and offsets, never values, so it is safe to log.
-func describeDecodeError(err error) error {
+func describeDecodeError(err error, empty bool) error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
@@ -164,8 +593,10 @@ func describeDecodeError(err error) error {
 		return fmt.Errorf("%w: field %q must be a %s, got %s", ErrSyntax, typeErr.Field, typeErr.Type, typeErr.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return fmt.Errorf("%w %s", ErrUnknownField, strings.TrimPrefix(err.Error(), "json: unknown field "))
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, io.EOF) && empty:
 		return fmt.Errorf("%w: configuration is empty", ErrSyntax)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%w: configuration ends early", ErrSyntax)
 	default:
 		return fmt.Errorf("%w: %v", ErrSyntax, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/hookguard/hookguard/filter/verify"
+	"github.com/hookguard/hookguard/internal/cases"
 )
 
 // BenchmarkPipesVerify measures native verification per body size; the
@@ -12,13 +13,13 @@ import (
 func BenchmarkPipesVerify(b *testing.B) {
 	for _, size := range []int{1 << 10, 64 << 10, 1 << 20} {
 		body := make([]byte, size)
-		v, _ := verify.NewPipes(verify.DefaultMaxBodyBytes, testSecret)
-		sig := []string{verify.SignPipes(testSecret, body)}
+		v := pipes(b, testSecret)
+		tc := cases.Case{Header: []verify.Field{{Name: "x-pipes-signature", Value: verify.SignPipes(testSecret, body)}}, Body: body}
 		b.Run(strconv.Itoa(size), func(b *testing.B) {
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := v.Verify(sig, body); err != nil {
+				if _, err := run(v, tc, verify.DefaultMaxBodyBytes); err != nil {
 					b.Fatal(err)
 				}
 			}

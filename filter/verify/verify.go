@@ -1,191 +1,231 @@
-// Package verify checks webhook signatures over the raw bytes of a request.
+// Package verify checks signed webhook requests over their raw bytes.
 //
 // It knows nothing of proxy-wasm or net/http, so the same code runs natively
-// in Go programs and tests and inside the hookguard WebAssembly filter. The
-// body is hashed as it streams: a [Check] never holds the body.
+// in Go programs and tests and inside the hookguard WebAssembly filter.
 //
-// The first scheme is Pipes.bot's: X-Pipes-Signature is the hex HMAC-SHA256
-// of the raw request body under a shared secret.
+// A [Scheme] is one way of proving a request came from its sender: a
+// provider's HMAC signature ([HMAC], and the presets [Preset] returns),
+// a static token or Basic credentials ([Token], [Basic]). Begin sees the
+// request's headers and the current time and returns a [Check]; a check
+// that needs the body is fed it chunk by chunk as it streams and decides in
+// Verify. Most schemes hash the body as it passes and never hold it; the few
+// that sign parsed form fields (Twilio, Mandrill, Mailgun) buffer it up to
+// the caller's cap, and say so in their documentation.
 //
-//	v, err := verify.NewPipes(secret, verify.DefaultMaxBodyBytes)
-//	c, err := v.Begin(r.Header.Values(verify.PipesSignatureHeader))
-//	io.Copy(c, r.Body)   // fails with ErrBodyTooLarge past the cap
-//	err = c.Verify()     // ErrSignatureMismatch on a forged body
+//	s, err := verify.Preset("stripe", verify.Options{Keys: []verify.Key{{ID: "k1", Secret: secret}}})
+//	c, err := s.Begin(req, time.Now())   // header-only errors come back here
+//	c.Write(chunk)                       // for every body chunk
+//	keyID, err := c.Verify()             // ErrSignatureMismatch on a forged body
+//
+// Every error a request can cause is one of the sentinel errors below, so
+// callers test them with errors.Is and can log them: none carries request
+// data or a secret.
 package verify
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"hash"
+	"strings"
+	"time"
 )
 
-// Errors returned by this package. Each says why a request is rejected and
-// none carries request data, so they are safe to log. Test with errors.Is.
+// Errors a request can cause. Each says why the request is rejected and none
+// carries request data, so they are safe to log. Test with errors.Is.
 var (
-	// ErrMissingSignature means the request carries no signature header.
+	// ErrMissingSignature means the request carries no signature (or no
+	// credentials, for a token or Basic scheme).
 	ErrMissingSignature = errors.New("missing signature")
-	// ErrMalformedSignature means the signature header is not the scheme's
-	// encoding (for Pipes.bot: 64 hex digits), or appears more than once.
+	// ErrMalformedSignature means the signature is not in the scheme's
+	// format or encoding, or its header appears more than once.
 	ErrMalformedSignature = errors.New("malformed signature")
-	// ErrSignatureMismatch means the signature is well formed but does not
-	// match the body under any configured secret.
+	// ErrSignatureMismatch means the signature is well formed but matches
+	// the request under none of the keys.
 	ErrSignatureMismatch = errors.New("signature mismatch")
-	// ErrBodyTooLarge means the body exceeded the configured cap. It is
-	// returned as soon as the cap is crossed.
+	// ErrMissingTimestamp means the scheme signs a timestamp and the
+	// request carries none.
+	ErrMissingTimestamp = errors.New("missing timestamp")
+	// ErrMalformedTimestamp means the timestamp is not in the scheme's
+	// format.
+	ErrMalformedTimestamp = errors.New("malformed timestamp")
+	// ErrTimestampOutOfTolerance means the signed timestamp is further from
+	// now than the tolerance, in either direction.
+	ErrTimestampOutOfTolerance = errors.New("timestamp out of tolerance")
+	// ErrUnauthorized means a token or Basic credential matched none of
+	// the configured ones.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrBodyTooLarge means the body exceeded the cap. It is returned as
+	// soon as the cap is crossed.
 	ErrBodyTooLarge = errors.New("body too large")
-	// ErrEmptySecret means a verifier was built without a secret. A verifier
-	// that accepts anything is never built.
+	// ErrMalformedBody means a scheme that reads the body (form fields,
+	// a JSON field) could not parse it.
+	ErrMalformedBody = errors.New("malformed body")
+)
+
+// Errors in building a scheme. They name fields, never secret values.
+var (
+	// ErrNoKeys means a scheme was built without a key. A verifier that
+	// accepts anything is never built.
+	ErrNoKeys = errors.New("no keys")
+	// ErrEmptySecret means a key has an empty secret.
 	ErrEmptySecret = errors.New("empty secret")
-	// ErrInvalidMaxBody means the body cap is not a positive number.
-	ErrInvalidMaxBody = errors.New("max body bytes must be positive")
+	// ErrInvalidScheme means a scheme's settings are inconsistent; the
+	// wrapped text says which.
+	ErrInvalidScheme = errors.New("invalid scheme")
+	// ErrUnknownPreset means Preset was given a name it does not know.
+	ErrUnknownPreset = errors.New("unknown preset")
 )
 
-const (
-	// PipesSignatureHeader is the header Pipes.bot signs with.
-	PipesSignatureHeader = "X-Pipes-Signature"
-	// DefaultMaxBodyBytes is the default body cap, 1 MiB: Envoy's default
-	// per-connection buffer limit, past which Envoy itself answers 413.
-	DefaultMaxBodyBytes = 1 << 20
-)
+// DefaultMaxBodyBytes is the default body cap, 1 MiB: Envoy's default
+// per-connection buffer limit, past which Envoy itself answers 413.
+const DefaultMaxBodyBytes = 1 << 20
 
-// Pipes verifies the Pipes.bot scheme. It is safe for concurrent use.
-type Pipes struct {
-	secrets      [][]byte
-	maxBodyBytes int64
+// DefaultTolerance is how far a signed timestamp may be from now, in
+// either direction, unless a preset or its configuration says otherwise:
+// Stripe's, Slack's and Standard Webhooks' five minutes.
+const DefaultTolerance = 5 * time.Minute
+
+// maxSignatures bounds the signatures one request may carry, so a header
+// of thousands of entries cannot multiply the work of a check.
+const maxSignatures = 16
+
+// maxKeys bounds the keys of one scheme for the same reason.
+const maxKeys = 16
+
+// Key is one secret a scheme accepts, with an id that is reported when it
+// matches, so operators can tell when an old key is no longer used. The id
+// is not secret; the secret never leaves the scheme.
+type Key struct {
+	ID     string
+	Secret []byte
 }
 
-// NewPipes returns a verifier for the Pipes.bot scheme. A request passes
-// when its signature matches under any of secrets, which allows a secret to
-// be rotated without dropping requests signed with the old one. Bodies over
-// maxBodyBytes are rejected.
-func NewPipes(maxBodyBytes int64, secrets ...[]byte) (*Pipes, error) {
-	if maxBodyBytes <= 0 {
-		return nil, ErrInvalidMaxBody
-	}
-	if len(secrets) == 0 {
-		return nil, ErrEmptySecret
-	}
-	p := &Pipes{maxBodyBytes: maxBodyBytes}
-	for _, s := range secrets {
-		if len(s) == 0 {
-			return nil, ErrEmptySecret
+// Field is one request header. Names are lower-case, as proxy-wasm and
+// HTTP/2 carry them.
+type Field struct{ Name, Value string }
+
+// Request is what a scheme sees of a request before its body: the
+// pseudo-headers and the other headers, in order.
+type Request struct {
+	Method    string // :method
+	Scheme    string // :scheme, "http" or "https"
+	Authority string // :authority (the Host header)
+	Path      string // :path, with the query string
+	Header    []Field
+}
+
+// Values returns every value of the header name (lower-case), in order.
+func (r *Request) Values(name string) []string {
+	var out []string
+	for _, f := range r.Header {
+		if f.Name == name {
+			out = append(out, f.Value)
 		}
-		p.secrets = append(p.secrets, append([]byte(nil), s...))
 	}
-	return p, nil
+	return out
 }
 
-// MaxBodyBytes returns the body cap.
-func (p *Pipes) MaxBodyBytes() int64 { return p.maxBodyBytes }
-
-// SignPipes returns the X-Pipes-Signature value for body under secret: the
-// lower-case hex HMAC-SHA256. It exists for tests and fixtures.
-func SignPipes(secret, body []byte) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
+// single returns the first value of header name and how many times the
+// header appears; the caller, which knows what it means, decides whether a
+// repeat is an error.
+func (r *Request) single(name string) (value string, n int) {
+	for _, f := range r.Header {
+		if f.Name == name {
+			if n == 0 {
+				value = f.Value
+			}
+			n++
+		}
+	}
+	return value, n
 }
 
-// Begin starts verifying one request. values are every value of the
-// X-Pipes-Signature header, in order; the header must appear exactly once.
-// Errors decided by the header alone come back here, before any body byte
-// is read.
-func (p *Pipes) Begin(values []string) (*Check, error) {
-	want, err := parsePipesSignature(values)
+// Query returns the path's query string, without the '?'.
+func (r *Request) Query() string {
+	if i := strings.IndexByte(r.Path, '?'); i >= 0 {
+		return r.Path[i+1:]
+	}
+	return ""
+}
+
+// A Scheme verifies requests of one kind. Schemes are safe for concurrent
+// use; each request gets its own Check.
+type Scheme interface {
+	// Begin starts verifying one request at time now. Whatever can be
+	// decided from the headers alone (a missing or malformed signature, a
+	// stale timestamp, a wrong token) comes back here as an error.
+	Begin(req *Request, now time.Time) (Check, error)
+}
+
+// A Check is one request's verification in progress. It is not safe for
+// concurrent use.
+type Check interface {
+	// NeedsBody reports whether the verdict depends on the body. When it
+	// does not (tokens, Basic), Verify can be called at once.
+	NeedsBody() bool
+	// Write feeds the next body bytes, exactly as received.
+	Write(p []byte) (int, error)
+	// Verify returns the id of the key that matched, or why none did.
+	Verify() (keyID string, err error)
+}
+
+// Limit returns c with a body cap: past max bytes, Write and Verify return
+// ErrBodyTooLarge. A truncated body is never verified.
+func Limit(c Check, max int64) Check { return &limited{Check: c, max: max} }
+
+type limited struct {
+	Check
+	n, max int64
+}
+
+func (l *limited) Write(p []byte) (int, error) {
+	l.n += int64(len(p))
+	if l.n > l.max {
+		return 0, ErrBodyTooLarge
+	}
+	return l.Check.Write(p)
+}
+
+func (l *limited) Verify() (string, error) {
+	if l.n > l.max {
+		return "", ErrBodyTooLarge
+	}
+	return l.Check.Verify()
+}
+
+// Verify checks a whole request at once: Begin, Write and Verify.
+func Verify(s Scheme, req *Request, body []byte, now time.Time) (keyID string, err error) {
+	c, err := s.Begin(req, now)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	c := &Check{want: want, max: p.maxBodyBytes, macs: make([]hash.Hash, len(p.secrets))}
-	for i, s := range p.secrets {
-		c.macs[i] = hmac.New(sha256.New, s)
-	}
-	return c, nil
-}
-
-// Verify checks a whole body at once; it is Begin, Write and Check.Verify.
-func (p *Pipes) Verify(values []string, body []byte) error {
-	c, err := p.Begin(values)
-	if err != nil {
-		return err
-	}
-	if _, err := c.Write(body); err != nil {
-		return err
+	if c.NeedsBody() {
+		if _, err := c.Write(body); err != nil {
+			return "", err
+		}
 	}
 	return c.Verify()
 }
 
-func parsePipesSignature(values []string) ([]byte, error) {
-	switch len(values) {
-	case 0:
-		return nil, ErrMissingSignature
-	case 1:
-	default:
-		// Two signatures are ambiguous: which one did the sender mean, and
-		// which one would a parser behind us see? Refuse both.
-		return nil, ErrMalformedSignature
+// checkKeys validates keys for a scheme's constructor.
+func checkKeys(keys []Key) error {
+	if len(keys) == 0 {
+		return ErrNoKeys
 	}
-	v := values[0]
-	if v == "" {
-		return nil, ErrMissingSignature
+	if len(keys) > maxKeys {
+		return errorf(ErrInvalidScheme, "%d keys; at most %d", len(keys), maxKeys)
 	}
-	if len(v) != hex.EncodedLen(sha256.Size) {
-		return nil, ErrMalformedSignature
-	}
-	sig := make([]byte, sha256.Size)
-	if _, err := hex.Decode(sig, []byte(v)); err != nil {
-		return nil, ErrMalformedSignature
-	}
-	return sig, nil
-}
-
-// Check verifies one request's body as it streams. It is not safe for
-// concurrent use.
-type Check struct {
-	macs []hash.Hash
-	want []byte
-	n    int64
-	max  int64
-}
-
-// Write hashes the next body bytes. Once the body exceeds the cap it
-// returns ErrBodyTooLarge, and keeps returning it.
-func (c *Check) Write(b []byte) (int, error) {
-	c.n += int64(len(b))
-	if c.n > c.max {
-		return 0, ErrBodyTooLarge
-	}
-	for _, m := range c.macs {
-		m.Write(b)
-	}
-	return len(b), nil
-}
-
-// Len returns how many body bytes have been written.
-func (c *Check) Len() int64 { return c.n }
-
-// Verify reports whether the body written so far carries a valid signature.
-// The MACs are compared in constant time, as decoded bytes.
-func (c *Check) Verify() error {
-	if c.n > c.max {
-		return ErrBodyTooLarge
-	}
-	ok := 0
-	for _, m := range c.macs {
-		// Every secret is tried, matched or not, so the time taken does not
-		// tell which secret matched.
-		ok |= subtleEqual(m.Sum(nil), c.want)
-	}
-	if ok != 1 {
-		return ErrSignatureMismatch
+	for _, k := range keys {
+		if len(k.Secret) == 0 {
+			return errorf(ErrEmptySecret, "key %q", k.ID)
+		}
 	}
 	return nil
 }
 
-func subtleEqual(a, b []byte) int {
-	if hmac.Equal(a, b) {
-		return 1
-	}
-	return 0
+// decided is a Check whose verdict came from the headers.
+type decided struct {
+	keyID string
 }
+
+func (decided) NeedsBody() bool             { return false }
+func (decided) Write(p []byte) (int, error) { return len(p), nil }
+func (d decided) Verify() (string, error)   { return d.keyID, nil }

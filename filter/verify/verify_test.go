@@ -9,119 +9,124 @@ import (
 	"testing"
 
 	"github.com/hookguard/hookguard/filter/verify"
-	"github.com/hookguard/hookguard/internal/pipescases"
+	"github.com/hookguard/hookguard/internal/cases"
 )
 
 var testSecret = []byte("test-secret-0123456789abcdef0123456789")
 
 const testMaxBody = 64 << 10
 
-// TestPipesCases runs the shared request table against the pure-Go core,
-// streaming each body in the case's chunks as the filter would.
-func TestPipesCases(t *testing.T) {
-	v, err := verify.NewPipes(testMaxBody, testSecret)
+func pipes(t testing.TB, secrets ...[]byte) verify.Scheme {
+	t.Helper()
+	var keys []verify.Key
+	for i, s := range secrets {
+		keys = append(keys, verify.Key{ID: "k" + string(rune('0'+i)), Secret: s})
+	}
+	s, err := verify.Preset("pipes", verify.Options{Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range pipescases.Cases(testSecret, testMaxBody) {
-		t.Run(tc.Name, func(t *testing.T) {
-			t.Parallel()
-			err := stream(v, tc)
-			if !errors.Is(err, tc.WantErr) || (tc.WantErr == nil && err != nil) {
-				t.Fatalf("got %v, want %v", err, tc.WantErr)
-			}
-			// The one-shot form must agree with the streaming form.
-			if err2 := v.Verify(tc.Signatures, tc.Body); !errors.Is(err2, tc.WantErr) || (tc.WantErr == nil && err2 != nil) {
-				t.Fatalf("Verify: got %v, want %v", err2, tc.WantErr)
-			}
-		})
-	}
+	return s
 }
 
-func stream(v *verify.Pipes, tc pipescases.Case) error {
-	c, err := v.Begin(tc.Signatures)
+// run streams a case through s, in the case's chunks, as the filter does.
+func run(s verify.Scheme, tc cases.Case, maxBody int64) (string, error) {
+	c, err := s.Begin(tc.Request("example.test"), tc.Now)
 	if err != nil {
-		return err
+		return "", err
 	}
-	for _, chunk := range tc.SplitBody() {
-		if _, err := c.Write(chunk); err != nil {
-			return err
+	c = verify.Limit(c, maxBody)
+	if c.NeedsBody() {
+		for _, chunk := range tc.SplitBody() {
+			if _, err := c.Write(chunk); err != nil {
+				return "", err
+			}
 		}
 	}
 	return c.Verify()
 }
 
-func TestBodyCapDecidedWhenCrossed(t *testing.T) {
-	v, _ := verify.NewPipes(10, testSecret)
-	c, err := v.Begin([]string{verify.SignPipes(testSecret, nil)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Write(make([]byte, 10)); err != nil {
-		t.Fatalf("write up to the cap: %v", err)
-	}
-	if _, err := c.Write([]byte{0}); !errors.Is(err, verify.ErrBodyTooLarge) {
-		t.Fatalf("write past the cap: got %v, want ErrBodyTooLarge", err)
-	}
-	if err := c.Verify(); !errors.Is(err, verify.ErrBodyTooLarge) {
-		t.Fatalf("Verify after the cap: got %v, want ErrBodyTooLarge", err)
+// TestPipesCases runs the first release's table against the pure-Go core.
+func TestPipesCases(t *testing.T) {
+	s := pipes(t, testSecret)
+	for _, tc := range cases.Pipes(testSecret, testMaxBody) {
+		t.Run(tc.Name, func(t *testing.T) {
+			t.Parallel()
+			_, err := run(s, tc, testMaxBody)
+			if !errors.Is(err, tc.WantErr) || (tc.WantErr == nil && err != nil) {
+				t.Fatalf("got %v, want %v", err, tc.WantErr)
+			}
+		})
 	}
 }
 
-func TestNewPipesRefusesBadInput(t *testing.T) {
-	tests := []struct {
-		name    string
-		max     int64
-		secrets [][]byte
-		want    error
-	}{
-		{"no secret", 1, nil, verify.ErrEmptySecret},
-		{"empty secret", 1, [][]byte{{}}, verify.ErrEmptySecret},
-		{"one of two empty", 1, [][]byte{[]byte("a"), nil}, verify.ErrEmptySecret},
-		{"zero cap", 0, [][]byte{[]byte("a")}, verify.ErrInvalidMaxBody},
-		{"negative cap", -1, [][]byte{[]byte("a")}, verify.ErrInvalidMaxBody},
+func TestBodyCapDecidedWhenCrossed(t *testing.T) {
+	c, err := pipes(t, testSecret).Begin(cases.Case{Header: []verify.Field{{Name: "x-pipes-signature", Value: verify.SignPipes(testSecret, nil)}}}.Request("h"), zeroTime)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tc := range tests {
+	c = verify.Limit(c, 10)
+	if _, err := c.Write(make([]byte, 10)); err != nil {
+		t.Fatalf("at the cap: %v", err)
+	}
+	if _, err := c.Write([]byte{0}); !errors.Is(err, verify.ErrBodyTooLarge) {
+		t.Fatalf("past the cap: %v", err)
+	}
+	if _, err := c.Verify(); !errors.Is(err, verify.ErrBodyTooLarge) {
+		t.Fatalf("Verify after the cap: %v", err)
+	}
+}
+
+func TestSchemesRefuseBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func() error
+		want error
+	}{
+		{"no keys", func() error { _, err := verify.Preset("stripe", verify.Options{}); return err }, verify.ErrNoKeys},
+		{"empty secret", func() error {
+			_, err := verify.Preset("github", verify.Options{Keys: []verify.Key{{ID: "a"}}})
+			return err
+		}, verify.ErrEmptySecret},
+		{"unknown preset", func() error { _, err := verify.Preset("nope", verify.Options{}); return err }, verify.ErrUnknownPreset},
+		{"template without body", func() error {
+			_, err := verify.NewHMAC(verify.HMAC{SignatureHeaders: []string{"x"}, Template: "{timestamp}", TimestampHeader: "t", Keys: []verify.Key{{Secret: testSecret}}})
+			return err
+		}, verify.ErrInvalidScheme},
+		{"timestamp read but not signed", func() error {
+			_, err := verify.NewHMAC(verify.HMAC{SignatureHeaders: []string{"x"}, TimestampHeader: "t", Keys: []verify.Key{{Secret: testSecret}}})
+			return err
+		}, verify.ErrInvalidScheme},
+		{"unknown variable", func() error {
+			_, err := verify.NewHMAC(verify.HMAC{SignatureHeaders: []string{"x"}, Template: "{nope}{body}", Keys: []verify.Key{{Secret: testSecret}}})
+			return err
+		}, verify.ErrInvalidScheme},
+		{"bad algorithm", func() error {
+			_, err := verify.NewHMAC(verify.HMAC{Algorithm: "md5", SignatureHeaders: []string{"x"}, Keys: []verify.Key{{Secret: testSecret}}})
+			return err
+		}, verify.ErrInvalidScheme},
+		{"token in two places", func() error {
+			_, err := verify.NewToken(verify.Token{Header: "x", Bearer: true, Keys: []verify.Key{{Secret: testSecret}}})
+			return err
+		}, verify.ErrInvalidScheme},
+		{"basic without colon", func() error {
+			_, err := verify.NewBasic(verify.Basic{Keys: []verify.Key{{Secret: []byte("nocolon")}}})
+			return err
+		}, verify.ErrInvalidScheme},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := verify.NewPipes(tc.max, tc.secrets...); !errors.Is(err, tc.want) {
+			if err := tc.make(); !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
 		})
 	}
 }
 
-func TestRotationAcceptsAnySecret(t *testing.T) {
-	oldSecret, newSecret := []byte("old-secret"), []byte("new-secret")
-	v, err := verify.NewPipes(1024, newSecret, oldSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := []byte("payload")
-	for _, s := range [][]byte{oldSecret, newSecret} {
-		if err := v.Verify([]string{verify.SignPipes(s, body)}, body); err != nil {
-			t.Fatalf("signature under %q rejected: %v", s, err)
-		}
-	}
-	if err := v.Verify([]string{verify.SignPipes([]byte("third"), body)}, body); !errors.Is(err, verify.ErrSignatureMismatch) {
-		t.Fatalf("third secret: got %v, want ErrSignatureMismatch", err)
-	}
-}
-
-func TestSecretIsCopied(t *testing.T) {
-	secret := []byte("mutable-secret")
-	v, _ := verify.NewPipes(1024, secret)
-	sig := verify.SignPipes(secret, []byte("b"))
-	secret[0] = 'X'
-	if err := v.Verify([]string{sig}, []byte("b")); err != nil {
-		t.Fatalf("verifier changed when the caller's slice did: %v", err)
-	}
-}
-
 // TestIndependentVectors checks signatures made by Node's crypto and
 // Python's hmac, exactly as the Pipes.bot document's examples compute them.
 func TestIndependentVectors(t *testing.T) {
-	for _, file := range pipescases.VectorFiles {
-		vectors, err := pipescases.ReadVectors(file)
+	for _, file := range cases.VectorFiles {
+		vectors, err := cases.ReadVectors(file)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,11 +135,8 @@ func TestIndependentVectors(t *testing.T) {
 				if got := verify.SignPipes([]byte(vec.Secret), vec.Body); got != vec.Signature {
 					t.Fatalf("SignPipes disagrees with %s", file)
 				}
-				v, err := verify.NewPipes(verify.DefaultMaxBodyBytes, []byte(vec.Secret))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := v.Verify([]string{vec.Signature}, vec.Body); err != nil {
+				tc := cases.Case{Header: []verify.Field{{Name: "x-pipes-signature", Value: vec.Signature}}, Body: vec.Body}
+				if _, err := run(pipes(t, []byte(vec.Secret)), tc, verify.DefaultMaxBodyBytes); err != nil {
 					t.Fatalf("Verify: %v", err)
 				}
 			})
@@ -145,7 +147,7 @@ func TestIndependentVectors(t *testing.T) {
 // TestVectorsAreCurrent reruns the committed signers, where Node and Python
 // are installed, and checks the committed vectors are what they print.
 func TestVectorsAreCurrent(t *testing.T) {
-	dir := pipescases.TestdataDir()
+	dir := cases.TestdataDir()
 	for _, gen := range []struct{ tool, script, out string }{
 		{"node", "sign.js", "vectors.node.json"},
 		{"python3", "sign.py", "vectors.python.json"},
@@ -175,15 +177,16 @@ func FuzzPipesVerify(f *testing.F) {
 		if len(secret) == 0 {
 			return
 		}
-		v, err := verify.NewPipes(1<<20, secret)
-		if err != nil {
-			t.Fatal(err)
+		s := pipes(t, secret)
+		signed := cases.Case{Header: []verify.Field{{Name: "x-pipes-signature", Value: verify.SignPipes(secret, body)}}, Body: body}
+		if _, err := run(s, signed, 1<<20); err != nil && len(body) <= 1<<20 {
+			t.Fatalf("Verify(Sign(x)) = %v", err)
 		}
-		if len(body) <= 1<<20 {
-			if err := v.Verify([]string{verify.SignPipes(secret, body)}, body); err != nil {
-				t.Fatalf("Verify(Sign(x)) = %v", err)
+		forged := cases.Case{Header: []verify.Field{{Name: "x-pipes-signature", Value: sig}}, Body: body}
+		if _, err := run(s, forged, 1<<20); err == nil && sig != verify.SignPipes(secret, body) {
+			if !bytes.EqualFold([]byte(sig), []byte(verify.SignPipes(secret, body))) {
+				t.Fatalf("accepted a signature that is not the body's")
 			}
 		}
-		_ = v.Verify([]string{sig}, body) // must not panic
 	})
 }

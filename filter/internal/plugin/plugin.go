@@ -1,7 +1,8 @@
 // Package plugin is hookguard's proxy-wasm filter: it reads the plugin
-// configuration, and for each request holds headers and body until the
-// signature over the raw body is checked, then lets the request on or
-// answers it with 401 or 413.
+// configuration, and for each request picks the first route that matches,
+// holds headers and body until the route's scheme has checked the raw
+// request, then lets it on (marked with X-Hookguard-Verified) or answers it
+// with the status reason.All gives.
 package plugin
 
 import (
@@ -11,63 +12,30 @@ import (
 
 	"github.com/hookguard/hookguard/filter/config"
 	"github.com/hookguard/hookguard/filter/internal/proxywasm"
+	"github.com/hookguard/hookguard/filter/reason"
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/internal/pairs"
 )
 
+// VerifiedHeader is added to a verified request: "route=<name>; key=<id>".
+// A copy sent by the client is removed from every request first.
+const VerifiedHeader = "x-hookguard-verified"
+
 // Root is the plugin's root context, one per VM.
 type Root struct {
-	verifier    *verify.Pipes
-	holdHeaders bool
-	metrics     metrics
-}
-
-// Metric names. Envoy shows them as wasmcustom.<name> in /stats and, with
-// the namespace stripped and dots made underscores, in /stats/prometheus.
-const (
-	metricVerified       = "hookguard.requests_verified"
-	metricRejectedPrefix = "hookguard.requests_rejected."
-	metricConfigRejected = "hookguard.config_rejected"
-)
-
-// reasons are every rejection reason, each with its own counter.
-var reasons = []string{"missing_signature", "malformed_signature", "invalid_signature", "body_too_large", "internal_error"}
-
-// metrics holds this VM's metric ids; a metric the host could not define
-// has no id and is skipped.
-type metrics struct {
-	ids map[string]uint32
-}
-
-func (m *metrics) define() {
-	m.ids = map[string]uint32{}
-	names := []string{metricVerified, metricConfigRejected}
-	for _, r := range reasons {
-		names = append(names, metricRejectedPrefix+r)
-	}
-	for _, name := range names {
-		id, err := proxywasm.DefineMetric(proxywasm.MetricCounter, name)
-		if err != nil {
-			logf(proxywasm.LogWarn, "cannot define metric "+name+": "+err.Error())
-			continue
-		}
-		m.ids[name] = id
-	}
-}
-
-func (m *metrics) inc(name string) {
-	if id, ok := m.ids[name]; ok {
-		proxywasm.IncrementMetric(id, 1) // a failed count must not fail a request
-	}
+	cfg        *config.Config
+	metrics    metrics
+	logEnabled func(proxywasm.LogLevel) bool
 }
 
 // NewRoot returns the root context; register it with
 // proxywasm.SetRootContext.
 func NewRoot(uint32) proxywasm.RootContext { return &Root{} }
 
-// OnVMStart defines the metrics.
+// OnVMStart defines the configuration metric.
 func (r *Root) OnVMStart(int) bool {
-	r.metrics.define()
+	r.metrics.init()
+	r.metrics.define(metricConfigRejected)
 	return true
 }
 
@@ -81,6 +49,7 @@ func (r *Root) OnConfigure(size int) bool {
 		return nil
 	})
 	if err != nil {
+		r.metrics.inc(metricConfigRejected)
 		logf(proxywasm.LogCritical, "cannot read the plugin configuration: "+err.Error())
 		return false
 	}
@@ -93,15 +62,25 @@ func (r *Root) OnConfigure(size int) bool {
 	for _, w := range warnings {
 		logf(proxywasm.LogWarn, w)
 	}
-	v, err := cfg.Verifier()
-	if err != nil {
-		logf(proxywasm.LogCritical, "invalid plugin configuration: "+err.Error())
-		return false
+	r.metrics.defineRoutes(&cfg)
+	r.cfg = &cfg
+	for _, rt := range cfg.Routes {
+		logf(proxywasm.LogInfo, "configured: route="+rt.Name+" scheme="+rt.SchemeName+" mode="+string(rt.Mode)+
+			" keys="+joinPairs(rt.KeyIDs, rt.SecretSources)+" max_body_bytes="+strconv.FormatInt(rt.MaxBodyBytes, 10))
 	}
-	r.verifier, r.holdHeaders = v, cfg.HoldHeaders
-	logf(proxywasm.LogInfo, "configured: scheme="+cfg.Scheme+" secret="+cfg.SecretSource+
-		" max_body_bytes="+strconv.FormatInt(cfg.MaxBodyBytes, 10)+" hold_headers="+strconv.FormatBool(cfg.HoldHeaders))
+	logf(proxywasm.LogInfo, "configured: routes="+strconv.Itoa(len(cfg.Routes))+" unmatched="+cfg.Unmatched+" hold_headers="+strconv.FormatBool(cfg.HoldHeaders))
 	return true
+}
+
+func joinPairs(ids, sources []string) string {
+	s := ""
+	for i := range ids {
+		if i > 0 {
+			s += ","
+		}
+		s += ids[i] + "(" + sources[i] + ")"
+	}
+	return s
 }
 
 // NewHTTPContext implements proxywasm.RootContext.
@@ -114,46 +93,55 @@ func (r *Root) NewHTTPContext(s *proxywasm.HTTPStream) proxywasm.HTTPContext {
 type request struct {
 	root   *Root
 	stream *proxywasm.HTTPStream
-	check  *verify.Check // nil once a verdict is reached
-	hashed int           // body bytes already hashed
+	route  *config.Route
+	check  verify.Check // nil once a verdict is reached
+	hashed int          // body bytes already fed to the check
 }
 
-const signatureHeader = "x-pipes-signature" // proxy-wasm header keys are lower-case
-
-// OnRequestHeaders starts the check from the signature header and holds
-// the request. A request without a body is decided here.
+// OnRequestHeaders removes a spoofed verification header, picks the route
+// and starts its check. A request decided by its headers, or without a
+// body, is decided here.
 func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
-	if q.root.verifier == nil {
-		return q.reject(errNotConfigured)
+	cfg := q.root.cfg
+	if cfg == nil {
+		return q.reject(reason.InternalError, errNotConfigured)
 	}
 	headers, err := proxywasm.GetHeaders(proxywasm.MapHTTPRequestHeaders)
 	if err != nil {
-		return q.reject(err)
+		return q.reject(reason.InternalError, err)
 	}
-	var signatures []string
-	declared := int64(-1)
-	for _, h := range headers {
-		switch h.Key {
-		case signatureHeader:
-			signatures = append(signatures, h.Value)
-		case "content-length":
-			if n, err := strconv.ParseInt(h.Value, 10, 64); err == nil {
-				declared = n
-			}
+	req, declared, spoofed := requestOf(headers)
+	if spoofed {
+		// Never let a client claim a verdict, whatever happens next.
+		if err := proxywasm.RemoveHeader(proxywasm.MapHTTPRequestHeaders, VerifiedHeader); err != nil {
+			return q.reject(reason.InternalError, err)
 		}
 	}
-	check, err := q.root.verifier.Begin(signatures)
+	q.route = cfg.Route(req.Method, req.Authority, req.Path)
+	switch {
+	case q.route == nil && cfg.Unmatched == config.UnmatchedAllow:
+		return proxywasm.Continue
+	case q.route == nil:
+		return q.reject(reason.NoRoute, nil)
+	case q.route.Mode == config.Off:
+		return proxywasm.Continue
+	}
+	if declared > q.route.MaxBodyBytes {
+		return q.fail(verify.ErrBodyTooLarge) // no need to wait for the bytes
+	}
+	now, err := proxywasm.Now()
 	if err != nil {
-		return q.reject(err)
+		return q.reject(reason.InternalError, err)
 	}
-	if declared > q.root.verifier.MaxBodyBytes() {
-		return q.reject(verify.ErrBodyTooLarge) // no need to wait for the bytes
+	check, err := q.route.Scheme.Begin(req, now)
+	if err != nil {
+		return q.fail(err)
 	}
-	q.check = check
-	if endOfStream {
+	q.check = verify.Limit(check, q.route.MaxBodyBytes)
+	if endOfStream || !check.NeedsBody() {
 		return q.finish()
 	}
-	if !q.root.holdHeaders {
+	if !cfg.HoldHeaders {
 		// The headers go on; the body is still held until the verdict.
 		return proxywasm.Continue
 	}
@@ -162,18 +150,50 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 	return proxywasm.Pause
 }
 
-// OnRequestBody hashes the bytes not yet hashed. Because the previous
-// callback returned Pause, the host's body buffer is cumulative (Envoy's
-// StopIterationAndBuffer): bodySize counts every byte so far.
+// requestOf turns the host's header map into what a scheme sees, with the
+// declared Content-Length (-1 if none) and whether the client sent a
+// verification header of its own.
+func requestOf(headers []pairs.Pair) (req *verify.Request, declared int64, spoofed bool) {
+	req = &verify.Request{Header: make([]verify.Field, 0, len(headers))}
+	declared = -1
+	for _, h := range headers {
+		switch h.Key {
+		case ":method":
+			req.Method = h.Value
+		case ":scheme":
+			req.Scheme = h.Value
+		case ":authority":
+			req.Authority = h.Value
+		case ":path":
+			req.Path = h.Value
+		case "content-length":
+			if n, err := strconv.ParseInt(h.Value, 10, 64); err == nil {
+				declared = n
+			}
+		case VerifiedHeader:
+			spoofed = true
+			continue
+		}
+		req.Header = append(req.Header, verify.Field{Name: h.Key, Value: h.Value})
+	}
+	return req, declared, spoofed
+}
+
+// OnRequestBody feeds the bytes not yet fed to the check. Because the
+// previous callback returned Pause, the host's body buffer is cumulative
+// (Envoy's StopIterationAndBuffer): bodySize counts every byte so far.
 func (q *request) OnRequestBody(bodySize int, endOfStream bool) proxywasm.Action {
 	if q.check == nil {
-		return proxywasm.Pause // decided already; a rejected request goes nowhere
+		if q.stream.Responded() {
+			return proxywasm.Pause // rejected: the request goes nowhere
+		}
+		return proxywasm.Continue // let through: unmatched, off, or detect
 	}
 	if bodySize < q.hashed {
-		return q.reject(errBufferShrank)
+		return q.reject(reason.InternalError, errBufferShrank)
 	}
-	if int64(bodySize) > q.root.verifier.MaxBodyBytes() {
-		return q.reject(verify.ErrBodyTooLarge)
+	if int64(bodySize) > q.route.MaxBodyBytes {
+		return q.fail(verify.ErrBodyTooLarge)
 	}
 	err := proxywasm.ReadBuffer(proxywasm.BufferHTTPRequestBody, q.hashed, bodySize, func(b []byte) error {
 		q.hashed += len(b)
@@ -184,7 +204,7 @@ func (q *request) OnRequestBody(bodySize int, endOfStream bool) proxywasm.Action
 		err = errShortRead
 	}
 	if err != nil {
-		return q.reject(err)
+		return q.fail(err)
 	}
 	if endOfStream {
 		return q.finish()
@@ -195,7 +215,10 @@ func (q *request) OnRequestBody(bodySize int, endOfStream bool) proxywasm.Action
 // OnRequestTrailers ends a request whose body never saw end of stream.
 func (q *request) OnRequestTrailers(int) proxywasm.Action {
 	if q.check == nil {
-		return proxywasm.Pause
+		if q.stream.Responded() {
+			return proxywasm.Pause
+		}
+		return proxywasm.Continue
 	}
 	return q.finish()
 }
@@ -203,15 +226,42 @@ func (q *request) OnRequestTrailers(int) proxywasm.Action {
 // OnDone implements proxywasm.HTTPContext.
 func (q *request) OnDone() {}
 
+// finish reaches the verdict and, on success, marks the request.
 func (q *request) finish() proxywasm.Action {
-	err := q.check.Verify()
+	keyID, err := q.check.Verify()
 	q.check = nil
 	if err != nil {
-		return q.reject(err)
+		return q.fail(err)
 	}
-	q.root.metrics.inc(metricVerified)
-	logf(proxywasm.LogDebug, "verified request")
+	rt := q.route
+	for _, h := range rt.StripHeaders {
+		if err := proxywasm.RemoveHeader(proxywasm.MapHTTPRequestHeaders, h); err != nil {
+			return q.reject(reason.InternalError, err)
+		}
+	}
+	if q.root.cfg.HoldHeaders {
+		if err := proxywasm.AddHeader(proxywasm.MapHTTPRequestHeaders, VerifiedHeader, "route="+rt.Name+"; key="+keyID); err != nil {
+			return q.reject(reason.InternalError, err)
+		}
+	}
+	q.root.metrics.inc(verifiedMetric(rt.Name, keyID))
+	if q.root.debug() {
+		logf(proxywasm.LogDebug, "verified request: route="+rt.Name+" key="+keyID)
+	}
 	return proxywasm.Continue
+}
+
+// fail handles a verification failure by the route's mode: enforce
+// rejects; detect logs, counts and lets the request through unmarked.
+func (q *request) fail(err error) proxywasm.Action {
+	q.check = nil
+	why := reason.Of(err)
+	if q.route.Mode == config.Detect && why != reason.InternalError {
+		q.root.metrics.inc(unverifiedMetric(q.route.Name, why.Name))
+		logf(proxywasm.LogInfo, "detected unverified request (let through): route="+q.route.Name+" reason="+why.Name)
+		return proxywasm.Continue
+	}
+	return q.reject(why, err)
 }
 
 var (
@@ -220,44 +270,36 @@ var (
 	errShortRead     = errors.New("host returned fewer body bytes than it announced")
 )
 
-// verdict is how a rejection is answered. Bodies and details never carry
+// reject answers the request and holds it. Only the route and reason are
+// logged, and for an internal error our own error text, which carries no
 // request data.
-type verdict struct {
-	status int
-	reason string
-	body   string
-}
-
-func verdictFor(err error) verdict {
-	switch {
-	case errors.Is(err, verify.ErrMissingSignature):
-		return verdict{401, "missing_signature", "Invalid signature"}
-	case errors.Is(err, verify.ErrMalformedSignature):
-		return verdict{401, "malformed_signature", "Invalid signature"}
-	case errors.Is(err, verify.ErrSignatureMismatch):
-		return verdict{401, "invalid_signature", "Invalid signature"}
-	case errors.Is(err, verify.ErrBodyTooLarge):
-		return verdict{413, "body_too_large", "Payload too large"}
-	default:
-		return verdict{500, "internal_error", "Internal error"}
-	}
-}
-
-// reject answers the request and holds it. Only the reason is logged.
-func (q *request) reject(err error) proxywasm.Action {
+func (q *request) reject(why reason.Reason, err error) proxywasm.Action {
 	q.check = nil
-	v := verdictFor(err)
-	msg := "rejected request: reason=" + v.reason + " status=" + strconv.Itoa(v.status)
-	if v.status == 500 {
-		msg += " error=" + err.Error() // our own errors, no request data
+	route := unmatchedRoute
+	if q.route != nil {
+		route = q.route.Name
 	}
-	q.root.metrics.inc(metricRejectedPrefix + v.reason)
+	msg := "rejected request: route=" + route + " reason=" + why.Name + " status=" + strconv.Itoa(why.Status)
+	if why == reason.InternalError && err != nil {
+		msg += " error=" + err.Error()
+	}
+	q.root.metrics.inc(rejectedMetric(route, why.Name))
 	logf(proxywasm.LogInfo, msg)
-	if _, err := q.stream.SendLocalResponse(v.status, "hookguard_"+v.reason, []byte(v.body),
-		[]pairs.Pair{{Key: "content-type", Value: "text/plain; charset=utf-8"}}); err != nil {
+	headers := []pairs.Pair{{Key: "content-type", Value: "text/plain; charset=utf-8"}}
+	if why.Status == 401 && q.route != nil && q.route.Basic {
+		headers = append(headers, pairs.Pair{Key: "www-authenticate", Value: verify.BasicChallenge})
+	}
+	if _, err := q.stream.SendLocalResponse(why.Status, "hookguard_"+why.Name, []byte(reason.Body(why.Status)+"\n"), headers); err != nil {
 		logf(proxywasm.LogCritical, "cannot send the rejection: "+err.Error())
 	}
 	return proxywasm.Pause
+}
+
+func (r *Root) debug() bool {
+	if r.logEnabled == nil {
+		return true
+	}
+	return r.logEnabled(proxywasm.LogDebug)
 }
 
 func logf(level proxywasm.LogLevel, msg string) { proxywasm.Log(level, "hookguard: "+msg) }

@@ -1,6 +1,7 @@
 package proxywasm
 
 import (
+	"time"
 	"unsafe"
 
 	"github.com/hookguard/hookguard/internal/pairs"
@@ -81,4 +82,24 @@ func sendLocalResponse(status int, details string, body []byte, headers []pairs.
 	s := proxySendLocalResponse(uint32(status), stringPtr(details), uint32(len(details)),
 		bytesPtr(body), uint32(len(body)), bytesPtr(hb), uint32(len(hb)), -1)
 	return statusErr("proxy_send_local_response", s)
+}
+
+// Now returns the host's current time: Envoy's dispatcher clock, or our
+// host's ModuleConfig.Clock, so tests through the module can pin it.
+func Now() (time.Time, error) {
+	var ns uint64
+	if err := statusErr("proxy_get_current_time_nanoseconds", proxyGetCurrentTimeNanoseconds(unsafe.Pointer(&ns))); err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(0, int64(ns)), nil
+}
+
+// AddHeader adds a header to a header map.
+func AddHeader(mt MapType, key, value string) error {
+	return statusErr("proxy_add_header_map_value", proxyAddHeaderMapValue(uint32(mt), stringPtr(key), uint32(len(key)), stringPtr(value), uint32(len(value))))
+}
+
+// RemoveHeader removes every value of a header from a header map.
+func RemoveHeader(mt MapType, key string) error {
+	return statusErr("proxy_remove_header_map_value", proxyRemoveHeaderMapValue(uint32(mt), stringPtr(key), uint32(len(key))))
 }

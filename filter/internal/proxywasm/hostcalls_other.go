@@ -19,3 +19,8 @@ func proxySendLocalResponse(uint32, unsafe.Pointer, uint32, unsafe.Pointer, uint
 }
 func proxyDefineMetric(uint32, unsafe.Pointer, uint32, unsafe.Pointer) uint32 { panic(noHost) }
 func proxyIncrementMetric(uint32, int64) uint32                               { panic(noHost) }
+func proxyGetCurrentTimeNanoseconds(unsafe.Pointer) uint32                    { panic(noHost) }
+func proxyAddHeaderMapValue(uint32, unsafe.Pointer, uint32, unsafe.Pointer, uint32) uint32 {
+	panic(noHost)
+}
+func proxyRemoveHeaderMapValue(uint32, unsafe.Pointer, uint32) uint32 { panic(noHost) }

@@ -1,4 +1,4 @@
-package pipescases
+package cases
 
 import (
 	"encoding/base64"

@@ -1,0 +1,80 @@
+package plugin
+
+import (
+	"github.com/hookguard/hookguard/filter/config"
+	"github.com/hookguard/hookguard/filter/internal/proxywasm"
+	"github.com/hookguard/hookguard/filter/reason"
+)
+
+// Metric names carry their labels as ".name=value" segments: Envoy's
+// stats_tags (envoy.yaml) and host.Metrics.WritePrometheus turn them into
+// tags, so /stats/prometheus shows
+// hookguard_requests_rejected{route="github",reason="invalid_signature"}.
+const (
+	metricConfigRejected = "hookguard.config_rejected"
+	// unmatchedRoute is the route label of a request no route matched;
+	// route names cannot start with '_'.
+	unmatchedRoute = "_unmatched"
+)
+
+func verifiedMetric(route, key string) string {
+	return "hookguard.requests_verified.route=" + route + ".key=" + key
+}
+
+func rejectedMetric(route, why string) string {
+	return "hookguard.requests_rejected.route=" + route + ".reason=" + why
+}
+
+// unverifiedMetric counts detect-mode requests that failed and went on.
+func unverifiedMetric(route, why string) string {
+	return "hookguard.requests_unverified.route=" + route + ".reason=" + why
+}
+
+// metrics holds this VM's metric ids; a metric the host could not define
+// has no id and is skipped.
+type metrics struct {
+	ids map[string]uint32
+}
+
+func (m *metrics) init() { m.ids = map[string]uint32{} }
+
+func (m *metrics) define(name string) {
+	if _, ok := m.ids[name]; ok {
+		return
+	}
+	id, err := proxywasm.DefineMetric(proxywasm.MetricCounter, name)
+	if err != nil {
+		logf(proxywasm.LogWarn, "cannot define metric "+name+": "+err.Error())
+		return
+	}
+	m.ids[name] = id
+}
+
+// defineRoutes defines every counter the configuration can touch, so
+// each shows as 0 before its first request.
+func (m *metrics) defineRoutes(cfg *config.Config) {
+	for _, rt := range cfg.Routes {
+		for _, k := range rt.KeyIDs {
+			m.define(verifiedMetric(rt.Name, k))
+		}
+		for _, r := range reason.All {
+			if r == reason.NoRoute {
+				continue
+			}
+			m.define(rejectedMetric(rt.Name, r.Name))
+			if rt.Mode == config.Detect {
+				m.define(unverifiedMetric(rt.Name, r.Name))
+			}
+		}
+	}
+	if cfg.Unmatched == config.UnmatchedReject {
+		m.define(rejectedMetric(unmatchedRoute, reason.NoRoute.Name))
+	}
+	m.define(rejectedMetric(unmatchedRoute, reason.InternalError.Name))
+}
+
+func (m *metrics) inc(name string) {
+	if id, ok := m.ids[name]; ok {
+		proxywasm.IncrementMetric(id, 1) // a failed count must not fail a request
+	}
+}

@@ -1,0 +1,67 @@
+// Package reason is hookguard's one table of rejection reasons: what each
+// failure is called in logs, metrics and Envoy's response details, and how
+// it is answered. The plugin, the tests, README.md and envoy.yaml's
+// stats_tags all use these names.
+//
+// A response never says which check failed: every reason with the same
+// status gets the same body.
+package reason
+
+import (
+	"errors"
+
+	"github.com/hookguard/hookguard/filter/verify"
+)
+
+// Reason is one rejection reason.
+type Reason struct {
+	// Name is the label in logs and metrics ("invalid_signature").
+	Name string
+	// Status is the HTTP status the client gets.
+	Status int
+	// Err is the verify error it stands for; nil for the plugin's own.
+	Err error
+}
+
+// Responses, one per status.
+var bodies = map[int]string{
+	401: "Invalid signature",
+	404: "Not found",
+	413: "Payload too large",
+	500: "Internal error",
+}
+
+// Body returns the response body for status.
+func Body(status int) string { return bodies[status] }
+
+// The reasons that come from the plugin rather than from a scheme.
+var (
+	NoRoute       = Reason{Name: "no_route", Status: 404}
+	InternalError = Reason{Name: "internal_error", Status: 500}
+)
+
+// All is every reason, in the order README.md lists them.
+var All = []Reason{
+	{"missing_signature", 401, verify.ErrMissingSignature},
+	{"malformed_signature", 401, verify.ErrMalformedSignature},
+	{"invalid_signature", 401, verify.ErrSignatureMismatch},
+	{"missing_timestamp", 401, verify.ErrMissingTimestamp},
+	{"malformed_timestamp", 401, verify.ErrMalformedTimestamp},
+	{"timestamp_out_of_tolerance", 401, verify.ErrTimestampOutOfTolerance},
+	{"unauthorized", 401, verify.ErrUnauthorized},
+	{"malformed_body", 401, verify.ErrMalformedBody},
+	{"body_too_large", 413, verify.ErrBodyTooLarge},
+	NoRoute,
+	InternalError,
+}
+
+// Of returns the reason for err: internal_error for anything that is not
+// one of verify's request errors.
+func Of(err error) Reason {
+	for _, r := range All {
+		if r.Err != nil && errors.Is(err, r.Err) {
+			return r
+		}
+	}
+	return InternalError
+}

@@ -1,0 +1,645 @@
+package verify
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Algorithm is an HMAC's hash function.
+type Algorithm string
+
+// Algorithms.
+const (
+	SHA1   Algorithm = "sha1"
+	SHA256 Algorithm = "sha256"
+	SHA512 Algorithm = "sha512"
+)
+
+func (a Algorithm) new() (func() hash.Hash, error) {
+	switch a {
+	case SHA1:
+		return sha1.New, nil
+	case SHA256:
+		return sha256.New, nil
+	case SHA512:
+		return sha512.New, nil
+	}
+	return nil, errorf(ErrInvalidScheme, "algorithm %q (want sha1, sha256 or sha512)", string(a))
+}
+
+// Encoding is how a signature's bytes are written in its header.
+type Encoding string
+
+// Encodings. Hex is accepted in either case; base64 with or without
+// padding.
+const (
+	Hex       Encoding = "hex"
+	Base64    Encoding = "base64"
+	Base64URL Encoding = "base64url"
+)
+
+// decode decodes s into exactly size bytes, or fails.
+func (e Encoding) decode(s string, size int) ([]byte, bool) {
+	var b []byte
+	var err error
+	switch e {
+	case Hex:
+		if len(s) != 2*size {
+			return nil, false
+		}
+		b, err = hex.DecodeString(s)
+	case Base64, Base64URL:
+		enc := base64.StdEncoding
+		if e == Base64URL {
+			enc = base64.URLEncoding
+		}
+		if !strings.HasSuffix(s, "=") {
+			enc = enc.WithPadding(base64.NoPadding)
+		}
+		b, err = enc.Strict().DecodeString(s)
+	default:
+		return nil, false
+	}
+	return b, err == nil && len(b) == size
+}
+
+// encode writes sum as e writes it: lower-case hex, padded base64.
+func (e Encoding) encode(sum []byte) string {
+	switch e {
+	case Base64:
+		return base64.StdEncoding.EncodeToString(sum)
+	case Base64URL:
+		return base64.URLEncoding.EncodeToString(sum)
+	}
+	return hex.EncodeToString(sum)
+}
+
+func (e Encoding) valid() bool { return e == Hex || e == Base64 || e == Base64URL }
+
+// Format is the shape of a signature header.
+type Format string
+
+// Formats.
+const (
+	// Plain is one signature, after an optional prefix: "sha256=<hex>".
+	Plain Format = "plain"
+	// KeyValue is "t=<ts>,v1=<sig>[,v1=<sig>]…", pairs separated by any of
+	// HMAC.Separators, keys repeatable. Entries with other keys (Stripe's
+	// v0) are ignored.
+	KeyValue Format = "kv"
+	// List is space-separated "<version><sep><sig>" entries, such as
+	// Standard Webhooks' "v1,<b64> v1,<b64>". Other versions are ignored.
+	List Format = "list"
+)
+
+// TimestampFormat is how a signed timestamp is written.
+type TimestampFormat string
+
+// Timestamp formats.
+const (
+	UnixSeconds TimestampFormat = "unix"
+	UnixMillis  TimestampFormat = "unix_ms"
+	// RFC3339 also accepts a time without a zone as UTC (Orb sends
+	// "2024-01-02T03:04:05.678901").
+	RFC3339 TimestampFormat = "rfc3339"
+)
+
+// parse reads a timestamp. Only plain digits are numbers: a sign, a space
+// or a fraction is malformed, so "NaN" can never slip past a comparison.
+func (f TimestampFormat) parse(s string) (time.Time, error) {
+	switch f {
+	case UnixSeconds, UnixMillis:
+		if s == "" || len(s) > 16 || strings.TrimLeft(s, "0123456789") != "" {
+			return time.Time{}, ErrMalformedTimestamp
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return time.Time{}, ErrMalformedTimestamp
+		}
+		if f == UnixMillis {
+			return time.UnixMilli(n), nil
+		}
+		return time.Unix(n, 0), nil
+	case RFC3339:
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t, nil
+		}
+		if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, ErrMalformedTimestamp
+}
+
+func (f TimestampFormat) valid() bool { return f == UnixSeconds || f == UnixMillis || f == RFC3339 }
+
+// resolution is the unit a timestamp is written in: tolerance is checked
+// at that resolution, so a tolerance of 0 accepts the current second.
+func (f TimestampFormat) resolution() time.Duration {
+	switch f {
+	case UnixSeconds:
+		return time.Second
+	case UnixMillis:
+		return time.Millisecond
+	}
+	return time.Nanosecond
+}
+
+// HMAC is the generic shared-secret scheme: a superset of AWS EventBridge's
+// model, and what every HMAC preset is built from. The zero value is not
+// usable: set at least SignatureHeaders and Keys, and pass it to NewHMAC.
+type HMAC struct {
+	// Algorithm is the hash; default SHA256.
+	Algorithm Algorithm
+	// Encoding is the signature's encoding; default Hex.
+	Encoding Encoding
+	// SignatureHeaders are the lower-case names the signature may come
+	// in (Shopify has two spellings). Exactly one of them may be present,
+	// once.
+	SignatureHeaders []string
+	// SignaturePrefix, for Plain, must precede the signature ("sha256=").
+	// It is matched without regard to case.
+	SignaturePrefix string
+	// SignatureFormat is the header's shape; default Plain.
+	SignatureFormat Format
+	// SignatureKey names the signature entries: the key for KeyValue
+	// ("v1", "h1", "s"), the version for List ("v1").
+	SignatureKey string
+	// TimestampKey, for KeyValue, names the timestamp entry ("t", "ts").
+	TimestampKey string
+	// Separators, for KeyValue, are the characters between pairs;
+	// default ",". For List, VersionSeparator sits between version and
+	// signature; default ",".
+	Separators       string
+	VersionSeparator string
+	// Template is the signed content, over {id}, {timestamp}, {body},
+	// {method}, {path}, {url}, {header:NAME} and literal text; default
+	// "{body}". It must contain {body} exactly once.
+	Template string
+	// IDHeader and TimestampHeader name the headers {id} and {timestamp}
+	// come from (unless TimestampKey takes the timestamp from the
+	// signature header).
+	IDHeader        string
+	TimestampHeader string
+	// TimestampFormat is how the timestamp is written; default UnixSeconds.
+	TimestampFormat TimestampFormat
+	// Tolerance is how far the timestamp may be from now, either way. It
+	// is used as given: zero accepts only the current second (for
+	// UnixSeconds). Presets default it to the provider's value.
+	Tolerance time.Duration
+	// PublicURL, when set, is the scheme and authority (and an optional
+	// path prefix) the sender signed in {url}, for when a proxy in front
+	// rewrote them; the request's :path is appended to it.
+	PublicURL string
+	// Keys are the accepted secrets, already decoded (see DecodeSecret).
+	Keys []Key
+
+	// Provider quirks, set only by presets.
+	urlQuirk           func(string) string // rewrites {url} (HubSpot decodes some escapes)
+	bodyTimestampField string              // the timestamp is a JSON number in the body (Linear, ms)
+}
+
+// compiledHMAC is a validated HMAC, ready for requests.
+type compiledHMAC struct {
+	HMAC
+	newHash  func() hash.Hash
+	size     int
+	prefix   []part // signed before the body
+	suffix   []part // signed after it
+	needsTS  bool
+	needsURL bool
+}
+
+// part is one piece of a template: literal text or a variable.
+type part struct {
+	literal string
+	name    string // id, timestamp, method, path, url, header:NAME
+}
+
+var templateVars = map[string]bool{"id": true, "timestamp": true, "body": true, "method": true, "path": true, "url": true}
+
+// parseTemplate splits t around its one {body}.
+func parseTemplate(t string) (prefix, suffix []part, err error) {
+	bodies := 0
+	cur := &prefix
+	for len(t) > 0 {
+		i := strings.IndexByte(t, '{')
+		if i < 0 {
+			*cur = append(*cur, part{literal: t})
+			break
+		}
+		if i > 0 {
+			*cur = append(*cur, part{literal: t[:i]})
+		}
+		j := strings.IndexByte(t[i:], '}')
+		if j < 0 {
+			return nil, nil, errorf(ErrInvalidScheme, "template: unclosed {")
+		}
+		name := t[i+1 : i+j]
+		t = t[i+j+1:]
+		switch {
+		case name == "body":
+			bodies++
+			cur = &suffix
+		case templateVars[name]:
+			*cur = append(*cur, part{name: name})
+		case strings.HasPrefix(name, "header:") && len(name) > len("header:"):
+			*cur = append(*cur, part{name: "header:" + strings.ToLower(name[len("header:"):])})
+		default:
+			return nil, nil, errorf(ErrInvalidScheme, "template: unknown variable {%s} (known: {id} {timestamp} {body} {method} {path} {url} {header:NAME})", name)
+		}
+	}
+	if bodies != 1 {
+		return nil, nil, errorf(ErrInvalidScheme, "template must contain {body} exactly once, has %d", bodies)
+	}
+	return prefix, suffix, nil
+}
+
+// NewHMAC validates h and returns it as a Scheme.
+func NewHMAC(h HMAC) (Scheme, error) { return compileHMAC(h) }
+
+func compileHMAC(h HMAC) (*compiledHMAC, error) {
+	if h.Algorithm == "" {
+		h.Algorithm = SHA256
+	}
+	if h.Encoding == "" {
+		h.Encoding = Hex
+	}
+	if h.SignatureFormat == "" {
+		h.SignatureFormat = Plain
+	}
+	if h.Template == "" {
+		h.Template = "{body}"
+	}
+	if h.TimestampFormat == "" {
+		h.TimestampFormat = UnixSeconds
+	}
+	if h.Separators == "" {
+		h.Separators = ","
+	}
+	if h.VersionSeparator == "" {
+		h.VersionSeparator = ","
+	}
+	newHash, err := h.Algorithm.new()
+	if err != nil {
+		return nil, err
+	}
+	c := &compiledHMAC{HMAC: h, newHash: newHash, size: newHash().Size()}
+	if !h.Encoding.valid() {
+		return nil, errorf(ErrInvalidScheme, "encoding %q (want hex, base64 or base64url)", string(h.Encoding))
+	}
+	if !h.TimestampFormat.valid() {
+		return nil, errorf(ErrInvalidScheme, "timestamp format %q (want unix, unix_ms or rfc3339)", string(h.TimestampFormat))
+	}
+	if len(h.SignatureHeaders) == 0 {
+		return nil, errorf(ErrInvalidScheme, "no signature header")
+	}
+	c.SignatureHeaders = make([]string, len(h.SignatureHeaders))
+	for i, name := range h.SignatureHeaders {
+		if name == "" {
+			return nil, errorf(ErrInvalidScheme, "empty signature header name")
+		}
+		c.SignatureHeaders[i] = strings.ToLower(name)
+	}
+	switch h.SignatureFormat {
+	case Plain:
+	case KeyValue, List:
+		if h.SignatureKey == "" {
+			return nil, errorf(ErrInvalidScheme, "signature format %q needs a signature key", string(h.SignatureFormat))
+		}
+	default:
+		return nil, errorf(ErrInvalidScheme, "signature format %q (want plain, kv or list)", string(h.SignatureFormat))
+	}
+	if h.TimestampKey != "" && h.SignatureFormat != KeyValue {
+		return nil, errorf(ErrInvalidScheme, "a timestamp key needs signature format kv")
+	}
+	if h.Tolerance < 0 {
+		return nil, errorf(ErrInvalidScheme, "negative tolerance")
+	}
+	if c.prefix, c.suffix, err = parseTemplate(h.Template); err != nil {
+		return nil, err
+	}
+	for _, p := range append(append([]part(nil), c.prefix...), c.suffix...) {
+		switch p.name {
+		case "timestamp":
+			c.needsTS = true
+		case "url":
+			c.needsURL = true
+		case "id":
+			if h.IDHeader == "" {
+				return nil, errorf(ErrInvalidScheme, "template signs {id} but no id header is set")
+			}
+		}
+	}
+	if c.needsTS && h.TimestampHeader == "" && h.TimestampKey == "" {
+		return nil, errorf(ErrInvalidScheme, "template signs {timestamp} but neither a timestamp header nor a timestamp key is set")
+	}
+	if (h.TimestampHeader != "" || h.TimestampKey != "") && !c.needsTS {
+		// A timestamp that is checked but not signed could be replaced.
+		return nil, errorf(ErrInvalidScheme, "a timestamp is read but the template does not sign {timestamp}")
+	}
+	c.IDHeader, c.TimestampHeader = strings.ToLower(h.IDHeader), strings.ToLower(h.TimestampHeader)
+	if err := checkKeys(h.Keys); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Sign returns the signature header value for a request: what the sender
+// puts in the first of SignatureHeaders, signed with the first key. It is
+// for tests and fixtures. For KeyValue with a TimestampKey, the timestamp
+// is taken from req's header TimestampHeader if set, else from ts.
+func (h HMAC) Sign(req *Request, body []byte, ts string) (string, error) {
+	c, err := compileHMAC(h)
+	if err != nil {
+		return "", err
+	}
+	vals := map[string]string{"timestamp": ts}
+	if c.IDHeader != "" {
+		vals["id"], _ = req.single(c.IDHeader)
+	}
+	if c.TimestampHeader != "" {
+		vals["timestamp"], _ = req.single(c.TimestampHeader)
+	}
+	m := hmac.New(c.newHash, c.Keys[0].Secret)
+	c.writeParts(m, c.prefix, req, vals)
+	m.Write(body)
+	c.writeParts(m, c.suffix, req, vals)
+	sig := c.Encoding.encode(m.Sum(nil))
+	switch c.SignatureFormat {
+	case KeyValue:
+		s := c.SignatureKey + "=" + sig
+		if c.TimestampKey != "" {
+			s = c.TimestampKey + "=" + vals["timestamp"] + c.Separators[:1] + s
+		}
+		return s, nil
+	case List:
+		return c.SignatureKey + c.VersionSeparator + sig, nil
+	}
+	return c.SignaturePrefix + sig, nil
+}
+
+// writeParts writes a template's pieces for one request.
+func (c *compiledHMAC) writeParts(w hash.Hash, parts []part, req *Request, vals map[string]string) {
+	for _, p := range parts {
+		switch {
+		case p.name == "":
+			w.Write([]byte(p.literal))
+		case p.name == "method":
+			w.Write([]byte(req.Method))
+		case p.name == "path":
+			w.Write([]byte(req.Path))
+		case p.name == "url":
+			w.Write([]byte(c.url(req)))
+		case strings.HasPrefix(p.name, "header:"):
+			v, _ := req.single(p.name[len("header:"):])
+			w.Write([]byte(v))
+		default:
+			w.Write([]byte(vals[p.name]))
+		}
+	}
+}
+
+func (c *compiledHMAC) url(req *Request) string {
+	u := RequestURL(req, c.PublicURL)
+	if c.urlQuirk != nil {
+		u = c.urlQuirk(u)
+	}
+	return u
+}
+
+// RequestURL is the URL a sender requested: publicURL (scheme, authority
+// and an optional path prefix) followed by the request's path, or, without
+// one, the URL rebuilt from :scheme, :authority and :path.
+func RequestURL(req *Request, publicURL string) string {
+	if publicURL != "" {
+		return strings.TrimSuffix(publicURL, "/") + req.Path
+	}
+	scheme := req.Scheme
+	if scheme == "" {
+		scheme = "http"
+	}
+	return scheme + "://" + req.Authority + req.Path
+}
+
+// signatures finds the request's signatures and, for KeyValue, the
+// timestamp inside the header.
+func (c *compiledHMAC) signatures(req *Request) (sigs [][]byte, ts string, err error) {
+	var value string
+	n := 0
+	for _, name := range c.SignatureHeaders {
+		v, k := req.single(name)
+		if k > 0 && n == 0 {
+			value = v
+		}
+		n += k
+	}
+	if n == 0 || strings.TrimSpace(value) == "" {
+		return nil, "", ErrMissingSignature
+	}
+	if n > 1 {
+		// Two signature headers are ambiguous: which did the sender mean,
+		// and which would a parser behind us see? Refuse both.
+		return nil, "", ErrMalformedSignature
+	}
+	switch c.SignatureFormat {
+	case Plain:
+		if len(value) < len(c.SignaturePrefix) || !strings.EqualFold(value[:len(c.SignaturePrefix)], c.SignaturePrefix) {
+			return nil, "", ErrMalformedSignature
+		}
+		sig, ok := c.Encoding.decode(value[len(c.SignaturePrefix):], c.size)
+		if !ok {
+			return nil, "", ErrMalformedSignature
+		}
+		return [][]byte{sig}, "", nil
+	case KeyValue:
+		tsSeen := 0
+		for _, pair := range strings.FieldsFunc(value, func(r rune) bool { return strings.ContainsRune(c.Separators, r) }) {
+			k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+			if !ok {
+				return nil, "", ErrMalformedSignature
+			}
+			switch k {
+			case c.TimestampKey:
+				ts = v
+				tsSeen++
+			case c.SignatureKey:
+				sig, ok := c.Encoding.decode(v, c.size)
+				if !ok {
+					return nil, "", ErrMalformedSignature
+				}
+				sigs = append(sigs, sig)
+			}
+		}
+		if c.TimestampKey != "" && tsSeen != 1 {
+			if tsSeen == 0 {
+				return nil, "", ErrMissingTimestamp
+			}
+			return nil, "", ErrMalformedTimestamp
+		}
+	case List:
+		for _, entry := range strings.Fields(value) {
+			version, v, ok := strings.Cut(entry, c.VersionSeparator)
+			if !ok {
+				return nil, "", ErrMalformedSignature
+			}
+			if version != c.SignatureKey {
+				continue // another scheme's entry: v1a, v2 …
+			}
+			sig, ok := c.Encoding.decode(v, c.size)
+			if !ok {
+				return nil, "", ErrMalformedSignature
+			}
+			sigs = append(sigs, sig)
+		}
+	}
+	if len(sigs) == 0 {
+		return nil, "", ErrMalformedSignature // no signature of the expected version
+	}
+	if len(sigs) > maxSignatures {
+		return nil, "", ErrMalformedSignature
+	}
+	return sigs, ts, nil
+}
+
+// checkTimestamp checks ts against now and the tolerance.
+func checkTimestamp(ts string, format TimestampFormat, tolerance time.Duration, now time.Time) error {
+	if ts == "" {
+		return ErrMissingTimestamp
+	}
+	t, err := format.parse(ts)
+	if err != nil {
+		return err
+	}
+	// Compared as instants, not as a difference, which would saturate
+	// for a timestamp centuries away and pass.
+	now = now.Truncate(format.resolution())
+	if t.Before(now.Add(-tolerance)) || t.After(now.Add(tolerance)) {
+		return ErrTimestampOutOfTolerance
+	}
+	return nil
+}
+
+// Begin implements Scheme.
+func (c *compiledHMAC) Begin(req *Request, now time.Time) (Check, error) {
+	sigs, ts, err := c.signatures(req)
+	if err != nil {
+		return nil, err
+	}
+	vals := map[string]string{}
+	if c.needsTS {
+		if c.TimestampHeader != "" {
+			v, n := req.single(c.TimestampHeader)
+			if n > 1 {
+				return nil, ErrMalformedTimestamp
+			}
+			ts = v
+		}
+		if err := checkTimestamp(ts, c.TimestampFormat, c.Tolerance, now); err != nil {
+			return nil, err
+		}
+		vals["timestamp"] = ts
+	}
+	if c.IDHeader != "" {
+		id, n := req.single(c.IDHeader)
+		if n != 1 || id == "" {
+			return nil, ErrMalformedSignature
+		}
+		vals["id"] = id
+	}
+	k := &hmacCheck{c: c, req: req, vals: vals, sigs: sigs, now: now, macs: make([]hash.Hash, len(c.Keys))}
+	for i, key := range c.Keys {
+		k.macs[i] = hmac.New(c.newHash, key.Secret)
+		c.writeParts(k.macs[i], c.prefix, req, vals)
+	}
+	return k, nil
+}
+
+// hmacCheck hashes one request's body under every key as it streams.
+type hmacCheck struct {
+	c    *compiledHMAC
+	req  *Request
+	vals map[string]string
+	sigs [][]byte
+	macs []hash.Hash
+	now  time.Time
+	body []byte // only when the timestamp is in the body (Linear)
+}
+
+func (k *hmacCheck) NeedsBody() bool { return true }
+
+func (k *hmacCheck) Write(p []byte) (int, error) {
+	for _, m := range k.macs {
+		m.Write(p)
+	}
+	if k.c.bodyTimestampField != "" {
+		k.body = append(k.body, p...)
+	}
+	return len(p), nil
+}
+
+func (k *hmacCheck) Verify() (string, error) {
+	sums := make([][]byte, len(k.macs))
+	for i, m := range k.macs {
+		k.c.writeParts(m, k.c.suffix, k.req, k.vals)
+		sums[i] = m.Sum(nil)
+	}
+	id, ok := match(k.c.Keys, sums, k.sigs)
+	if !ok {
+		return "", ErrSignatureMismatch
+	}
+	if k.c.bodyTimestampField != "" {
+		if err := checkBodyTimestamp(k.body, k.c.bodyTimestampField, k.c.Tolerance, k.now); err != nil {
+			return "", err
+		}
+	}
+	return id, nil
+}
+
+// match compares every signature with every key's MAC in constant time,
+// without stopping at a match, so the time taken tells nothing of which
+// key or signature matched. It returns the id of the first key that did.
+func match(keys []Key, sums, sigs [][]byte) (string, bool) {
+	found := -1
+	for i, sum := range sums {
+		for _, sig := range sigs {
+			if hmac.Equal(sum, sig) && found < 0 {
+				found = i
+			}
+		}
+	}
+	if found < 0 {
+		return "", false
+	}
+	return keys[found].ID, true
+}
+
+// checkBodyTimestamp reads a JSON number of milliseconds at field in body
+// (Linear's webhookTimestamp), once the signature has matched.
+func checkBodyTimestamp(body []byte, field string, tolerance time.Duration, now time.Time) error {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return ErrMalformedBody
+	}
+	raw, ok := doc[field]
+	if !ok {
+		return ErrMissingTimestamp
+	}
+	return checkTimestamp(string(bytes.TrimSpace(raw)), UnixMillis, tolerance, now)
+}
+
+// errorf wraps a sentinel with detail.
+func errorf(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))
+}

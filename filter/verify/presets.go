@@ -1,0 +1,304 @@
+package verify
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"sort"
+	"strings"
+	"time"
+)
+
+// SecretEncoding is how a configured secret string becomes key bytes.
+type SecretEncoding string
+
+// Secret encodings.
+const (
+	// UTF8 uses the string's bytes as they are (Stripe's whsec_… too).
+	UTF8 SecretEncoding = "utf8"
+	// Base64Secret decodes standard base64, padded or not.
+	Base64Secret SecretEncoding = "base64"
+	// HexSecret decodes hex.
+	HexSecret SecretEncoding = "hex"
+	// Whsec strips an optional "whsec_" and decodes the rest as base64, as
+	// Standard Webhooks and Svix do.
+	Whsec SecretEncoding = "whsec"
+)
+
+// DecodeSecret turns a configured secret into key bytes. Errors never
+// quote the secret.
+func DecodeSecret(enc SecretEncoding, s string) ([]byte, error) {
+	var b []byte
+	var err error
+	switch enc {
+	case UTF8, "":
+		b = []byte(s)
+	case Base64Secret, Whsec:
+		if enc == Whsec {
+			s = strings.TrimPrefix(s, "whsec_")
+		}
+		e := base64.StdEncoding
+		if !strings.HasSuffix(s, "=") {
+			e = e.WithPadding(base64.NoPadding)
+		}
+		b, err = e.DecodeString(s)
+	case HexSecret:
+		b, err = hex.DecodeString(s)
+	default:
+		return nil, errorf(ErrInvalidScheme, "secret encoding %q (want utf8, base64, hex or whsec)", string(enc))
+	}
+	if err != nil {
+		return nil, errorf(ErrInvalidScheme, "secret is not valid %s", string(enc))
+	}
+	if len(b) == 0 {
+		return nil, ErrEmptySecret
+	}
+	return b, nil
+}
+
+// Options configure a preset.
+type Options struct {
+	// Keys are the secrets as configured: each preset decodes them as its
+	// provider issues them (see PresetInfo.SecretEncoding).
+	Keys []Key
+	// Tolerance overrides the provider's timestamp tolerance; nil keeps it.
+	Tolerance *time.Duration
+	// PublicURL is the scheme and authority the sender signed, for presets
+	// that sign the URL, when a proxy rewrote them (see HMAC.PublicURL).
+	PublicURL string
+	// AllowSHA1 lets the github preset accept the legacy X-Hub-Signature
+	// (HMAC-SHA1) when X-Hub-Signature-256 is absent.
+	AllowSHA1 bool
+}
+
+// PresetInfo describes a preset for documentation and configuration.
+type PresetInfo struct {
+	Name string
+	// Kind is "hmac", "url-form", "body-field" or "token".
+	Kind string
+	// HMAC is the preset written out in the generic model (for kind
+	// "hmac"), without the provider's quirks below.
+	HMAC HMAC
+	// SecretEncoding is how the provider's secrets are decoded.
+	SecretEncoding SecretEncoding
+	// Quirks says what the generic model does not express.
+	Quirks string
+}
+
+type preset struct {
+	info  PresetInfo
+	build func(p preset, o Options) (Scheme, error)
+}
+
+func hmacPreset(h HMAC, enc SecretEncoding, quirks string) preset {
+	return preset{info: PresetInfo{Kind: "hmac", HMAC: h, SecretEncoding: enc, Quirks: quirks}, build: buildHMAC}
+}
+
+func buildHMAC(p preset, o Options) (Scheme, error) {
+	h, err := p.withOptions(o)
+	if err != nil {
+		return nil, err
+	}
+	return compileHMAC(h)
+}
+
+// withOptions returns the preset's HMAC with o's keys and settings.
+func (p preset) withOptions(o Options) (HMAC, error) {
+	h := p.info.HMAC
+	keys, err := decodeKeys(o.Keys, p.info.SecretEncoding)
+	if err != nil {
+		return HMAC{}, err
+	}
+	h.Keys = keys
+	if o.Tolerance != nil {
+		h.Tolerance = *o.Tolerance
+	}
+	h.PublicURL = o.PublicURL
+	return h, nil
+}
+
+func decodeKeys(keys []Key, enc SecretEncoding) ([]Key, error) {
+	out := make([]Key, len(keys))
+	for i, k := range keys {
+		b, err := DecodeSecret(enc, string(k.Secret))
+		if err != nil {
+			return nil, errorf(err, "key %q", k.ID)
+		}
+		out[i] = Key{ID: k.ID, Secret: b}
+	}
+	return out, nil
+}
+
+// hubspotURL decodes the escapes HubSpot's v3 signature decodes in the
+// URI before signing.
+var hubspotURL = strings.NewReplacer(
+	"%3A", ":", "%2F", "/", "%3F", "?", "%40", "@", "%21", "!", "%24", "$", "%27", "'",
+	"%28", "(", "%29", ")", "%2A", "*", "%2C", ",", "%3B", ";",
+	"%3a", ":", "%2f", "/", "%3f", "?", "%2a", "*", "%2c", ",", "%3b", ";",
+).Replace
+
+var presets = map[string]preset{
+	"pipes": hmacPreset(HMAC{SignatureHeaders: []string{"x-pipes-signature"}}, UTF8, ""),
+	"github": {
+		info: PresetInfo{Kind: "hmac", SecretEncoding: UTF8,
+			HMAC:   HMAC{SignatureHeaders: []string{"x-hub-signature-256"}, SignaturePrefix: "sha256="},
+			Quirks: "with allow_sha1, X-Hub-Signature (sha1=<hex>, HMAC-SHA1) is accepted when X-Hub-Signature-256 is absent"},
+		build: func(p preset, o Options) (Scheme, error) {
+			primary, err := buildHMAC(p, o)
+			if err != nil || !o.AllowSHA1 {
+				return primary, err
+			}
+			legacy := p
+			legacy.info.HMAC = HMAC{Algorithm: SHA1, SignatureHeaders: []string{"x-hub-signature"}, SignaturePrefix: "sha1="}
+			fallback, err := buildHMAC(legacy, o)
+			if err != nil {
+				return nil, err
+			}
+			return firstPresent{primary.(*compiledHMAC), fallback.(*compiledHMAC)}, nil
+		}},
+	"gitlab": {
+		info: PresetInfo{Kind: "token", SecretEncoding: UTF8, Quirks: "a token, not a signature: X-Gitlab-Token must equal the secret"},
+		build: func(_ preset, o Options) (Scheme, error) {
+			return NewToken(Token{Header: "x-gitlab-token", Keys: o.Keys})
+		}},
+	"bitbucket": hmacPreset(HMAC{SignatureHeaders: []string{"x-hub-signature"}, SignaturePrefix: "sha256="}, UTF8, ""),
+	"stripe": hmacPreset(HMAC{SignatureHeaders: []string{"stripe-signature"}, SignatureFormat: KeyValue,
+		SignatureKey: "v1", TimestampKey: "t", Template: "{timestamp}.{body}", Tolerance: DefaultTolerance}, UTF8,
+		"the whsec_ secret is used as literal bytes; v0 entries are ignored"),
+	"standard-webhooks": hmacPreset(standardWebhooks("webhook-"), Whsec, ""),
+	"svix": {
+		info: PresetInfo{Kind: "hmac", HMAC: standardWebhooks("svix-"), SecretEncoding: Whsec,
+			Quirks: "webhook-id/-timestamp/-signature are accepted when the svix- headers are absent"},
+		build: func(p preset, o Options) (Scheme, error) {
+			svix, err := buildHMAC(p, o)
+			if err != nil {
+				return nil, err
+			}
+			sw := p
+			sw.info.HMAC = standardWebhooks("webhook-")
+			std, err := buildHMAC(sw, o)
+			if err != nil {
+				return nil, err
+			}
+			return firstPresent{svix.(*compiledHMAC), std.(*compiledHMAC)}, nil
+		}},
+	"slack": hmacPreset(HMAC{SignatureHeaders: []string{"x-slack-signature"}, SignaturePrefix: "v0=",
+		TimestampHeader: "x-slack-request-timestamp", Template: "v0:{timestamp}:{body}", Tolerance: DefaultTolerance}, UTF8, ""),
+	"shopify": hmacPreset(HMAC{SignatureHeaders: []string{"x-shopify-hmac-sha256", "shopify-hmac-sha256"}, Encoding: Base64}, UTF8, ""),
+	"twilio": {
+		info: PresetInfo{Kind: "url-form", SecretEncoding: UTF8,
+			Quirks: "HMAC-SHA1 (HMAC-SHA256 when X-Twilio-Webhooks-Signature-Settings says so), base64, over the URL and the form parameters sorted by name; with ?bodySHA256= only the URL is signed and the body's SHA-256 must match; the URL is tried as sent, without its port and with the default port; the body is buffered up to max_body_bytes"},
+		build: func(_ preset, o Options) (Scheme, error) { return newURLForm("x-twilio-signature", o, true) }},
+	"square": hmacPreset(HMAC{SignatureHeaders: []string{"x-square-hmacsha256-signature"}, Encoding: Base64, Template: "{url}{body}"}, UTF8,
+		"signs the notification URL: set public_url when a proxy rewrites the scheme or host"),
+	"hubspot": {
+		info: PresetInfo{Kind: "hmac", SecretEncoding: UTF8,
+			HMAC: HMAC{SignatureHeaders: []string{"x-hubspot-signature-v3"}, Encoding: Base64, Template: "{method}{url}{body}{timestamp}",
+				TimestampHeader: "x-hubspot-request-timestamp", TimestampFormat: UnixMillis, Tolerance: DefaultTolerance},
+			Quirks: "the signed URL has %3A %2F %3F %40 %21 %24 %27 %28 %29 %2A %2C %3B decoded; set public_url behind a proxy"},
+		build: func(p preset, o Options) (Scheme, error) {
+			h, err := p.withOptions(o)
+			if err != nil {
+				return nil, err
+			}
+			h.urlQuirk = hubspotURL
+			return compileHMAC(h)
+		}},
+	"zendesk": hmacPreset(HMAC{SignatureHeaders: []string{"x-zendesk-webhook-signature"}, Encoding: Base64, Template: "{timestamp}{body}",
+		TimestampHeader: "x-zendesk-webhook-signature-timestamp", TimestampFormat: RFC3339, Tolerance: DefaultTolerance}, UTF8, ""),
+	"linear": {
+		info: PresetInfo{Kind: "hmac", SecretEncoding: UTF8,
+			HMAC:   HMAC{SignatureHeaders: []string{"linear-signature"}, Tolerance: time.Minute},
+			Quirks: "freshness comes from webhookTimestamp (ms) inside the signed JSON body, within 60 s as Linear's SDK checks; the body is buffered up to max_body_bytes"},
+		build: func(p preset, o Options) (Scheme, error) {
+			h, err := p.withOptions(o)
+			if err != nil {
+				return nil, err
+			}
+			h.bodyTimestampField = "webhookTimestamp"
+			return compileHMAC(h)
+		}},
+	"typeform": hmacPreset(HMAC{SignatureHeaders: []string{"typeform-signature"}, SignaturePrefix: "sha256=", Encoding: Base64}, UTF8, ""),
+	"tiktok": hmacPreset(HMAC{SignatureHeaders: []string{"tiktok-signature"}, SignatureFormat: KeyValue, SignatureKey: "s", TimestampKey: "t",
+		Template: "{timestamp}.{body}", Tolerance: DefaultTolerance}, UTF8, ""),
+	"orb": hmacPreset(HMAC{SignatureHeaders: []string{"x-orb-signature"}, SignatureFormat: List, SignatureKey: "v1", VersionSeparator: "=",
+		TimestampHeader: "x-orb-timestamp", TimestampFormat: RFC3339, Template: "v1:{timestamp}:{body}", Tolerance: DefaultTolerance}, UTF8,
+		"the timestamp has no zone and is UTC"),
+	"paddle": hmacPreset(HMAC{SignatureHeaders: []string{"paddle-signature"}, SignatureFormat: KeyValue, Separators: ";", SignatureKey: "h1", TimestampKey: "ts",
+		Template: "{timestamp}:{body}", Tolerance: 5 * time.Second}, UTF8, "Paddle's SDK allows 5 s"),
+	"woocommerce": hmacPreset(HMAC{SignatureHeaders: []string{"x-wc-webhook-signature"}, Encoding: Base64}, UTF8, ""),
+	"xero": hmacPreset(HMAC{SignatureHeaders: []string{"x-xero-signature"}, Encoding: Base64}, UTF8,
+		"Xero's Intent to Receive needs the 401 hookguard answers to a bad signature"),
+	"zoom": hmacPreset(HMAC{SignatureHeaders: []string{"x-zm-signature"}, SignaturePrefix: "v0=", TimestampHeader: "x-zm-request-timestamp",
+		Template: "v0:{timestamp}:{body}", Tolerance: DefaultTolerance}, UTF8,
+		"the endpoint.url_validation challenge must be answered by the application"),
+	"vercel":   hmacPreset(HMAC{SignatureHeaders: []string{"x-vercel-signature"}, Algorithm: SHA1}, UTF8, ""),
+	"intercom": hmacPreset(HMAC{SignatureHeaders: []string{"x-hub-signature"}, SignaturePrefix: "sha1=", Algorithm: SHA1}, UTF8, ""),
+	"calendly": hmacPreset(HMAC{SignatureHeaders: []string{"calendly-webhook-signature"}, SignatureFormat: KeyValue, SignatureKey: "v1", TimestampKey: "t",
+		Template: "{timestamp}.{body}", Tolerance: 3 * time.Minute}, UTF8, "Calendly suggests 3 minutes"),
+	"mandrill": {
+		info: PresetInfo{Kind: "url-form", SecretEncoding: UTF8,
+			Quirks: "HMAC-SHA1, base64, over the webhook URL and the POST parameters sorted by name; the body is buffered up to max_body_bytes"},
+		build: func(_ preset, o Options) (Scheme, error) { return newURLForm("x-mandrill-signature", o, false) }},
+	"mailgun": {
+		info: PresetInfo{Kind: "body-field", SecretEncoding: UTF8,
+			Quirks: "the signature is in the body (signature.timestamp, .token, .signature): hex HMAC-SHA256 of timestamp+token; it does not cover the event data; the body is buffered up to max_body_bytes"},
+		build: func(_ preset, o Options) (Scheme, error) {
+			if err := checkKeys(o.Keys); err != nil {
+				return nil, err
+			}
+			m := &mailgun{keys: o.Keys, tolerance: DefaultTolerance}
+			if o.Tolerance != nil {
+				m.tolerance = *o.Tolerance
+			}
+			return m, nil
+		}},
+}
+
+func standardWebhooks(prefix string) HMAC {
+	return HMAC{SignatureHeaders: []string{prefix + "signature"}, Encoding: Base64, SignatureFormat: List, SignatureKey: "v1",
+		IDHeader: prefix + "id", TimestampHeader: prefix + "timestamp", Template: "{id}.{timestamp}.{body}", Tolerance: DefaultTolerance}
+}
+
+// Preset returns the named provider's scheme. Its secrets, tolerance and
+// URL come from o.
+func Preset(name string, o Options) (Scheme, error) {
+	p, ok := presets[name]
+	if !ok {
+		return nil, errorf(ErrUnknownPreset, "%q (known: %s)", name, strings.Join(Presets(), ", "))
+	}
+	p.info.Name = name
+	return p.build(p, o)
+}
+
+// Presets returns the preset names, sorted.
+func Presets() []string {
+	out := make([]string, 0, len(presets))
+	for name := range presets {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// LookupPreset describes the named preset.
+func LookupPreset(name string) (PresetInfo, bool) {
+	p, ok := presets[name]
+	p.info.Name = name
+	return p.info, ok
+}
+
+// firstPresent verifies with the first scheme whose signature header the
+// request carries (GitHub's SHA-256 before SHA-1; Svix's headers before
+// Standard Webhooks').
+type firstPresent []*compiledHMAC
+
+func (f firstPresent) Begin(req *Request, now time.Time) (Check, error) {
+	for _, s := range f {
+		for _, name := range s.SignatureHeaders {
+			if _, n := req.single(name); n > 0 {
+				return s.Begin(req, now)
+			}
+		}
+	}
+	return nil, ErrMissingSignature
+}
