@@ -79,16 +79,18 @@ func ExampleMetrics_WritePrometheus() {
 	// Output:
 	// # TYPE hookguard_config_rejected counter
 	// hookguard_config_rejected 0
-	// # TYPE hookguard_requests_rejected_body_too_large counter
-	// hookguard_requests_rejected_body_too_large 0
-	// # TYPE hookguard_requests_rejected_internal_error counter
-	// hookguard_requests_rejected_internal_error 0
-	// # TYPE hookguard_requests_rejected_invalid_signature counter
-	// hookguard_requests_rejected_invalid_signature 0
-	// # TYPE hookguard_requests_rejected_malformed_signature counter
-	// hookguard_requests_rejected_malformed_signature 0
-	// # TYPE hookguard_requests_rejected_missing_signature counter
-	// hookguard_requests_rejected_missing_signature 1
+	// # TYPE hookguard_requests_rejected counter
+	// hookguard_requests_rejected{route="_unmatched",reason="internal_error"} 0
+	// hookguard_requests_rejected{route="default",reason="body_too_large"} 0
+	// hookguard_requests_rejected{route="default",reason="internal_error"} 0
+	// hookguard_requests_rejected{route="default",reason="invalid_signature"} 0
+	// hookguard_requests_rejected{route="default",reason="malformed_body"} 0
+	// hookguard_requests_rejected{route="default",reason="malformed_signature"} 0
+	// hookguard_requests_rejected{route="default",reason="malformed_timestamp"} 0
+	// hookguard_requests_rejected{route="default",reason="missing_signature"} 1
+	// hookguard_requests_rejected{route="default",reason="missing_timestamp"} 0
+	// hookguard_requests_rejected{route="default",reason="timestamp_out_of_tolerance"} 0
+	// hookguard_requests_rejected{route="default",reason="unauthorized"} 0
 	// # TYPE hookguard_requests_verified counter
-	// hookguard_requests_verified 0
+	// hookguard_requests_verified{route="default",key="SECRET"} 0
 }

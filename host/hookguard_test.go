@@ -3,14 +3,14 @@ package host_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/hookguard/hookguard/filter/verify"
+	"github.com/hookguard/hookguard/filter/reason"
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/internal/cases"
 	"github.com/hookguard/hookguard/internal/syncbuf"
@@ -34,6 +34,13 @@ func newHookguard(t testing.TB, logs *logBuffer, configJSON string, env map[stri
 
 func newHookguardIn(t testing.TB, logs *logBuffer, cfg host.PluginConfig) *host.Plugin {
 	t.Helper()
+	return newHookguardAt(t, logs, cfg, nil)
+}
+
+// newHookguardAt starts the module with its clock pinned by clock (nil:
+// the wall clock, for tests that do not depend on time).
+func newHookguardAt(t testing.TB, logs *logBuffer, cfg host.PluginConfig, clock func() time.Time) *host.Plugin {
+	t.Helper()
 	ctx := context.Background()
 	var logger *slog.Logger
 	if logs != nil {
@@ -41,6 +48,7 @@ func newHookguardIn(t testing.TB, logs *logBuffer, cfg host.PluginConfig) *host.
 	}
 	mc := testModuleConfig()
 	mc.Logger = logger
+	mc.Clock = clock
 	mod, err := host.Compile(ctx, moduleBytes(t), mc)
 	if err != nil {
 		t.Fatal(err)
@@ -55,9 +63,10 @@ func newHookguardIn(t testing.TB, logs *logBuffer, cfg host.PluginConfig) *host.
 }
 
 func caseRequest(tc cases.Case) *host.Request {
-	h := host.Header{{Key: ":method", Value: "POST"}, {Key: ":path", Value: "/webhook"}, {Key: ":authority", Value: "example.test"}, {Key: ":scheme", Value: "http"}}
-	for _, sig := range tc.Signatures {
-		h = append(h, host.HeaderField{Key: "x-pipes-signature", Value: sig})
+	r := tc.Request("example.test")
+	h := host.Header{{Key: ":method", Value: r.Method}, {Key: ":path", Value: r.Path}, {Key: ":authority", Value: r.Authority}, {Key: ":scheme", Value: r.Scheme}}
+	for _, f := range tc.Header {
+		h = append(h, host.HeaderField{Key: f.Name, Value: f.Value})
 	}
 	req := &host.Request{Header: h}
 	if tc.Body != nil || tc.Trailers {
@@ -69,13 +78,22 @@ func caseRequest(tc cases.Case) *host.Request {
 	return req
 }
 
-func runCase(t *testing.T, p *host.Plugin, tc cases.Case) (status int, upstream bool, body []byte) {
+// result is what became of a case: the status the client saw, and what
+// the upstream received when it was let through.
+type result struct {
+	status   int
+	upstream bool
+	body     []byte
+	header   host.Header // the upstream's headers, or the local response's
+}
+
+func runCase(t *testing.T, p *host.Plugin, tc cases.Case) result {
 	t.Helper()
 	out, _ := handle(t, p, caseRequest(tc))
 	if out.LocalResponse != nil {
-		return out.LocalResponse.Status, false, out.LocalResponse.Body
+		return result{status: out.LocalResponse.Status, body: out.LocalResponse.Body, header: out.LocalResponse.Header}
 	}
-	return 200, true, out.Body
+	return result{status: 200, upstream: true, body: out.Body, header: out.Header}
 }
 
 // TestHookguardWasmCases runs the shared table through the real module in
@@ -84,16 +102,7 @@ func TestHookguardWasmCases(t *testing.T) {
 	p := newHookguard(t, nil, `{"secret_env":"SECRET","max_body_bytes":`+strconv.Itoa(testMaxBody)+`}`, map[string]string{"SECRET": testSecret})
 	for _, tc := range cases.Pipes([]byte(testSecret), testMaxBody) {
 		t.Run(tc.Name, func(t *testing.T) {
-			status, upstream, body := runCase(t, p, tc)
-			if status != tc.WantStatus || upstream != tc.Upstream() {
-				t.Fatalf("got status %d upstream %v, want %d upstream %v", status, upstream, tc.WantStatus, tc.Upstream())
-			}
-			if upstream && !bytes.Equal(body, tc.Body) {
-				t.Fatalf("upstream got %d body bytes, want the %d sent, unchanged", len(body), len(tc.Body))
-			}
-			if status == 401 && string(body) != "Invalid signature" {
-				t.Fatalf("401 body = %q, want %q", body, "Invalid signature")
-			}
+			checkResult(t, runCase(t, p, tc), tc)
 		})
 	}
 }
@@ -103,8 +112,8 @@ func TestHookguardWasmCases(t *testing.T) {
 func TestLogsNeverLeak(t *testing.T) {
 	logs := &logBuffer{}
 	p := newHookguard(t, logs, `{"secret_env":"SECRET","max_body_bytes":`+strconv.Itoa(testMaxBody)+`}`, map[string]string{"SECRET": testSecret})
-	cases := cases.Pipes([]byte(testSecret), testMaxBody)
-	for _, tc := range cases {
+	table := cases.Pipes([]byte(testSecret), testMaxBody)
+	for _, tc := range table {
 		runCase(t, p, tc)
 	}
 	out := logs.String()
@@ -112,10 +121,10 @@ func TestLogsNeverLeak(t *testing.T) {
 		t.Fatalf("logs do not show outcomes; the check below would prove nothing:\n%s", out)
 	}
 	forbidden := map[string]string{"secret": testSecret, "body marker": cases.Marker}
-	for _, tc := range cases {
-		for _, sig := range tc.Signatures {
-			if len(sig) >= 8 {
-				forbidden["signature of "+tc.Name] = sig[:16]
+	for _, tc := range table {
+		for i, sig := range tc.Values("x-pipes-signature") {
+			if len(sig) >= 16 {
+				forbidden[fmt.Sprintf("signature %d of %s", i, tc.Name)] = sig[:16]
 			}
 		}
 	}
@@ -165,17 +174,10 @@ var testConfig = `{"secret_env":"SECRET","max_body_bytes":` + strconv.Itoa(testM
 
 // reasonOf is the metric reason the filter must count for a case.
 func reasonOf(tc cases.Case) string {
-	switch {
-	case errors.Is(tc.WantErr, verify.ErrMissingSignature):
-		return "missing_signature"
-	case errors.Is(tc.WantErr, verify.ErrMalformedSignature):
-		return "malformed_signature"
-	case errors.Is(tc.WantErr, verify.ErrSignatureMismatch):
-		return "invalid_signature"
-	case errors.Is(tc.WantErr, verify.ErrBodyTooLarge):
-		return "body_too_large"
+	if tc.WantErr == nil {
+		return ""
 	}
-	return ""
+	return reason.Of(tc.WantErr).Name
 }
 
 // TestMetricsCountEveryOutcome runs the table and checks the counters the
@@ -186,9 +188,9 @@ func TestMetricsCountEveryOutcome(t *testing.T) {
 	for _, tc := range cases.Pipes([]byte(testSecret), testMaxBody) {
 		runCase(t, p, tc)
 		if r := reasonOf(tc); r != "" {
-			want["hookguard.requests_rejected."+r]++
+			want["hookguard.requests_rejected.route=default.reason="+r]++
 		} else {
-			want["hookguard.requests_verified"]++
+			want["hookguard.requests_verified.route=default.key=SECRET"]++
 		}
 	}
 	got := map[string]int64{}
@@ -207,11 +209,14 @@ func TestMetricsCountEveryOutcome(t *testing.T) {
 	if err := p.Metrics().WritePrometheus(&prom); err != nil {
 		t.Fatal(err)
 	}
-	wantLine := fmt.Sprintf("# TYPE hookguard_requests_verified counter\nhookguard_requests_verified %d\n", want["hookguard.requests_verified"])
+	wantLine := fmt.Sprintf("# TYPE hookguard_requests_verified counter\nhookguard_requests_verified{route=\"default\",key=\"SECRET\"} %d\n", want["hookguard.requests_verified.route=default.key=SECRET"])
 	if !strings.Contains(prom.String(), wantLine) {
 		t.Errorf("Prometheus text lacks %q:\n%s", wantLine, prom.String())
 	}
-	for _, name := range []string{"hookguard.config_rejected", "hookguard.requests_rejected.internal_error"} {
+	if want := `hookguard_requests_rejected{route="default",reason="invalid_signature"} `; !strings.Contains(prom.String(), want) {
+		t.Errorf("Prometheus text lacks %q:\n%s", want, prom.String())
+	}
+	for _, name := range []string{"hookguard.config_rejected", "hookguard.requests_rejected.route=default.reason=internal_error"} {
 		if v, ok := got[name]; !ok || v != 0 {
 			t.Errorf("%s = %d (defined %v), want defined and 0", name, v, ok)
 		}
@@ -244,8 +249,8 @@ func TestHeaderModes(t *testing.T) {
 				if mode.stalls && decidedAfterBody {
 					want = 500 // the body is withheld, so no verdict comes
 				}
-				if status, _, _ := runCase(t, p, tc); status != want {
-					t.Errorf("%s: got %d, want %d", tc.Name, status, want)
+				if r := runCase(t, p, tc); r.status != want {
+					t.Errorf("%s: got %d, want %d", tc.Name, r.status, want)
 				}
 			}
 		})
@@ -256,4 +261,18 @@ func moduleBytes(t testing.TB) []byte { return testwasm.Module(t) }
 
 func testModuleConfig() host.ModuleConfig {
 	return host.ModuleConfig{CompilationCacheDir: testwasm.CacheDir()}
+}
+
+// checkResult checks what the client and the upstream saw of a case.
+func checkResult(t *testing.T, r result, tc cases.Case) {
+	t.Helper()
+	if r.status != tc.WantStatus || r.upstream != tc.Upstream() {
+		t.Fatalf("got status %d upstream %v, want %d upstream %v", r.status, r.upstream, tc.WantStatus, tc.Upstream())
+	}
+	if r.upstream && !bytes.Equal(r.body, tc.Body) {
+		t.Fatalf("upstream got %d body bytes, want the %d sent, unchanged", len(r.body), len(tc.Body))
+	}
+	if want := reason.Body(r.status) + "\n"; !r.upstream && string(r.body) != want {
+		t.Fatalf("%d body = %q, want %q", r.status, r.body, want)
+	}
 }

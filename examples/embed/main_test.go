@@ -27,8 +27,8 @@ func TestEmbed(t *testing.T) {
 		wantBody                string
 	}{
 		{"signed webhook", "POST", "/webhook", verify.SignPipes([]byte(secret), []byte(body)), 200, "verified 16 bytes\n"},
-		{"forged webhook", "POST", "/webhook", verify.SignPipes([]byte("x"), []byte(body)), 401, "Invalid signature"},
-		{"unsigned webhook", "POST", "/webhook", "", 401, "Invalid signature"},
+		{"forged webhook", "POST", "/webhook", verify.SignPipes([]byte("x"), []byte(body)), 401, "Invalid signature\n"},
+		{"unsigned webhook", "POST", "/webhook", "", 401, "Invalid signature\n"},
 		{"other route untouched", "GET", "/healthz", "", 200, "ok\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

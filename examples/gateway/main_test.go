@@ -77,7 +77,7 @@ func TestDefaultConfigCap(t *testing.T) {
 			continue
 		}
 		t.Run(tc.Name, func(t *testing.T) {
-			status, _, err := conformance.Send(http.DefaultClient, base+"/webhook", tc)
+			status, _, err := conformance.Send(http.DefaultClient, base, tc)
 			if err != nil || status != tc.WantStatus {
 				t.Fatalf("got %d, %v; want %d", status, err, tc.WantStatus)
 			}
@@ -211,7 +211,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	if !strings.Contains(string(body), "hookguard_requests_rejected_missing_signature 1\n") {
+	if !strings.Contains(string(body), "hookguard_requests_rejected{route=\"default\",reason=\"missing_signature\"} 1\n") {
 		t.Fatalf("metrics do not count the unsigned request:\n%s", body)
 	}
 }

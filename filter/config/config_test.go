@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookguard/hookguard/filter/config"
 	"github.com/hookguard/hookguard/filter/verify"
@@ -72,17 +73,25 @@ func TestParse(t *testing.T) {
 			if err != nil {
 				t.Fatalf("unexpected error: %v", err)
 			}
-			if string(cfg.Secret) != tc.wantSecret || cfg.MaxBodyBytes != tc.wantMax {
-				t.Fatalf("got secret len %d max %d, want len %d max %d", len(cfg.Secret), cfg.MaxBodyBytes, len(tc.wantSecret), tc.wantMax)
+			if len(cfg.Routes) != 1 {
+				t.Fatalf("the flat form made %d routes, want 1", len(cfg.Routes))
+			}
+			rt := cfg.Routes[0]
+			if rt.SchemeName != "pipes" || rt.Name != "default" || rt.MaxBodyBytes != tc.wantMax || rt.Mode != config.Enforce {
+				t.Fatalf("got route %q scheme %q max %d mode %q; want default pipes %d enforce", rt.Name, rt.SchemeName, rt.MaxBodyBytes, rt.Mode, tc.wantMax)
+			}
+			if !rt.Match.Matches("GET", "any.host", "/any/path") {
+				t.Fatal("the flat form's route does not match every request")
+			}
+			req := &verify.Request{Method: "POST", Header: []verify.Field{{Name: "x-pipes-signature", Value: verify.SignPipes([]byte(tc.wantSecret), []byte("b"))}}}
+			if _, err := verify.Verify(rt.Scheme, req, []byte("b"), time.Time{}); err != nil {
+				t.Fatalf("the route does not verify with the configured secret: %v", err)
 			}
 			if cfg.HoldHeaders == tc.wantHoldOff {
 				t.Fatalf("HoldHeaders = %v, want %v", cfg.HoldHeaders, !tc.wantHoldOff)
 			}
 			if len(warnings) != tc.wantWarnings {
 				t.Fatalf("got %d warnings %q, want %d", len(warnings), warnings, tc.wantWarnings)
-			}
-			if _, err := cfg.Verifier(); err != nil {
-				t.Fatalf("Verifier: %v", err)
 			}
 		})
 	}
@@ -129,10 +138,20 @@ func TestSecretDoesNotPrint(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"secret_env":"S","max_body_bytes":10}`))
 	f.Add([]byte(`{"secret":"abc"}`))
+	f.Add([]byte(`{"routes":[{"name":"a","match":{"path_prefix":"/a","methods":["POST"]},"scheme":"stripe","secrets":[{"id":"k","env":"S"}],"tolerance_seconds":10}]}`))
+	f.Add([]byte(`{"routes":[{"name":"g","scheme":"hmac","signature_header":"x-sig","signature_format":"kv","signature_key":"v1","timestamp_key":"t","template":"{timestamp}.{body}","secrets":[{"value":"abc"}]}],"unmatched":"allow"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, _, err := config.Parse(data, env("S", longSecret))
-		if err == nil && (len(cfg.Secret) == 0 || cfg.MaxBodyBytes <= 0) {
-			t.Fatalf("accepted a configuration without a secret or cap")
+		if err != nil {
+			return
+		}
+		if len(cfg.Routes) == 0 {
+			t.Fatal("accepted a configuration without routes")
+		}
+		for _, rt := range cfg.Routes {
+			if rt.MaxBodyBytes <= 0 || (rt.Mode != config.Off && (rt.Scheme == nil || len(rt.KeyIDs) == 0)) {
+				t.Fatalf("accepted route %q without a cap, scheme or key", rt.Name)
+			}
 		}
 	})
 }

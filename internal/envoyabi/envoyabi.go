@@ -31,12 +31,15 @@ var WASI = set(
 // import must be argued for here first. No file-system call is on the list.
 var ModuleImports = map[string]string{
 	// proxy-wasm host calls (ABI 0.2.0, all present in every Envoy we support).
-	"env.proxy_log":                  "outcome and reason log lines",
-	"env.proxy_get_header_map_pairs": "read every X-Pipes-Signature entry, to refuse duplicates",
-	"env.proxy_get_buffer_bytes":     "read the plugin configuration and the request body in windows",
-	"env.proxy_send_local_response":  "answer 401/413/500 without reaching the upstream",
-	"env.proxy_define_metric":        "counters for verified and rejected requests",
-	"env.proxy_increment_metric":     "counters for verified and rejected requests",
+	"env.proxy_log":                          "outcome and reason log lines",
+	"env.proxy_get_header_map_pairs":         "read the request headers once: the route's match and its scheme's signature, timestamp and id headers, to refuse duplicates",
+	"env.proxy_remove_header_map_value":      "remove a client-sent X-Hookguard-Verified, and the signature headers with strip_signature_headers",
+	"env.proxy_add_header_map_value":         "add X-Hookguard-Verified to a verified request",
+	"env.proxy_get_current_time_nanoseconds": "the time signed timestamps are checked against: Envoy's dispatcher clock, or the host's ModuleConfig.Clock",
+	"env.proxy_get_buffer_bytes":             "read the plugin configuration and the request body in windows",
+	"env.proxy_send_local_response":          "answer 401/404/413/500 without reaching the upstream",
+	"env.proxy_define_metric":                "counters for verified and rejected requests, per route, key and reason",
+	"env.proxy_increment_metric":             "counters for verified and rejected requests",
 
 	// WASI calls the Go runtime makes by itself (go1.24+ wasip1 port).
 	WASIModule + ".args_get":            "runtime start-up (Envoy passes no arguments)",

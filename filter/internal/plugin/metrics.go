@@ -67,7 +67,7 @@ func (m *metrics) defineRoutes(cfg *config.Config) {
 			}
 		}
 	}
-	if cfg.Unmatched == config.UnmatchedReject {
+	if cfg.Unmatched == config.UnmatchedReject && !matchesAll(cfg) {
 		m.define(rejectedMetric(unmatchedRoute, reason.NoRoute.Name))
 	}
 	m.define(rejectedMetric(unmatchedRoute, reason.InternalError.Name))
@@ -77,4 +77,16 @@ func (m *metrics) inc(name string) {
 	if id, ok := m.ids[name]; ok {
 		proxywasm.IncrementMetric(id, 1) // a failed count must not fail a request
 	}
+}
+
+// matchesAll reports whether some route matches every request, so that
+// no request can go unmatched.
+func matchesAll(cfg *config.Config) bool {
+	for _, rt := range cfg.Routes {
+		m := rt.Match
+		if m.Authority == "" && m.Path == "" && m.PathPrefix == "" && len(m.Methods) == 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,133 @@
+package config_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/hookguard/hookguard/filter/config"
+)
+
+const routesJSON = `{
+  "max_body_bytes": 4096,
+  "routes": [
+    {"name": "gh", "match": {"authority": "hooks.example.com", "path": "/github", "methods": ["POST"]}, "scheme": "github",
+     "secrets": [{"id": "new", "env": "GH_NEW"}, {"id": "old", "env": "GH_OLD"}], "strip_signature_headers": true},
+    {"name": "stripe", "match": {"authority": "*.example.com", "path_prefix": "/stripe/"}, "scheme": "stripe",
+     "secrets": [{"env": "STRIPE"}], "mode": "detect", "tolerance_seconds": 0, "max_body_bytes": 100},
+    {"name": "legacy", "match": {"path_prefix": "/legacy"}, "mode": "off"},
+    {"name": "generic", "match": {"path_prefix": "/"}, "scheme": "hmac", "algorithm": "sha512", "encoding": "base64url",
+     "signature_header": "X-Sig", "signature_format": "kv", "signature_key": "v1", "timestamp_key": "t",
+     "template": "{timestamp}.{method}.{body}", "secret_encoding": "hex", "secrets": [{"id": "k", "value": "00112233445566778899aabbccddeeff"}]}
+  ]
+}`
+
+func TestRoutes(t *testing.T) {
+	cfg, warnings, err := config.Parse([]byte(routesJSON), env("GH_NEW", longSecret, "GH_OLD", longSecret+"x", "STRIPE", "whsec_"+longSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Routes) != 4 || cfg.Unmatched != config.UnmatchedReject {
+		t.Fatalf("got %d routes, unmatched %q", len(cfg.Routes), cfg.Unmatched)
+	}
+	gh := cfg.Routes[0]
+	if strings.Join(gh.KeyIDs, ",") != "new,old" || strings.Join(gh.SecretSources, ",") != "env:GH_NEW,env:GH_OLD" || gh.MaxBodyBytes != 4096 {
+		t.Fatalf("gh: keys %v from %v, max %d", gh.KeyIDs, gh.SecretSources, gh.MaxBodyBytes)
+	}
+	if strings.Join(gh.StripHeaders, ",") != "x-hub-signature-256,x-hub-signature" {
+		t.Fatalf("gh strips %v", gh.StripHeaders)
+	}
+	if st := cfg.Routes[1]; st.Mode != config.Detect || st.MaxBodyBytes != 100 || st.KeyIDs[0] != "STRIPE" || st.StripHeaders != nil {
+		t.Fatalf("stripe route: %+v", st)
+	}
+	if cfg.Routes[2].Scheme != nil || cfg.Routes[2].Mode != config.Off {
+		t.Fatal("an off route has a scheme")
+	}
+	for _, w := range []string{"mode is detect", "mode is off", "inline"} {
+		if !strings.Contains(strings.Join(warnings, "\n"), w) {
+			t.Errorf("no warning says %q: %q", w, warnings)
+		}
+	}
+	for _, tc := range []struct{ method, authority, path, want string }{
+		{"POST", "hooks.example.com", "/github", "gh"},
+		{"POST", "hooks.example.com:8443", "/github?x=1", "gh"},
+		{"POST", "HOOKS.example.com", "/github", "gh"},
+		{"GET", "hooks.example.com", "/github", "generic"},
+		{"POST", "other.test", "/github", "generic"},
+		{"POST", "hooks.example.com", "/github/x", "generic"},
+		{"POST", "a.b.example.com", "/stripe/x", "stripe"},
+		{"POST", "example.com", "/stripe/x", "generic"},
+		{"POST", "evil-example.com", "/stripe/x", "generic"},
+		{"POST", "a.example.com", "/stripe", "generic"},
+		{"PUT", "x", "/legacy/thing", "legacy"},
+	} {
+		got := "none"
+		if r := cfg.Route(tc.method, tc.authority, tc.path); r != nil {
+			got = r.Name
+		}
+		if got != tc.want {
+			t.Errorf("%s %s%s: route %s, want %s", tc.method, tc.authority, tc.path, got, tc.want)
+		}
+	}
+	first, _, _ := config.Parse([]byte(`{"routes":[{"name":"a","match":{"path_prefix":"/a"},"mode":"off"}]}`), env())
+	if first.Route("POST", "h", "/b") != nil {
+		t.Fatal("a request no route matches found one")
+	}
+}
+
+func TestRouteErrors(t *testing.T) {
+	e := env("S", longSecret)
+	for _, tc := range []struct {
+		name, json string
+		want       error
+		inErr      string
+	}{
+		{"routes and flat", `{"secret_env":"S","routes":[]}`, config.ErrMixedForms, ""},
+		{"empty routes", `{"routes":[]}`, config.ErrInvalidRoute, "empty"},
+		{"no name", `{"routes":[{"scheme":"github","secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "name"},
+		{"reserved name", `{"routes":[{"name":"_x","scheme":"github","secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "name"},
+		{"bad name", `{"routes":[{"name":"a b","scheme":"github","secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "name"},
+		{"duplicate name", `{"routes":[{"name":"a","secrets":[{"env":"S"}]},{"name":"a","secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "twice"},
+		{"unknown scheme", `{"routes":[{"name":"a","scheme":"nope","secrets":[{"env":"S"}]}]}`, config.ErrUnknownScheme, "stripe"},
+		{"no secrets", `{"routes":[{"name":"a","scheme":"github"}]}`, config.ErrNoSecret, ""},
+		{"env unset", `{"routes":[{"name":"a","scheme":"github","secrets":[{"env":"NOPE"}]}]}`, config.ErrSecretEnvUnset, "NOPE"},
+		{"duplicate key id", `{"routes":[{"name":"a","scheme":"github","secrets":[{"id":"k","env":"S"},{"id":"k","env":"S"}]}]}`, config.ErrInvalidRoute, "twice"},
+		{"bad mode", `{"routes":[{"name":"a","mode":"block","secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "mode"},
+		{"negative tolerance", `{"routes":[{"name":"a","scheme":"stripe","tolerance_seconds":-1,"secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "tolerance"},
+		{"generic field on preset", `{"routes":[{"name":"a","scheme":"stripe","algorithm":"sha1","secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "hmac"},
+		{"hmac without header", `{"routes":[{"name":"a","scheme":"hmac","secrets":[{"env":"S"}]}]}`, nil, "signature header"},
+		{"path and prefix", `{"routes":[{"name":"a","match":{"path":"/a","path_prefix":"/a"},"secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "path"},
+		{"relative path", `{"routes":[{"name":"a","match":{"path":"a"},"secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "path"},
+		{"lower-case method", `{"routes":[{"name":"a","match":{"methods":["post"]},"secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "upper-case"},
+		{"bad unmatched", `{"unmatched":"maybe","routes":[{"name":"a","secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "unmatched"},
+		{"basic without colon", `{"routes":[{"name":"a","scheme":"basic","secrets":[{"env":"S"}]}]}`, nil, "user:password"},
+		{"token nowhere", `{"routes":[{"name":"a","scheme":"token","secrets":[{"env":"S"}]}]}`, nil, "exactly one"},
+		{"allow_sha1 elsewhere", `{"routes":[{"name":"a","scheme":"stripe","allow_sha1":true,"secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "github"},
+		{"bad public_url", `{"routes":[{"name":"a","scheme":"twilio","public_url":"example.com","secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "public_url"},
+		{"bad hex secret", `{"routes":[{"name":"a","scheme":"hmac","signature_header":"x","secret_encoding":"hex","secrets":[{"value":"not-hex"}]}]}`, nil, "not valid hex"},
+		{"unknown route field", `{"routes":[{"name":"a","secret":"x"}]}`, config.ErrUnknownField, "secret"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := config.Parse([]byte(tc.json), e)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if tc.want != nil && !errors.Is(err, tc.want) {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.inErr) {
+				t.Fatalf("error %q does not say %q", err, tc.inErr)
+			}
+			if strings.Contains(err.Error(), longSecret[:8]) {
+				t.Fatal("the error carries the secret")
+			}
+		})
+	}
+}
+
+func TestUnmatchedAllowWarns(t *testing.T) {
+	cfg, warnings, err := config.Parse([]byte(`{"unmatched":"allow","routes":[{"name":"a","mode":"off"}]}`), env())
+	if err != nil || cfg.Unmatched != config.UnmatchedAllow || !strings.Contains(strings.Join(warnings, " "), "unverified") {
+		t.Fatalf("%v %q %q", err, cfg.Unmatched, warnings)
+	}
+}
