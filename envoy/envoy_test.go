@@ -214,13 +214,13 @@ func TestEnvoyE2E(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading /stats: %v", err)
 	}
-	// /stats shows full names; the reason tag applies to /stats/prometheus.
-	for _, want := range []string{"wasmcustom.hookguard.requests_verified: ", "wasmcustom.hookguard.requests_rejected.missing_signature: "} {
+	// /stats shows full names; the tags apply to /stats/prometheus.
+	for _, want := range []string{"wasmcustom.hookguard.requests_verified.route=default.key=PIPES_WEBHOOK_SECRET: ", "wasmcustom.hookguard.requests_rejected.route=default.reason=missing_signature: "} {
 		if !strings.Contains(stats, want) {
 			t.Errorf("/stats lacks %q:\n%s", want, stats)
 		}
 	}
-	if strings.Contains(stats, "requests_verified: 0\n") {
+	if strings.Contains(stats, "key=PIPES_WEBHOOK_SECRET: 0\n") {
 		t.Errorf("no verified request counted:\n%s", stats)
 	}
 }

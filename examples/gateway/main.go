@@ -1,16 +1,20 @@
 // Command gateway is hookguard's verifying reverse proxy: it loads
 // build/hookguard.wasm through our wazero host and lets on only requests
-// whose webhook signature verifies. It is what `make run` starts.
+// whose webhook signature verifies. It is what `make run` starts; it holds
+// the terminal until Ctrl-C.
 //
 // Environment:
 //
-//	HOOKGUARD_ADDR        listen address (default 127.0.0.1:8080)
-//	PIPES_WEBHOOK_SECRET  the shared secret; generated for this run if unset
-//	HOOKGUARD_UPSTREAM    upstream URL; default a built-in echo server
-//	HOOKGUARD_CONFIG      file of plugin configuration JSON; replaces the default
-//	HOOKGUARD_ENV_KEYS    more environment variables the module may read, comma-separated
-//	HOOKGUARD_WASM        the module (default build/hookguard.wasm)
-//	HOOKGUARD_LOG_LEVEL   debug, info (default), warn or error
+//	HOOKGUARD_ADDR          listen address (default 127.0.0.1:8080)
+//	HOOKGUARD_CONFIG        file of plugin configuration JSON (README: Configuration);
+//	                        default: Pipes.bot signatures on every path
+//	PIPES_WEBHOOK_SECRET    the default configuration's secret; generated for this run if unset
+//	HOOKGUARD_UPSTREAM      upstream URL; default a built-in echo server
+//	HOOKGUARD_ENV_KEYS      more environment variables the module may read, comma-separated
+//	                        (those the configuration names as "env" are passed already)
+//	HOOKGUARD_WASM          the module (default build/hookguard.wasm)
+//	HOOKGUARD_CACHE_DIR     keep compiled code here, so later starts skip the compile
+//	HOOKGUARD_LOG_LEVEL     debug, info (default), warn or error
 //	HOOKGUARD_METRICS_ADDR  if set, serve the filter's metrics for Prometheus at /metrics here
 package main
 
@@ -33,6 +37,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hookguard/hookguard/filter/config"
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/nethttp"
@@ -55,58 +60,96 @@ func main() {
 	}
 }
 
-// run serves until ctx is done. ready, if not nil, receives the listening
-// address once requests can be sent.
-func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout, stderr io.Writer, ready chan<- string) error {
+// settings is what the environment asks of the gateway.
+type settings struct {
+	logLevel     slog.Level
+	wasm         []byte
+	pluginConfig []byte
+	defaultCfg   bool
+	cfg          config.Config // parsed here too, to fail before any VM starts
+	env          map[string]string
+	generated    string // a secret made for this run, printed once it starts
+	upstream     string
+	addr         string
+	metricsAddr  string
+	cacheDir     string
+}
+
+// readSettings reads and checks the environment. Errors name the variable
+// at fault and never carry a secret.
+func readSettings(lookupEnv func(string) (string, bool)) (*settings, error) {
 	getenv := func(k, def string) string {
 		if v, ok := lookupEnv(k); ok && v != "" {
 			return v
 		}
 		return def
 	}
-	level := slog.LevelInfo
-	if err := level.UnmarshalText([]byte(getenv("HOOKGUARD_LOG_LEVEL", "info"))); err != nil {
-		return fmt.Errorf("HOOKGUARD_LOG_LEVEL: %w", err)
+	s := &settings{
+		upstream: getenv("HOOKGUARD_UPSTREAM", ""), addr: getenv("HOOKGUARD_ADDR", "127.0.0.1:8080"),
+		metricsAddr: getenv("HOOKGUARD_METRICS_ADDR", ""), cacheDir: getenv("HOOKGUARD_CACHE_DIR", ""),
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-
-	wasm, err := os.ReadFile(getenv("HOOKGUARD_WASM", "build/hookguard.wasm"))
-	if err != nil {
-		return fmt.Errorf("%w (run `make build` first)", err)
+	if err := s.logLevel.UnmarshalText([]byte(getenv("HOOKGUARD_LOG_LEVEL", "info"))); err != nil {
+		return nil, fmt.Errorf("HOOKGUARD_LOG_LEVEL: %w", err)
 	}
-	pluginConfig := defaultConfig
+	var err error
+	if s.wasm, err = os.ReadFile(getenv("HOOKGUARD_WASM", "build/hookguard.wasm")); err != nil {
+		return nil, fmt.Errorf("HOOKGUARD_WASM: %w (run `make build` first)", err)
+	}
+	s.pluginConfig, s.defaultCfg = defaultConfig, true
 	if path := getenv("HOOKGUARD_CONFIG", ""); path != "" {
-		if pluginConfig, err = os.ReadFile(path); err != nil {
-			return fmt.Errorf("HOOKGUARD_CONFIG: %w", err)
+		if s.pluginConfig, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("HOOKGUARD_CONFIG: %w", err)
 		}
+		s.defaultCfg = false
 	}
-
-	secret := getenv(secretEnv, "")
-	if secret == "" {
-		b := make([]byte, 32)
-		rand.Read(b)
-		secret = hex.EncodeToString(b)
-		fmt.Fprintf(stdout, "%s is not set, so this run uses a generated secret (shown once):\n\n  %s\n\nSet %s to use your own.\n\n", secretEnv, secret, secretEnv)
-	}
-	// The module sees only these variables, as Envoy's host_env_keys.
-	env := map[string]string{secretEnv: secret}
+	// The module sees only the variables its configuration names, and
+	// HOOKGUARD_ENV_KEYS, as Envoy's host_env_keys.
+	s.env = map[string]string{}
+	names := config.EnvNames(s.pluginConfig)
 	for _, k := range strings.Split(getenv("HOOKGUARD_ENV_KEYS", ""), ",") {
 		if k = strings.TrimSpace(k); k != "" {
-			if v, ok := lookupEnv(k); ok {
-				env[k] = v
-			}
+			names = append(names, k)
 		}
 	}
+	for _, k := range names {
+		if v, ok := lookupEnv(k); ok && v != "" {
+			s.env[k] = v
+		}
+	}
+	if _, ok := s.env[secretEnv]; !ok && s.defaultCfg {
+		b := make([]byte, 32)
+		rand.Read(b)
+		s.generated = hex.EncodeToString(b)
+		s.env[secretEnv] = s.generated
+	}
+	cfg, _, err := config.Parse(s.pluginConfig, func(k string) (string, bool) { v, ok := s.env[k]; return v, ok })
+	if err != nil {
+		if s.defaultCfg {
+			return nil, fmt.Errorf("default configuration: %w", err)
+		}
+		return nil, fmt.Errorf("HOOKGUARD_CONFIG: %w", err)
+	}
+	s.cfg = cfg
+	return s, nil
+}
 
-	upstream, upstreamName, err := upstreamHandler(getenv("HOOKGUARD_UPSTREAM", ""))
+// run serves until ctx is done. ready, if not nil, receives the listening
+// address once requests can be sent.
+func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout, stderr io.Writer, ready chan<- string) error {
+	s, err := readSettings(lookupEnv)
 	if err != nil {
 		return err
 	}
-	mw, err := nethttp.NewMiddleware(ctx, wasm, nethttp.Config{
-		Module: host.ModuleConfig{Logger: logger, CompilationCacheDir: getenv("HOOKGUARD_CACHE_DIR", "")},
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: s.logLevel}))
+	upstream, upstreamName, err := upstreamHandler(s.upstream)
+	if err != nil {
+		return err
+	}
+	mw, err := nethttp.NewMiddleware(ctx, s.wasm, nethttp.Config{
+		Module: host.ModuleConfig{Logger: logger, CompilationCacheDir: s.cacheDir},
 		Plugin: host.PluginConfig{
 			Name: "hookguard", RootID: "hookguard", VMID: "hookguard",
-			Configuration: pluginConfig, Env: env,
+			Configuration: s.pluginConfig, Env: s.env,
 			// hookguard holds the headers while it hashes the body; Envoy
 			// needs the same (envoy.yaml sets it).
 			AllowOnHeadersStopIteration: true,
@@ -117,14 +160,14 @@ func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout, std
 	}
 	defer mw.Close(context.WithoutCancel(ctx))
 
-	ln, err := net.Listen("tcp", getenv("HOOKGUARD_ADDR", "127.0.0.1:8080"))
+	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("HOOKGUARD_ADDR: %w", err)
 	}
 	srv := &http.Server{Handler: mw.Handler(upstream), ReadHeaderTimeout: 10 * time.Second}
 	defer srv.Close()
-	if addr := getenv("HOOKGUARD_METRICS_ADDR", ""); addr != "" {
-		mln, err := net.Listen("tcp", addr)
+	if s.metricsAddr != "" {
+		mln, err := net.Listen("tcp", s.metricsAddr)
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("HOOKGUARD_METRICS_ADDR: %w", err)
@@ -134,7 +177,10 @@ func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout, std
 		go metrics.Serve(mln)
 		fmt.Fprintf(stdout, "metrics: http://%s/metrics\n\n", mln.Addr())
 	}
-	printUsage(stdout, ln.Addr().String(), upstreamName, []byte(secret))
+	if s.generated != "" {
+		fmt.Fprintf(stdout, "%s is not set, so this run uses a generated secret (shown once):\n\n  %s\n\nSet %s to use your own.\n\n", secretEnv, s.generated, secretEnv)
+	}
+	printUsage(stdout, ln.Addr().String(), upstreamName, s)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -153,6 +199,7 @@ func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout, std
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	fmt.Fprintln(stdout, "hookguard stopped.")
 	return nil
 }
 
@@ -190,14 +237,43 @@ func echo(w http.ResponseWriter, r *http.Request) {
 // sampleBody is what the printed curl sends.
 const sampleBody = `{"event":"ping","source":"hookguard"}`
 
-func printUsage(w io.Writer, addr, upstream string, secret []byte) {
-	host, port, _ := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "127.0.0.1"
+func printUsage(w io.Writer, addr, upstream string, s *settings) {
+	hostname, port, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(hostname); ip == nil || ip.IsUnspecified() {
+		hostname = "127.0.0.1"
 	}
-	base := "http://" + net.JoinHostPort(host, port)
-	fmt.Fprintf(w, "hookguard is verifying webhooks on %s\nupstream: %s\n\n", base, upstream)
+	base := "http://" + net.JoinHostPort(hostname, port)
+	fmt.Fprintf(w, "hookguard is verifying webhooks on %s (Ctrl-C stops it)\nupstream: %s\n\n", base, upstream)
+	if !s.defaultCfg {
+		fmt.Fprintln(w, "routes, first match wins:")
+		for _, rt := range s.cfg.Routes {
+			fmt.Fprintf(w, "  %-20s %-18s %-8s %s\n", rt.Name, rt.SchemeName, rt.Mode, describeMatch(rt.Match))
+		}
+		fmt.Fprintf(w, "  %-20s unmatched requests: %s\n\n", "", s.cfg.Unmatched)
+		return
+	}
+	secret := []byte(s.env[secretEnv])
 	fmt.Fprintf(w, "A correctly signed request (200):\n\n  curl -sS -X POST %s/webhook -H 'Content-Type: application/json' -H 'X-Pipes-Signature: %s' --data-binary '%s'\n\n",
 		base, verify.SignPipes(secret, []byte(sampleBody)), sampleBody)
 	fmt.Fprintf(w, "An unsigned one (401):\n\n  curl -sS -i -X POST %s/webhook --data-binary '%s'\n\n", base, sampleBody)
+}
+
+func describeMatch(m config.Match) string {
+	var parts []string
+	if len(m.Methods) > 0 {
+		parts = append(parts, strings.Join(m.Methods, ","))
+	}
+	if m.Authority != "" {
+		parts = append(parts, "host "+m.Authority)
+	}
+	switch {
+	case m.Path != "":
+		parts = append(parts, "path "+m.Path)
+	case m.PathPrefix != "":
+		parts = append(parts, "path "+m.PathPrefix+"*")
+	}
+	if len(parts) == 0 {
+		return "every request"
+	}
+	return strings.Join(parts, " ")
 }

@@ -161,24 +161,44 @@ func TestIndependentSigners(t *testing.T) {
 	}
 }
 
+// TestBadSettingsFail checks each bad setting stops the gateway before it
+// listens, with an error that names the setting.
 func TestBadSettingsFail(t *testing.T) {
-	tests := map[string]map[string]string{
-		"upstream not a URL": {"HOOKGUARD_UPSTREAM": "ftp://x"},
-		"config missing":     {"HOOKGUARD_CONFIG": "/does/not/exist.json"},
-		"config rejected":    {"HOOKGUARD_CONFIG": writeTemp(t, `{"secret_env":"PIPES_WEBHOOK_SECRET","mode":"x"}`)},
-		"bad log level":      {"HOOKGUARD_LOG_LEVEL": "loud"},
+	tests := []struct {
+		name      string
+		env       map[string]string
+		wantInErr string
+	}{
+		{"upstream not a URL", map[string]string{"HOOKGUARD_UPSTREAM": "ftp://x"}, "HOOKGUARD_UPSTREAM"},
+		{"config missing", map[string]string{"HOOKGUARD_CONFIG": "/does/not/exist.json"}, "HOOKGUARD_CONFIG: open"},
+		{"config rejected", map[string]string{"HOOKGUARD_CONFIG": writeTemp(t, `{"secret_env":"PIPES_WEBHOOK_SECRET","mode":"x"}`)}, `HOOKGUARD_CONFIG: unknown configuration field "mode"`},
+		{"config secret unset", map[string]string{"HOOKGUARD_CONFIG": writeTemp(t, `{"routes":[{"name":"a","scheme":"stripe","secrets":[{"env":"STRIPE_UNSET"}]}]}`)}, "unset or empty: STRIPE_UNSET"},
+		{"bad log level", map[string]string{"HOOKGUARD_LOG_LEVEL": "loud"}, "HOOKGUARD_LOG_LEVEL"},
+		{"wasm missing", map[string]string{"HOOKGUARD_WASM": "/does/not/exist.wasm"}, "make build"},
+		{"bad address, secret generated", map[string]string{"HOOKGUARD_ADDR": "256.0.0.1:1", "PIPES_WEBHOOK_SECRET": ""}, "HOOKGUARD_ADDR"},
 	}
-	for name, env := range tests {
-		t.Run(name, func(t *testing.T) {
-			env["HOOKGUARD_WASM"] = writeTempBytes(t, testwasm.Module(t))
-			env["HOOKGUARD_ADDR"] = "127.0.0.1:0"
-			env["HOOKGUARD_CACHE_DIR"] = testwasm.CacheDir()
-			env["PIPES_WEBHOOK_SECRET"] = testSecret
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{
+				"HOOKGUARD_WASM": writeTempBytes(t, testwasm.Module(t)), "HOOKGUARD_ADDR": "127.0.0.1:0",
+				"HOOKGUARD_CACHE_DIR": testwasm.CacheDir(), "PIPES_WEBHOOK_SECRET": testSecret,
+			}
+			for k, v := range tc.env {
+				env[k] = v
+			}
 			lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			if err := run(ctx, lookup, &bytes.Buffer{}, &bytes.Buffer{}, nil); err == nil {
+			stdout := &bytes.Buffer{}
+			err := run(ctx, lookup, stdout, &bytes.Buffer{}, nil)
+			if err == nil {
 				t.Fatal("gateway started")
+			}
+			if !strings.Contains(err.Error(), tc.wantInErr) {
+				t.Fatalf("error %q does not say %q", err, tc.wantInErr)
+			}
+			if strings.Contains(stdout.String(), "generated secret") {
+				t.Fatal("a generated secret was printed although start-up failed")
 			}
 		})
 	}

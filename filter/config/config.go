@@ -114,6 +114,9 @@ type Route struct {
 	StripHeaders []string
 	// Basic is set for scheme basic: a 401 carries WWW-Authenticate.
 	Basic bool
+	// Unconfigured is set when every secret of the route was optional and
+	// unset: the route matches, and its requests are refused with 500.
+	Unconfigured bool
 }
 
 // Match selects requests. Empty fields match anything.
@@ -250,6 +253,9 @@ type rawSecret struct {
 	ID    string  `json:"id"`
 	Env   *string `json:"env"`
 	Value *string `json:"value"`
+	// Optional lets the plugin start when Env is unset: the secret is
+	// skipped, and a route left without secrets answers 500 (fail closed).
+	Optional bool `json:"optional"`
 }
 
 // Parse parses and validates data. lookupEnv reads the environment the
@@ -425,6 +431,11 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 		return Route{}, nil, err
 	}
 	warnings = append(warnings, w...)
+	if len(keys) == 0 {
+		r.Unconfigured = true
+		warnings = append(warnings, "route "+r.Name+": none of its optional secrets is set: its requests are refused with 500 until one is")
+		return r, warnings, nil
+	}
 	if r.Mode == Detect {
 		warnings = append(warnings, "route "+r.Name+": mode is detect: failed requests are logged and counted but let through")
 	}
@@ -543,6 +554,10 @@ func readSecrets(r *Route, secrets []rawSecret, lookupEnv func(string) (string, 
 				return nil, nil, fmt.Errorf(`secret %d: %w: "env" is empty`, i, ErrNoSecret)
 			}
 			v, ok := lookupEnv(*s.Env)
+			if (!ok || v == "") && s.Optional {
+				warnings = append(warnings, "route "+r.Name+": optional secret "+*s.Env+" is not set")
+				continue
+			}
 			if !ok || v == "" {
 				return nil, nil, fmt.Errorf("%w: %s", ErrSecretEnvUnset, *s.Env)
 			}
@@ -600,4 +615,35 @@ func describeDecodeError(err error, empty bool) error {
 	default:
 		return fmt.Errorf("%w: %v", ErrSyntax, err)
 	}
+}
+
+// EnvNames returns the environment variables data reads secrets from, in
+// order, without reading them: a host passes exactly these to the module
+// (Envoy's host_env_keys, the gateway's environment). Invalid JSON is
+// Parse's to report; EnvNames returns what it could find.
+func EnvNames(data []byte) []string {
+	var raw struct {
+		SecretEnv *string `json:"secret_env"`
+		Routes    []struct {
+			Secrets []struct {
+				Env *string `json:"env"`
+			} `json:"secrets"`
+		} `json:"routes"`
+	}
+	json.Unmarshal(data, &raw)
+	var names []string
+	seen := map[string]bool{}
+	add := func(p *string) {
+		if p != nil && *p != "" && !seen[*p] {
+			seen[*p] = true
+			names = append(names, *p)
+		}
+	}
+	add(raw.SecretEnv)
+	for _, r := range raw.Routes {
+		for _, s := range r.Secrets {
+			add(s.Env)
+		}
+	}
+	return names
 }

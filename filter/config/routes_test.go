@@ -131,3 +131,16 @@ func TestUnmatchedAllowWarns(t *testing.T) {
 		t.Fatalf("%v %q %q", err, cfg.Unmatched, warnings)
 	}
 }
+
+func TestEnvNames(t *testing.T) {
+	for _, tc := range []struct{ json, want string }{
+		{`{"secret_env":"A"}`, "A"},
+		{routesJSON, "GH_NEW,GH_OLD,STRIPE"},
+		{`{"routes":[{"secrets":[{"env":"X"},{"value":"v"},{"env":"X"}]},{"secrets":[{"env":"Y"}]}]}`, "X,Y"},
+		{`{"secret_env":`, ""},
+	} {
+		if got := strings.Join(config.EnvNames([]byte(tc.json)), ","); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.json, got, tc.want)
+		}
+	}
+}

@@ -36,7 +36,9 @@ func Body(status int) string { return bodies[status] }
 
 // The reasons that come from the plugin rather than from a scheme.
 var (
-	NoRoute       = Reason{Name: "no_route", Status: 404}
+	NoRoute = Reason{Name: "no_route", Status: 404}
+	// Unconfigured is a route whose optional secrets are all unset.
+	Unconfigured  = Reason{Name: "route_unconfigured", Status: 500}
 	InternalError = Reason{Name: "internal_error", Status: 500}
 )
 
@@ -52,6 +54,7 @@ var All = []Reason{
 	{"malformed_body", 401, verify.ErrMalformedBody},
 	{"body_too_large", 413, verify.ErrBodyTooLarge},
 	NoRoute,
+	Unconfigured,
 	InternalError,
 }
 

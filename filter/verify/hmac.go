@@ -198,9 +198,8 @@ type HMAC struct {
 	// is used as given: zero accepts only the current second (for
 	// UnixSeconds). Presets default it to the provider's value.
 	Tolerance time.Duration
-	// PublicURL, when set, is the scheme and authority (and an optional
-	// path prefix) the sender signed in {url}, for when a proxy in front
-	// rewrote them; the request's :path is appended to it.
+	// PublicURL, when set, is the URL the sender signed in {url}, as
+	// configured at the provider (see RequestURL).
 	PublicURL string
 	// Keys are the accepted secrets, already decoded (see DecodeSecret).
 	Keys []Key
@@ -419,18 +418,35 @@ func (c *compiledHMAC) url(req *Request) string {
 	return u
 }
 
-// RequestURL is the URL a sender requested: publicURL (scheme, authority
-// and an optional path prefix) followed by the request's path, or, without
-// one, the URL rebuilt from :scheme, :authority and :path.
+// RequestURL is the URL a sender signed. Without publicURL it is rebuilt
+// from :scheme, :authority and :path. publicURL is the URL as configured at
+// the provider, for when a proxy in front rewrote the scheme, host or path:
+// with a path it is the whole URL, to which the request's query string is
+// added when it has none of its own; with no path (or "/"), the request's
+// path and query are appended to it.
 func RequestURL(req *Request, publicURL string) string {
-	if publicURL != "" {
+	if publicURL == "" {
+		scheme := req.Scheme
+		if scheme == "" {
+			scheme = "http"
+		}
+		return scheme + "://" + req.Authority + req.Path
+	}
+	rest := publicURL
+	if i := strings.Index(rest, "://"); i >= 0 {
+		rest = rest[i+3:]
+	}
+	slash := strings.IndexByte(rest, '/')
+	if slash < 0 || rest[slash:] == "/" {
 		return strings.TrimSuffix(publicURL, "/") + req.Path
 	}
-	scheme := req.Scheme
-	if scheme == "" {
-		scheme = "http"
+	if strings.Contains(rest, "?") {
+		return publicURL
 	}
-	return scheme + "://" + req.Authority + req.Path
+	if q := req.Query(); q != "" {
+		return publicURL + "?" + q
+	}
+	return publicURL
 }
 
 // signatures finds the request's signatures and, for KeyValue, the

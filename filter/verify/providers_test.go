@@ -474,3 +474,18 @@ func TestProviderVectorsAreCurrent(t *testing.T) {
 		t.Fatal("vectors.json is stale: run `cd testdata/providers && node gen.mjs > vectors.json`")
 	}
 }
+
+func TestRequestURL(t *testing.T) {
+	req := &verify.Request{Scheme: "http", Authority: "10.0.0.7:8080", Path: "/hooks/square?x=1"}
+	for _, tc := range []struct{ public, want string }{
+		{"", "http://10.0.0.7:8080/hooks/square?x=1"},
+		{"https://hooks.example.com", "https://hooks.example.com/hooks/square?x=1"},
+		{"https://hooks.example.com/", "https://hooks.example.com/hooks/square?x=1"},
+		{"https://example.com/webhook", "https://example.com/webhook?x=1"},
+		{"https://example.com/webhook?a=b", "https://example.com/webhook?a=b"},
+	} {
+		if got := verify.RequestURL(req, tc.public); got != tc.want {
+			t.Errorf("public_url %q: got %q, want %q", tc.public, got, tc.want)
+		}
+	}
+}

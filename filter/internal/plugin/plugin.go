@@ -125,6 +125,8 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 		return q.reject(reason.NoRoute, nil)
 	case q.route.Mode == config.Off:
 		return proxywasm.Continue
+	case q.route.Unconfigured:
+		return q.reject(reason.Unconfigured, nil)
 	}
 	if declared > q.route.MaxBodyBytes {
 		return q.fail(verify.ErrBodyTooLarge) // no need to wait for the bytes
