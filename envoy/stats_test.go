@@ -81,7 +81,8 @@ func TestStatsTagsCoverEveryMetric(t *testing.T) {
 	defer mod.Close(ctx)
 	p, err := mod.NewPlugin(ctx, host.PluginConfig{VMs: 1, Env: map[string]string{"S": "stats-secret-0123456789abcdef0123"},
 		Configuration: []byte(`{"routes":[{"name":"gh-1","match":{"path":"/a"},"scheme":"github","secrets":[{"id":"k-1","env":"S"}]},
-			{"name":"d","match":{"path":"/d"},"mode":"detect","secrets":[{"id":"k","env":"S"}]}]}`)})
+			{"name":"d","match":{"path":"/d"},"mode":"detect","secrets":[{"id":"k","env":"S"}]},
+			{"name":"u","match":{"path":"/u"},"secrets":[{"env":"UNSET","optional":true}]}]}`)})
 	if err != nil {
 		t.Fatal(err)
 	}

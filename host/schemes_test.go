@@ -66,113 +66,43 @@ func TestProvidersThroughModule(t *testing.T) {
 	}
 }
 
-// routesConfig has a route in each mode, Basic auth, and signature
-// stripping, over the Pipes.bot scheme.
-const routesConfig = `{"routes":[
- {"name":"enforce","match":{"path":"/e"},"secrets":[{"id":"k","env":"SECRET"}]},
- {"name":"detect","match":{"path":"/d"},"mode":"detect","secrets":[{"id":"k","env":"SECRET"}]},
- {"name":"off","match":{"path":"/o"},"mode":"off"},
- {"name":"strip","match":{"path":"/s","methods":["POST"]},"secrets":[{"id":"k","env":"SECRET"}],"strip_signature_headers":true},
- {"name":"basic","match":{"path":"/b"},"scheme":"basic","secrets":[{"id":"ops","env":"BASIC"}]},
- {"name":"stripe","match":{"path":"/stripe"},"scheme":"stripe","secrets":[{"id":"live","env":"STRIPE"},{"id":"rolled","env":"STRIPE_OLD"}]}
-]%s}`
-
-// TestRoutesAndModes checks route selection, each mode, the unmatched
-// default and setting, and that a client's X-Hookguard-Verified never
-// reaches the upstream, whatever the route and mode.
+// TestRoutesAndModes runs the route table through the module: route
+// selection, each mode, the unmatched default and setting, Basic auth,
+// rotation, and a client's X-Hookguard-Verified that never reaches the
+// upstream, whatever the route and mode.
 func TestRoutesAndModes(t *testing.T) {
-	now := time.Unix(1764547200, 0)
-	env := map[string]string{"SECRET": testSecret, "BASIC": "hook:correct-horse-battery", "STRIPE": "whsec_live_0123456789abcdef", "STRIPE_OLD": "whsec_old_0123456789abcdef"}
-	body := []byte(`{"event":"` + cases.Marker + `"}`)
-	valid := verify.SignPipes([]byte(testSecret), body)
-	forged := verify.SignPipes([]byte("not-the-secret"), body)
-	spoof := verify.Field{Name: "x-hookguard-verified", Value: "route=enforce; key=k"}
-	stripeAt := func(secret string, at time.Time) []verify.Field {
-		h, err := verify.Sign("stripe", secret, &verify.Request{}, body, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h
-	}
-	sig := func(s string) []verify.Field {
-		return []verify.Field{spoof, {Name: "x-pipes-signature", Value: s}}
-	}
 	for _, unmatched := range []string{"", "reject", "allow"} {
 		extra := ""
 		if unmatched != "" {
 			extra = `,"unmatched":"` + unmatched + `"`
 		}
-		p := newHookguardAt(t, nil, host.PluginConfig{Configuration: []byte(strings.Replace(routesConfig, "%s", extra, 1)), Env: env, AllowOnHeadersStopIteration: true, VMs: 1}, fixed(now))
-		noRoute := 404
-		if unmatched == "allow" {
-			noRoute = 200
-		}
-		for _, tc := range []struct {
-			name, path   string
-			header       []verify.Field
-			status       int
-			verified     string // the X-Hookguard-Verified the upstream must see ("" = none)
-			stripped     bool   // the signature header must not reach the upstream
-			authenticate bool
-		}{
-			{"enforce valid", "/e", sig(valid), 200, "route=enforce; key=k", false, false},
-			{"enforce forged", "/e", sig(forged), 401, "", false, false},
-			{"enforce unsigned", "/e", []verify.Field{spoof}, 401, "", false, false},
-			{"detect valid", "/d", sig(valid), 200, "route=detect; key=k", false, false},
-			{"detect forged", "/d", sig(forged), 200, "", false, false},
-			{"detect unsigned", "/d", []verify.Field{spoof}, 200, "", false, false},
-			{"off", "/o", sig(forged), 200, "", false, false},
-			{"strip valid", "/s", sig(valid), 200, "route=strip; key=k", true, false},
-			{"basic valid", "/b", []verify.Field{spoof, {Name: "authorization", Value: "Basic aG9vazpjb3JyZWN0LWhvcnNlLWJhdHRlcnk="}}, 200, "route=basic; key=ops", false, false},
-			{"basic wrong", "/b", []verify.Field{spoof, {Name: "authorization", Value: "Basic aG9vazp3cm9uZw=="}}, 401, "", false, true},
-			{"basic missing", "/b", []verify.Field{spoof}, 401, "", false, true},
-			{"stripe current key", "/stripe", append(stripeAt(env["STRIPE"], now), spoof), 200, "route=stripe; key=live", false, false},
-			{"stripe rolled key", "/stripe", append(stripeAt(env["STRIPE_OLD"], now.Add(-299*time.Second)), spoof), 200, "route=stripe; key=rolled", false, false},
-			{"stripe too old", "/stripe", stripeAt(env["STRIPE"], now.Add(-301*time.Second)), 401, "", false, false},
-			{"stripe from the future", "/stripe", stripeAt(env["STRIPE"], now.Add(301*time.Second)), 401, "", false, false},
-			{"method not routed", "/s?GET", sig(valid), noRoute, "", false, false},
-			{"no route", "/elsewhere", sig(valid), noRoute, "", false, false},
-		} {
-			t.Run(unmatched+"/"+tc.name, func(t *testing.T) {
-				c := cases.Case{Path: tc.path, Header: tc.header, Body: body}
-				req := caseRequest(c)
-				if tc.name == "method not routed" {
-					req.Header[0].Value, req.Header[1].Value = "PUT", "/s"
-				}
-				out, _ := handle(t, p, req)
-				if out.LocalResponse != nil {
-					if out.LocalResponse.Status != tc.status {
-						t.Fatalf("answered %d, want %d", out.LocalResponse.Status, tc.status)
-					}
-					_, has := out.LocalResponse.Header.Get("www-authenticate")
-					if has != tc.authenticate {
-						t.Fatalf("WWW-Authenticate present = %v, want %v", has, tc.authenticate)
-					}
-					return
-				}
-				if tc.status != 200 {
-					t.Fatalf("let through, want %d", tc.status)
-				}
-				if got := out.Header.Values("x-hookguard-verified"); tc.verified == "" && len(got) != 0 || tc.verified != "" && (len(got) != 1 || got[0] != tc.verified) {
-					t.Fatalf("upstream saw X-Hookguard-Verified %q, want %q", got, tc.verified)
-				}
-				if _, has := out.Header.Get("x-pipes-signature"); c.Values("x-pipes-signature") != nil && has == tc.stripped && tc.verified != "" {
-					t.Fatalf("signature header reached the upstream = %v, want %v", has, !tc.stripped)
-				}
+		cfg := host.PluginConfig{Configuration: []byte(strings.Replace(cases.RoutesConfig, "%s", extra, 1)),
+			Env: cases.RoutesEnv(testSecret), AllowOnHeadersStopIteration: true, VMs: 1}
+		p := newHookguardAt(t, nil, cfg, fixed(cases.RoutesTime))
+		for _, tc := range cases.Routes(testSecret, unmatched) {
+			t.Run(unmatched+"/"+tc.Name, func(t *testing.T) {
+				checkResult(t, runCase(t, p, tc), tc)
 			})
 		}
 		if unmatched == "" {
-			for name, want := range map[string]int64{
-				"hookguard.requests_verified.route=stripe.key=rolled":                        1,
-				"hookguard.requests_rejected.route=stripe.reason=timestamp_out_of_tolerance": 2,
-				"hookguard.requests_unverified.route=detect.reason=invalid_signature":        1,
-				"hookguard.requests_rejected.route=_unmatched.reason=no_route":               2,
-				"hookguard.requests_rejected.route=basic.reason=unauthorized":                1,
-			} {
+			for name, want := range cases.RoutesMetrics {
 				if got := metric(t, p, name); got.Value != want {
 					t.Errorf("%s = %d, want %d", name, got.Value, want)
 				}
 			}
 		}
+	}
+}
+
+// TestConfigurationLoggedOnce starts three VMs: the configuration is
+// logged once at info, not once per VM.
+func TestConfigurationLoggedOnce(t *testing.T) {
+	logs := &logBuffer{}
+	newHookguardIn(t, logs, host.PluginConfig{Configuration: []byte(testConfig), Env: map[string]string{"SECRET": testSecret}, VMs: 3})
+	if n := strings.Count(logs.String(), "level=INFO msg=\"hookguard: configured: routes=1"); n != 1 {
+		t.Fatalf("configured at info %d times, want 1:\n%s", n, logs.String())
+	}
+	if n := strings.Count(logs.String(), "hookguard: configured: routes=1"); n != 3 {
+		t.Fatalf("configured %d times in all, want once per VM (at debug after the first):\n%s", n, logs.String())
 	}
 }

@@ -20,8 +20,9 @@ import (
 // Case is one request and its expected verdict.
 type Case struct {
 	Name string
-	// Method and Path default to POST /webhook.
-	Method, Path string
+	// Method and Path default to POST /webhook; Authority, when set,
+	// overrides the one the runner sends to.
+	Method, Path, Authority string
 	// Header is what the client sends besides the pseudo-headers, with
 	// lower-case names, in order.
 	Header []verify.Field
@@ -42,6 +43,14 @@ type Case struct {
 	WantErr error
 	// WantKeyID is the key id reported when accepted ("" = any).
 	WantKeyID string
+	// WantVerified is the X-Hookguard-Verified the upstream must see; ""
+	// means none (checked where the case sets CheckVerified).
+	WantVerified  string
+	CheckVerified bool
+	// WantGone are headers that must not reach the upstream.
+	WantGone []string
+	// WantAuthenticate says a rejection carries WWW-Authenticate.
+	WantAuthenticate bool
 }
 
 // Request is what a scheme sees of the case, sent to authority.
@@ -52,6 +61,9 @@ func (c Case) Request(authority string) *verify.Request {
 	}
 	if path == "" {
 		path = "/webhook"
+	}
+	if c.Authority != "" {
+		authority = c.Authority
 	}
 	return &verify.Request{Method: method, Scheme: "http", Authority: authority, Path: path, Header: c.Header}
 }

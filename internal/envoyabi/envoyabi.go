@@ -34,6 +34,8 @@ var ModuleImports = map[string]string{
 	"env.proxy_log":                          "outcome and reason log lines",
 	"env.proxy_get_header_map_pairs":         "read the request headers once: the route's match and its scheme's signature, timestamp and id headers, to refuse duplicates",
 	"env.proxy_remove_header_map_value":      "remove a client-sent X-Hookguard-Verified, and the signature headers with strip_signature_headers",
+	"env.proxy_get_shared_data":              "log the configuration once, not once per VM",
+	"env.proxy_set_shared_data":              "log the configuration once, not once per VM",
 	"env.proxy_add_header_map_value":         "add X-Hookguard-Verified to a verified request",
 	"env.proxy_get_current_time_nanoseconds": "the time signed timestamps are checked against: Envoy's dispatcher clock, or the host's ModuleConfig.Clock",
 	"env.proxy_get_buffer_bytes":             "read the plugin configuration and the request body in windows",

@@ -58,7 +58,7 @@ func (m *metrics) defineRoutes(cfg *config.Config) {
 			m.define(verifiedMetric(rt.Name, k))
 		}
 		for _, r := range reason.All {
-			if r == reason.NoRoute {
+			if r == reason.NoRoute || r == reason.Unconfigured && !rt.Unconfigured {
 				continue
 			}
 			m.define(rejectedMetric(rt.Name, r.Name))

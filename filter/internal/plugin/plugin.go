@@ -7,8 +7,8 @@ package plugin
 
 import (
 	"errors"
+	"hash/fnv"
 	"strconv"
-	"syscall"
 
 	"github.com/hookguard/hookguard/filter/config"
 	"github.com/hookguard/hookguard/filter/internal/proxywasm"
@@ -53,23 +53,37 @@ func (r *Root) OnConfigure(size int) bool {
 		logf(proxywasm.LogCritical, "cannot read the plugin configuration: "+err.Error())
 		return false
 	}
-	cfg, warnings, err := config.Parse(data, syscall.Getenv)
+	cfg, warnings, err := config.Parse(data, proxywasm.Getenv)
 	if err != nil {
 		r.metrics.inc(metricConfigRejected)
 		logf(proxywasm.LogCritical, "invalid plugin configuration: "+err.Error())
 		return false
 	}
-	for _, w := range warnings {
-		logf(proxywasm.LogWarn, w)
-	}
 	r.metrics.defineRoutes(&cfg)
 	r.cfg = &cfg
+	// Every VM configures itself; the first to do so with this
+	// configuration says so at info, the others at debug.
+	level, warnLevel := proxywasm.LogDebug, proxywasm.LogDebug
+	if proxywasm.FirstToClaim(configuredKey(data)) {
+		level, warnLevel = proxywasm.LogInfo, proxywasm.LogWarn
+	}
+	for _, w := range warnings {
+		logf(warnLevel, w)
+	}
 	for _, rt := range cfg.Routes {
-		logf(proxywasm.LogInfo, "configured: route="+rt.Name+" scheme="+rt.SchemeName+" mode="+string(rt.Mode)+
+		logf(level, "configured: route="+rt.Name+" scheme="+rt.SchemeName+" mode="+string(rt.Mode)+
 			" keys="+joinPairs(rt.KeyIDs, rt.SecretSources)+" max_body_bytes="+strconv.FormatInt(rt.MaxBodyBytes, 10))
 	}
-	logf(proxywasm.LogInfo, "configured: routes="+strconv.Itoa(len(cfg.Routes))+" unmatched="+cfg.Unmatched+" hold_headers="+strconv.FormatBool(cfg.HoldHeaders))
+	logf(level, "configured: routes="+strconv.Itoa(len(cfg.Routes))+" unmatched="+cfg.Unmatched+" hold_headers="+strconv.FormatBool(cfg.HoldHeaders))
 	return true
+}
+
+// configuredKey names a configuration in shared data, so a new one is
+// logged again.
+func configuredKey(data []byte) string {
+	h := fnv.New64a()
+	h.Write(data)
+	return "hookguard.configured." + strconv.FormatUint(h.Sum64(), 16)
 }
 
 func joinPairs(ids, sources []string) string {

@@ -90,3 +90,11 @@ func failStream(s *stream, callback string, r any) Action {
 	}
 	return Pause
 }
+
+// ResetContexts forgets every root and stream context and registers
+// newRoot: a fresh VM, for an in-process host (package proxytest).
+func ResetContexts(f func(contextID uint32) RootContext) {
+	newRoot = f
+	roots = map[uint32]RootContext{}
+	streams = map[uint32]*stream{}
+}

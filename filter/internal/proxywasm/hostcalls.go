@@ -1,22 +1,22 @@
 package proxywasm
 
 import (
+	"syscall"
 	"time"
 	"unsafe"
 
 	"github.com/hookguard/hookguard/internal/pairs"
 )
 
-// Log writes msg to the host's log at level. Callers must never pass a
-// secret, a signature or body bytes.
-func Log(level LogLevel, msg string) {
+// abiHost is the real proxy-wasm host, reached through the imports in
+// hostcalls_wasip1.go.
+type abiHost struct{}
+
+func (abiHost) Log(level LogLevel, msg string) {
 	proxyLog(uint32(level), stringPtr(msg), uint32(len(msg)))
 }
 
-// GetBufferBytes reads up to maxSize bytes of a host buffer from start. The
-// returned slice is valid only until the next host call: consume or copy it.
-// An empty or absent buffer reads as nil with a nil error.
-func GetBufferBytes(bt BufferType, start, maxSize int) ([]byte, error) {
+func (abiHost) GetBufferBytes(bt BufferType, start, maxSize int) ([]byte, error) {
 	var ptr, size uint32
 	s := proxyGetBufferBytes(uint32(bt), uint32(start), uint32(maxSize), unsafe.Pointer(&ptr), unsafe.Pointer(&size))
 	if s == uint32(StatusNotFound) || s == uint32(StatusEmpty) {
@@ -28,30 +28,7 @@ func GetBufferBytes(bt BufferType, start, maxSize int) ([]byte, error) {
 	return hostBytes(ptr, size), nil
 }
 
-// ReadBuffer calls fn with consecutive windows of bytes [start, end) of a
-// host buffer, each at most the scratch size, so a large body is never
-// copied into guest memory whole. It stops early if the host has fewer.
-func ReadBuffer(bt BufferType, start, end int, fn func([]byte) error) error {
-	for start < end {
-		n := min(end-start, scratchSize)
-		b, err := GetBufferBytes(bt, start, n)
-		if err != nil {
-			return err
-		}
-		if len(b) == 0 {
-			return nil
-		}
-		if err := fn(b); err != nil {
-			return err
-		}
-		start += len(b)
-	}
-	return nil
-}
-
-// GetHeaders returns a copy of every entry of a header map, in the host's
-// order, with lower-case keys and pseudo-headers included.
-func GetHeaders(mt MapType) ([]pairs.Pair, error) {
+func (abiHost) GetHeaders(mt MapType) ([]pairs.Pair, error) {
 	var ptr, size uint32
 	s := proxyGetHeaderMapPairs(uint32(mt), unsafe.Pointer(&ptr), unsafe.Pointer(&size))
 	if err := statusErr("proxy_get_header_map_pairs", s); err != nil {
@@ -60,21 +37,17 @@ func GetHeaders(mt MapType) ([]pairs.Pair, error) {
 	return pairs.Decode(hostBytes(ptr, size)), nil // Decode copies into strings
 }
 
-// DefineMetric defines a metric and returns its id.
-func DefineMetric(mt MetricType, name string) (uint32, error) {
+func (abiHost) DefineMetric(mt MetricType, name string) (uint32, error) {
 	var id uint32
 	s := proxyDefineMetric(uint32(mt), stringPtr(name), uint32(len(name)), unsafe.Pointer(&id))
 	return id, statusErr("proxy_define_metric", s)
 }
 
-// IncrementMetric adds delta to a metric.
-func IncrementMetric(id uint32, delta int64) error {
+func (abiHost) IncrementMetric(id uint32, delta int64) error {
 	return statusErr("proxy_increment_metric", proxyIncrementMetric(id, delta))
 }
 
-// sendLocalResponse asks the host to answer the current stream itself. Use
-// HTTPStream.SendLocalResponse, which makes sure a stream is answered once.
-func sendLocalResponse(status int, details string, body []byte, headers []pairs.Pair) error {
+func (abiHost) SendLocalResponse(status int, details string, body []byte, headers []pairs.Pair) error {
 	var hb []byte
 	if len(headers) > 0 {
 		hb = pairs.Encode(headers)
@@ -84,9 +57,7 @@ func sendLocalResponse(status int, details string, body []byte, headers []pairs.
 	return statusErr("proxy_send_local_response", s)
 }
 
-// Now returns the host's current time: Envoy's dispatcher clock, or our
-// host's ModuleConfig.Clock, so tests through the module can pin it.
-func Now() (time.Time, error) {
+func (abiHost) Now() (time.Time, error) {
 	var ns uint64
 	if err := statusErr("proxy_get_current_time_nanoseconds", proxyGetCurrentTimeNanoseconds(unsafe.Pointer(&ns))); err != nil {
 		return time.Time{}, err
@@ -94,12 +65,28 @@ func Now() (time.Time, error) {
 	return time.Unix(0, int64(ns)), nil
 }
 
-// AddHeader adds a header to a header map.
-func AddHeader(mt MapType, key, value string) error {
+func (abiHost) AddHeader(mt MapType, key, value string) error {
 	return statusErr("proxy_add_header_map_value", proxyAddHeaderMapValue(uint32(mt), stringPtr(key), uint32(len(key)), stringPtr(value), uint32(len(value))))
 }
 
-// RemoveHeader removes every value of a header from a header map.
-func RemoveHeader(mt MapType, key string) error {
+func (abiHost) RemoveHeader(mt MapType, key string) error {
 	return statusErr("proxy_remove_header_map_value", proxyRemoveHeaderMapValue(uint32(mt), stringPtr(key), uint32(len(key))))
+}
+
+func (abiHost) Getenv(name string) (string, bool) { return syscall.Getenv(name) }
+
+func (abiHost) GetSharedData(key string) ([]byte, uint32, error) {
+	var ptr, size, cas uint32
+	s := proxyGetSharedData(stringPtr(key), uint32(len(key)), unsafe.Pointer(&ptr), unsafe.Pointer(&size), unsafe.Pointer(&cas))
+	if s == uint32(StatusNotFound) {
+		return nil, 0, nil
+	}
+	if err := statusErr("proxy_get_shared_data", s); err != nil {
+		return nil, 0, err
+	}
+	return append([]byte(nil), hostBytes(ptr, size)...), cas, nil
+}
+
+func (abiHost) SetSharedData(key string, value []byte, cas uint32) error {
+	return statusErr("proxy_set_shared_data", proxySetSharedData(stringPtr(key), uint32(len(key)), bytesPtr(value), uint32(len(value)), cas))
 }

@@ -34,3 +34,9 @@ func proxyAddHeaderMapValue(mapType uint32, key unsafe.Pointer, keySize uint32, 
 
 //go:wasmimport env proxy_remove_header_map_value
 func proxyRemoveHeaderMapValue(mapType uint32, key unsafe.Pointer, keySize uint32) uint32
+
+//go:wasmimport env proxy_get_shared_data
+func proxyGetSharedData(key unsafe.Pointer, keySize uint32, retValue, retSize, retCAS unsafe.Pointer) uint32
+
+//go:wasmimport env proxy_set_shared_data
+func proxySetSharedData(key unsafe.Pointer, keySize uint32, value unsafe.Pointer, valueSize, cas uint32) uint32

@@ -1,0 +1,130 @@
+package proxywasm
+
+import (
+	"time"
+
+	"github.com/hookguard/hookguard/internal/pairs"
+)
+
+// Host is the proxy-wasm host as this binding calls it. In the module it
+// is the real host behind the ABI's imports; natively, tests install an
+// in-process fake with SetHost (package proxytest), so every callback of a
+// plugin can be unit-tested without a wasm runtime.
+type Host interface {
+	// Log writes msg to the host's log at level.
+	Log(level LogLevel, msg string)
+	// GetBufferBytes reads up to maxSize bytes of a buffer from start; an
+	// empty or absent buffer reads as nil. The slice is valid until the
+	// next host call.
+	GetBufferBytes(bt BufferType, start, maxSize int) ([]byte, error)
+	// GetHeaders returns every entry of a header map, in order.
+	GetHeaders(mt MapType) ([]pairs.Pair, error)
+	// AddHeader adds an entry to a header map.
+	AddHeader(mt MapType, key, value string) error
+	// RemoveHeader removes every entry of key from a header map.
+	RemoveHeader(mt MapType, key string) error
+	// SendLocalResponse answers the current stream.
+	SendLocalResponse(status int, details string, body []byte, headers []pairs.Pair) error
+	// DefineMetric defines a metric and returns its id.
+	DefineMetric(mt MetricType, name string) (uint32, error)
+	// IncrementMetric adds delta to a metric.
+	IncrementMetric(id uint32, delta int64) error
+	// Now is the host's clock.
+	Now() (time.Time, error)
+	// Getenv reads the VM's environment (Envoy's environment_variables).
+	Getenv(name string) (string, bool)
+	// GetSharedData reads a value every VM of the plugin shares; an absent
+	// key reads as nil with cas 0.
+	GetSharedData(key string) (value []byte, cas uint32, err error)
+	// SetSharedData stores a value unless cas is non-zero and stale.
+	SetSharedData(key string, value []byte, cas uint32) error
+}
+
+var current Host = abiHost{}
+
+// SetHost makes h the host until the returned function restores the
+// previous one. It is for tests: the module always talks to the real host.
+func SetHost(h Host) (restore func()) {
+	prev := current
+	current = h
+	return func() { current = prev }
+}
+
+// Log writes msg to the host's log at level. Callers must never pass a
+// secret, a signature or body bytes.
+func Log(level LogLevel, msg string) { current.Log(level, msg) }
+
+// GetBufferBytes reads up to maxSize bytes of a host buffer from start. The
+// returned slice is valid only until the next host call: consume or copy it.
+// An empty or absent buffer reads as nil with a nil error.
+func GetBufferBytes(bt BufferType, start, maxSize int) ([]byte, error) {
+	return current.GetBufferBytes(bt, start, maxSize)
+}
+
+// ReadBuffer calls fn with consecutive windows of bytes [start, end) of a
+// host buffer, each at most the scratch size, so a large body is never
+// copied into guest memory whole. It stops early if the host has fewer.
+func ReadBuffer(bt BufferType, start, end int, fn func([]byte) error) error {
+	for start < end {
+		n := min(end-start, scratchSize)
+		b, err := GetBufferBytes(bt, start, n)
+		if err != nil {
+			return err
+		}
+		if len(b) == 0 {
+			return nil
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+		start += len(b)
+	}
+	return nil
+}
+
+// GetHeaders returns a copy of every entry of a header map, in the host's
+// order, with lower-case keys and pseudo-headers included.
+func GetHeaders(mt MapType) ([]pairs.Pair, error) { return current.GetHeaders(mt) }
+
+// AddHeader adds a header to a header map.
+func AddHeader(mt MapType, key, value string) error { return current.AddHeader(mt, key, value) }
+
+// RemoveHeader removes every value of a header from a header map.
+func RemoveHeader(mt MapType, key string) error { return current.RemoveHeader(mt, key) }
+
+// DefineMetric defines a metric and returns its id.
+func DefineMetric(mt MetricType, name string) (uint32, error) { return current.DefineMetric(mt, name) }
+
+// IncrementMetric adds delta to a metric.
+func IncrementMetric(id uint32, delta int64) error { return current.IncrementMetric(id, delta) }
+
+// Now returns the host's current time: Envoy's dispatcher clock, or our
+// host's ModuleConfig.Clock, so tests through the module can pin it.
+func Now() (time.Time, error) { return current.Now() }
+
+// Getenv reads the VM's environment.
+func Getenv(name string) (string, bool) { return current.Getenv(name) }
+
+// FirstToClaim reports whether this call is the first, across every VM of
+// the plugin, to claim key: it sets the key in shared data only if no VM
+// has. A plugin logs its configuration once with it, not once per VM. A
+// host without shared data makes every caller first.
+func FirstToClaim(key string) bool {
+	v, _, err := current.GetSharedData(key)
+	if err != nil {
+		return true
+	}
+	if v != nil {
+		return false
+	}
+	// Hosts start a plugin's VMs one after another (Envoy's are per worker
+	// thread, configured in turn), so no other VM claims it in between.
+	current.SetSharedData(key, []byte{1}, 0)
+	return true
+}
+
+// sendLocalResponse asks the host to answer the current stream itself. Use
+// HTTPStream.SendLocalResponse, which makes sure a stream is answered once.
+func sendLocalResponse(status int, details string, body []byte, headers []pairs.Pair) error {
+	return current.SendLocalResponse(status, details, body, headers)
+}

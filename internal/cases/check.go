@@ -1,0 +1,49 @@
+package cases
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/hookguard/hookguard/filter/reason"
+)
+
+// Outcome is what became of a case in some runner.
+type Outcome struct {
+	// Status is the status the client saw: 200 when let through.
+	Status int
+	// Upstream reports the request reached the upstream.
+	Upstream bool
+	// Body is what the upstream received, or the rejection's body.
+	Body []byte
+	// Values returns the values of a header the upstream received (or
+	// of the rejection's headers).
+	Values func(name string) []string
+}
+
+// Check returns why o is not what c expects, or nil.
+func (c Case) Check(o Outcome) error {
+	if o.Status != c.WantStatus || o.Upstream != c.Upstream() {
+		return fmt.Errorf("got status %d upstream %v, want %d upstream %v", o.Status, o.Upstream, c.WantStatus, c.Upstream())
+	}
+	if !o.Upstream {
+		if want := reason.Body(o.Status) + "\n"; string(o.Body) != want {
+			return fmt.Errorf("%d body = %q, want %q", o.Status, o.Body, want)
+		}
+		if has := len(o.Values("www-authenticate")) > 0; has != c.WantAuthenticate {
+			return fmt.Errorf("WWW-Authenticate present = %v, want %v", has, c.WantAuthenticate)
+		}
+		return nil
+	}
+	if !bytes.Equal(o.Body, c.Body) {
+		return fmt.Errorf("upstream got %d body bytes, want the %d sent, unchanged", len(o.Body), len(c.Body))
+	}
+	if got := o.Values("x-hookguard-verified"); c.CheckVerified && (c.WantVerified == "" && len(got) != 0 || c.WantVerified != "" && (len(got) != 1 || got[0] != c.WantVerified)) {
+		return fmt.Errorf("upstream saw X-Hookguard-Verified %q, want %q", got, c.WantVerified)
+	}
+	for _, name := range c.WantGone {
+		if len(o.Values(name)) > 0 {
+			return fmt.Errorf("%s reached the upstream", name)
+		}
+	}
+	return nil
+}
