@@ -1,0 +1,141 @@
+// Command sign signs a test webhook the way a provider would, for trying a
+// hookguard route by hand: it prints a curl command, or with -send sends
+// the request and prints the status.
+//
+//	export STRIPE_WEBHOOK_SECRET=whsec_...
+//	go run ./cmd/sign -preset stripe -url http://127.0.0.1:8080/hooks/stripe -data '{"id":"evt_1"}'
+//
+// The secret is read from the environment variable -secret-env names
+// (default <PRESET>_WEBHOOK_SECRET), never from the command line, where
+// it would land in shell history.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookguard/hookguard/filter/verify"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.LookupEnv, os.Stdout, time.Now()); err != nil {
+		fmt.Fprintln(os.Stderr, "sign:", err)
+		os.Exit(2)
+	}
+}
+
+func run(args []string, lookupEnv func(string) (string, bool), stdout io.Writer, now time.Time) error {
+	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
+	preset := fs.String("preset", "pipes", "the provider preset to sign as: "+strings.Join(verify.Presets(), ", "))
+	target := fs.String("url", "http://127.0.0.1:8080/webhook", "where the request goes (URL-signing presets sign it)")
+	data := fs.String("data", `{"event":"ping","source":"hookguard"}`, "the body")
+	contentType := fs.String("content-type", "", "the Content-Type (default application/json; form for twilio and mandrill)")
+	secretEnv := fs.String("secret-env", "", "environment variable holding the secret (default <PRESET>_WEBHOOK_SECRET)")
+	send := fs.Bool("send", false, "send the request and print the status instead of a curl command")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *secretEnv == "" {
+		*secretEnv = strings.ToUpper(strings.ReplaceAll(*preset, "-", "_")) + "_WEBHOOK_SECRET"
+	}
+	secret, ok := lookupEnv(*secretEnv)
+	if !ok || secret == "" {
+		return fmt.Errorf("set %s to the secret (or name another variable with -secret-env)", *secretEnv)
+	}
+	u, err := url.Parse(*target)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("-url %q is not an absolute URL", *target)
+	}
+	if *contentType == "" {
+		*contentType = "application/json"
+		if *preset == "twilio" || *preset == "mandrill" {
+			*contentType = "application/x-www-form-urlencoded"
+		}
+	}
+	body := []byte(*data)
+	req := &verify.Request{Method: http.MethodPost, Scheme: u.Scheme, Authority: u.Host, Path: u.RequestURI(),
+		Header: []verify.Field{{Name: "content-type", Value: *contentType}}}
+	var headers []verify.Field
+	switch *preset {
+	case "mailgun":
+		body, err = mailgunBody(secret, body, now)
+	case "linear":
+		body = withLinearTimestamp(body, now)
+		fallthrough
+	default:
+		headers, err = verify.Sign(*preset, secret, req, body, now)
+	}
+	if err != nil {
+		return err
+	}
+	headers = append([]verify.Field{{Name: "content-type", Value: *contentType}}, headers...)
+	if *send {
+		return sendRequest(stdout, *target, headers, body)
+	}
+	fmt.Fprintf(stdout, "curl -sS -i -X POST %s", shellQuote(*target))
+	for _, h := range headers {
+		fmt.Fprintf(stdout, " \\\n  -H %s", shellQuote(h.Name+": "+h.Value))
+	}
+	fmt.Fprintf(stdout, " \\\n  --data-binary %s\n", shellQuote(string(body)))
+	return nil
+}
+
+// withLinearTimestamp adds webhookTimestamp, which Linear puts in every
+// body and hookguard checks, to a JSON object that lacks it.
+func withLinearTimestamp(body []byte, now time.Time) []byte {
+	t := bytes.TrimSpace(body)
+	if len(t) < 2 || t[0] != '{' || bytes.Contains(t, []byte(`"webhookTimestamp"`)) {
+		return body
+	}
+	field := `"webhookTimestamp":` + strconv.FormatInt(now.UnixMilli(), 10)
+	if rest := bytes.TrimSpace(t[1:]); len(rest) > 0 && rest[0] != '}' {
+		field += ","
+	}
+	return append([]byte("{"+field), t[1:]...)
+}
+
+// mailgunBody wraps data as Mailgun's event-data, with the signature
+// object Mailgun puts beside it.
+func mailgunBody(key string, data []byte, now time.Time) ([]byte, error) {
+	ts := strconv.FormatInt(now.Unix(), 10)
+	token := strconv.FormatInt(now.UnixNano(), 36)
+	sig := verify.SignMailgun(key, ts, token)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `{"signature":{"timestamp":%q,"token":%q,"signature":%q},"event-data":%s}`, ts, token, sig, data)
+	return b.Bytes(), nil
+}
+
+func sendRequest(stdout io.Writer, target string, headers []verify.Field, body []byte) error {
+	req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	for _, h := range headers {
+		req.Header.Add(h.Name, h.Value)
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+	fmt.Fprintf(stdout, "%s\n%s\n", resp.Status, bytes.TrimSpace(got))
+	if resp.StatusCode >= 400 {
+		return errors.New("the request was rejected")
+	}
+	return nil
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
