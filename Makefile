@@ -6,7 +6,7 @@ TEST_ENV := HOOKGUARD_WASM=$(abspath $(WASM))
 # Tools are pinned and run with `go run`, so nothing needs installing first.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build run test bench fuzz check clean envoy-up envoy-down e2e image
+.PHONY: help build run test bench fuzz cover check clean envoy-up envoy-down e2e image
 
 COMPOSE := docker compose -f envoy/docker-compose.yaml
 IMAGE   ?= hookguard:dev
@@ -22,8 +22,16 @@ $(WASM): go.mod go.sum $(shell find filter internal -name '*.go' -not -name '*_t
 	@mkdir -p $(dir $@)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@ ./filter
 
-run: build ## Run the verifying gateway on 127.0.0.1:8080 (see README).
-	$(GO) run ./examples/gateway
+GATEWAY := build/gateway
+
+run: build $(GATEWAY) ## Run the verifying gateway on 127.0.0.1:8080 until Ctrl-C (see README).
+	@./$(GATEWAY)
+
+# Built rather than `go run`, whose own handling of Ctrl-C made make report
+# "Error 1" after the gateway had stopped cleanly.
+$(GATEWAY): go.mod go.sum $(shell find examples/gateway filter host internal -name '*.go' -not -name '*_test.go') examples/gateway/default-config.json
+	@mkdir -p $(dir $@)
+	$(GO) build -o $@ ./examples/gateway
 
 test: build ## Build the module and run every test, with the race detector.
 	$(TEST_ENV) $(GO) test -race -count=1 ./...
@@ -36,6 +44,13 @@ fuzz: ## Fuzz each parser for 30 s.
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s ./internal/pairs
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./filter/config
 	$(GO) test -run '^$$' -fuzz '^FuzzPipesVerify$$' -fuzztime 30s ./filter/verify
+	$(GO) test -run '^$$' -fuzz '^FuzzPresetHeaders$$' -fuzztime 30s ./filter/verify
+
+cover: ## Coverage of the filter's packages from the native tests (build/cover.html).
+	@mkdir -p build
+	$(GO) test -count=1 -coverpkg=./filter/... -coverprofile=build/cover.out ./filter/...
+	$(GO) tool cover -func=build/cover.out | tail -1
+	$(GO) tool cover -html=build/cover.out -o build/cover.html
 
 check: ## gofmt, go vet (native and wasip1), staticcheck.
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo 'run gofmt -w .'; exit 1; }

@@ -138,4 +138,3 @@ func sendRequest(stdout io.Writer, target string, headers []verify.Field, body [
 
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-

@@ -489,3 +489,36 @@ func TestRequestURL(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPresetHeaders feeds arbitrary header values and bodies to every
+// preset: nothing panics, and nothing verifies that was not signed.
+func FuzzPresetHeaders(f *testing.F) {
+	f.Add("t=1764547200,v1=abc", "v1,abc v1a,def", "1764547200", `{"webhookTimestamp":1}`, uint8(0))
+	f.Add("sha256=00", "", "", "token=x&signature=y", uint8(7))
+	f.Fuzz(func(t *testing.T, sig, list, ts, body string, pick uint8) {
+		now := time.Unix(1764547200, 0)
+		names := verify.Presets()
+		name := names[int(pick)%len(names)]
+		secret := "fuzz-secret-0123456789abcdef0123"
+		if info, _ := verify.LookupPreset(name); info.SecretEncoding == verify.Whsec {
+			secret = "whsec_ZnV6ei1mdXp6LWZ1enotZnV6ei1mdXp6"
+		}
+		s := preset(t, name, verify.Key{ID: "k", Secret: []byte(secret)})
+		var h []verify.Field
+		for _, n := range []string{"x-pipes-signature", "x-hub-signature-256", "x-hub-signature", "stripe-signature", "webhook-signature",
+			"svix-signature", "x-slack-signature", "x-shopify-hmac-sha256", "x-twilio-signature", "paddle-signature", "x-orb-signature",
+			"tiktok-signature", "calendly-webhook-signature", "linear-signature", "x-hubspot-signature-v3", "x-zm-signature"} {
+			h = append(h, verify.Field{Name: n, Value: sig})
+		}
+		for _, n := range []string{"webhook-timestamp", "svix-timestamp", "x-slack-request-timestamp", "x-hubspot-request-timestamp",
+			"x-zendesk-webhook-signature-timestamp", "x-orb-timestamp", "x-zm-request-timestamp"} {
+			h = append(h, verify.Field{Name: n, Value: ts})
+		}
+		h = append(h, verify.Field{Name: "webhook-id", Value: list}, verify.Field{Name: "svix-id", Value: list},
+			verify.Field{Name: "content-type", Value: "application/x-www-form-urlencoded"})
+		req := &verify.Request{Method: "POST", Scheme: "https", Authority: "h", Path: "/?bodySHA256=" + list, Header: h}
+		if _, err := verify.Verify(s, req, []byte(body), now); err == nil {
+			t.Fatalf("%s verified a request nobody signed", name)
+		}
+	})
+}
