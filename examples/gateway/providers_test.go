@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/internal/cases"
@@ -72,4 +74,39 @@ func TestUnsetSecretsFailClosed(t *testing.T) {
 	unrouted := valid
 	unrouted.Path, unrouted.WantStatus = "/elsewhere", 404
 	conformance.Run(t, conformance.Target{BaseURL: base, Cases: []cases.Case{valid, stripe, unrouted}})
+}
+
+// TestPublishedVectorsThroughGateway sends the vectors providers publish
+// through the gateway, a route each with tolerance_seconds widened for
+// their old timestamps (and public_url where the provider signs the URL):
+// each verifies, and each fails with a byte of its body changed.
+func TestPublishedVectorsThroughGateway(t *testing.T) {
+	vectors, err := cases.ReadPublished()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var routes []map[string]any
+	env := map[string]string{}
+	var table []cases.Case
+	for i, v := range vectors {
+		name := "PUBLISHED_" + strconv.Itoa(i)
+		routes = append(routes, map[string]any{"name": v.Name, "match": map[string]any{"path_prefix": "/published/" + v.Name},
+			"scheme": v.Preset, "secrets": []map[string]any{{"id": "doc", "env": name}},
+			"tolerance_seconds": 20 * 365 * 24 * 3600, "public_url": v.PublicURL})
+		env[name] = v.Secret
+		tc := v.Case(time.Time{})
+		tc.Path = "/published/" + v.Name
+		if q := strings.SplitN(v.Path(), "?", 2); len(q) == 2 {
+			tc.Path += "?" + q[1]
+		}
+		tc.WantVerified, tc.CheckVerified = "route="+v.Name+"; key=doc", true
+		table = append(table, tc)
+		forged := tc
+		forged.Name, forged.Body, forged.WantStatus = v.Name+"/tampered", append([]byte("x"), tc.Body[1:]...), 401
+		table = append(table, forged)
+	}
+	cfg, _ := json.Marshal(map[string]any{"routes": routes})
+	env["HOOKGUARD_CONFIG"] = writeTempBytes(t, cfg)
+	base, _ := startGateway(t, env)
+	conformance.Run(t, conformance.Target{BaseURL: base, Cases: table, EchoesBody: true})
 }

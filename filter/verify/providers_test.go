@@ -522,3 +522,46 @@ func FuzzPresetHeaders(f *testing.F) {
 		}
 	})
 }
+
+// TestPublishedVectors checks the vectors providers publish in their own
+// documentation: each verifies (with a tolerance wide enough for its old
+// timestamp), and fails with a byte of its body changed or once its
+// timestamp leaves the default tolerance.
+func TestPublishedVectors(t *testing.T) {
+	vectors, err := cases.ReadPublished()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wide := 20 * 365 * 24 * time.Hour
+	now := time.Unix(1764547200, 0) // 2025-12-01, years after every vector
+	for _, v := range vectors {
+		t.Run(v.Name, func(t *testing.T) {
+			s, err := verify.Preset(v.Preset, verify.Options{Keys: []verify.Key{{ID: "k", Secret: []byte(v.Secret)}}, Tolerance: &wide, PublicURL: v.PublicURL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc := v.Case(now)
+			if _, err := runAt(s, tc, v.Authority()); err != nil {
+				t.Fatalf("%s: %v", v.Source, err)
+			}
+			tc.Body = tamper(tc.Body)
+			if _, err := runAt(s, tc, v.Authority()); err == nil {
+				t.Fatal("verified with a byte of the body changed")
+			}
+			info, _ := verify.LookupPreset(v.Preset)
+			if info.HMAC.TimestampHeader != "" || info.HMAC.TimestampKey != "" {
+				strict := preset(t, v.Preset, verify.Key{ID: "k", Secret: []byte(v.Secret)})
+				if _, err := runAt(strict, v.Case(now), v.Authority()); !errors.Is(err, verify.ErrTimestampOutOfTolerance) {
+					t.Fatalf("with the default tolerance: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// tamper changes one byte of b.
+func tamper(b []byte) []byte {
+	out := append([]byte(nil), b...)
+	out[len(out)/2] ^= 1
+	return out
+}

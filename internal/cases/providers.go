@@ -26,6 +26,26 @@ type ProviderVector struct {
 	URL     string            `json:"url"`
 	Headers map[string]string `json:"headers"`
 	Body    string            `json:"body"`
+	// Source and PublicURL are set for published vectors: where the
+	// vector was published, and the route's public_url it needs.
+	Source    string `json:"source,omitempty"`
+	PublicURL string `json:"public_url,omitempty"`
+}
+
+// ReadPublished reads testdata/providers/published.json: vectors from
+// providers' own documentation, with old timestamps.
+func ReadPublished() ([]ProviderVector, error) {
+	data, err := os.ReadFile(filepath.Join(ProvidersDir(), "published.json"))
+	if err != nil {
+		return nil, err
+	}
+	var f struct {
+		Vectors []ProviderVector `json:"vectors"`
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("published.json: %w", err)
+	}
+	return f.Vectors, nil
 }
 
 // ProviderFile is vectors.json.
