@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +81,22 @@ func TestProviderVectors(t *testing.T) {
 			}
 			if err == nil {
 				t.Fatal("accepted")
+			}
+		})
+	}
+	for _, tc := range cases.SignedCases(f) {
+		v := byName[strings.SplitN(tc.Name, "/", 2)[0]]
+		t.Run("signed/"+tc.Name, func(t *testing.T) {
+			s := preset(t, v.Preset, verify.Key{ID: "k0", Secret: []byte(cases.RotatedSecret(v.Preset))}, verify.Key{ID: "k1", Secret: []byte(v.Secret)})
+			id, err := runAt(s, tc, v.Authority())
+			if tc.WantStatus != 200 {
+				if err == nil {
+					t.Fatal("accepted")
+				}
+				return
+			}
+			if want := "route=" + v.Preset + "; key=" + id; err != nil || want != tc.WantVerified {
+				t.Fatalf("got key %q, %v; want %s", id, err, tc.WantVerified)
 			}
 		})
 	}
@@ -387,7 +404,7 @@ type oursRequest struct {
 }
 
 // sdkVerified are the presets whose SDK has a verifier gen.mjs runs.
-var sdkVerified = []string{"github", "hubspot", "orb", "paddle", "square", "standard-webhooks", "stripe", "svix", "twilio"}
+var sdkVerified = []string{"github", "hubspot", "linear", "orb", "paddle", "square", "standard-webhooks", "stripe", "svix", "twilio"}
 
 func makeOurs(t *testing.T, now time.Time) []byte {
 	var f oursFile
@@ -400,6 +417,9 @@ func makeOurs(t *testing.T, now time.Time) []byte {
 			secret = "whsec_ours0123456789abcdef"
 		}
 		body := `{"id":"ours_1","text":"héllo"}`
+		if name == "linear" {
+			body = `{"id":"ours_1","text":"héllo","webhookTimestamp":` + strconv.FormatInt(now.UnixMilli(), 10) + `}`
+		}
 		ct := "application/json"
 		if name == "twilio" {
 			body, ct = "Body=h%C3%A9llo&From=%2B15551230000&To=%2B15559870000", "application/x-www-form-urlencoded"

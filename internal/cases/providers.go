@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -199,9 +200,22 @@ func tamperSignature(v ProviderVector) ([]verify.Field, bool) {
 	return nil, false
 }
 
+// RotatedSecret is the second key RouteConfig gives each preset's route,
+// listed before the vectors' own: a secret being rotated out.
+func RotatedSecret(preset string) string { return secretFor(preset, "rotated") }
+
+// secretFor makes a secret of the form preset's secrets take.
+func secretFor(preset, label string) string {
+	if info, _ := verify.LookupPreset(preset); info.SecretEncoding == verify.Whsec {
+		return "whsec_" + base64.StdEncoding.EncodeToString([]byte(label+"-key-for-"+preset))
+	}
+	return label + "-secret-0123456789abcdef-" + preset
+}
+
 // RouteConfig returns a plugin configuration with one route per vector
-// preset at /hooks/<preset>, secrets from HOOKGUARD_TEST_<PRESET>, and the
-// environment it needs.
+// preset at /hooks/<preset>, each with two keys, "k0" (RotatedSecret, from
+// HOOKGUARD_TEST_<PRESET>_OLD) and "k1" (the vectors' secret, from
+// HOOKGUARD_TEST_<PRESET>), and the environment it needs.
 func RouteConfig(f ProviderFile) (string, map[string]string) {
 	env := map[string]string{}
 	var routes []string
@@ -212,9 +226,106 @@ func RouteConfig(f ProviderFile) (string, map[string]string) {
 		}
 		seen[v.Preset] = true
 		name := "HOOKGUARD_TEST_" + strings.ToUpper(strings.ReplaceAll(v.Preset, "-", "_"))
-		env[name] = v.Secret
+		env[name], env[name+"_OLD"] = v.Secret, RotatedSecret(v.Preset)
 		routes = append(routes, `{"name":`+strconv.Quote(v.Preset)+`,"match":{"path_prefix":"/hooks/`+v.Preset+`"},"scheme":`+
-			strconv.Quote(v.Preset)+`,"secrets":[{"id":"k1","env":`+strconv.Quote(name)+`}]}`)
+			strconv.Quote(v.Preset)+`,"secrets":[{"id":"k0","env":`+strconv.Quote(name+"_OLD")+`},{"id":"k1","env":`+strconv.Quote(name)+`}]}`)
 	}
 	return `{"routes":[` + strings.Join(routes, ",") + `]}`, env
+}
+
+// SignedCases are the cases verify.Sign makes for each vector's preset,
+// for a route configured as RouteConfig configures it: signed under a
+// secret the route lacks; under the rotated key (reported as k0); at the
+// edges of the preset's tolerance and a second past them, both ways; with
+// a bogus signature beside the valid one, for headers that list several;
+// and with a malformed signature. Each carries the X-Hookguard-Verified
+// the upstream must see.
+func SignedCases(f ProviderFile) []Case {
+	now := f.Time()
+	var out []Case
+	seen := map[string]bool{}
+	for _, v := range f.Vectors {
+		if seen[v.Preset] {
+			continue
+		}
+		seen[v.Preset] = true
+		info, _ := verify.LookupPreset(v.Preset)
+		h := info.HMAC
+		sign := func(name, secret string, at time.Time, status int, key string) Case {
+			c := v.Case(now)
+			c.Name, c.WantStatus = v.Preset+"/"+name, status
+			c.Body = []byte(`{"event":"signed by verify.Sign","n":1}`)
+			if v.Preset == "linear" {
+				c.Body = []byte(`{"event":"signed by verify.Sign","webhookTimestamp":` + strconv.FormatInt(at.UnixMilli(), 10) + `}`)
+			}
+			if ct := v.Headers["content-type"]; strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+				c.Body = []byte("Body=signed+by+verify.Sign&n=1")
+			}
+			c.Header = []verify.Field{{Name: "content-type", Value: v.Headers["content-type"]}}
+			if v.Preset == "mailgun" {
+				ts, token := strconv.FormatInt(at.Unix(), 10), "token-"+name
+				c.Body = []byte(`{"signature":{"timestamp":"` + ts + `","token":"` + token + `","signature":"` + verify.SignMailgun(secret, ts, token) + `"},"event-data":{}}`)
+			} else {
+				hdr, err := verify.Sign(v.Preset, secret, c.Request(v.Authority()), c.Body, at)
+				if err != nil {
+					panic(err)
+				}
+				c.Header = append(c.Header, hdr...)
+			}
+			if status == 200 {
+				c.WantVerified = "route=" + v.Preset + "; key=" + key
+			}
+			c.CheckVerified = true
+			return c
+		}
+		out = append(out,
+			sign("wrong secret", secretFor(v.Preset, "unknown"), now, 401, ""),
+			sign("rotated key", RotatedSecret(v.Preset), now, 200, "k0"),
+			sign("current key", v.Secret, now, 200, "k1"),
+		)
+		tol, timed := h.Tolerance, h.TimestampHeader != "" || h.TimestampKey != "" || v.Preset == "linear"
+		if v.Preset == "mailgun" {
+			tol, timed = verify.DefaultTolerance, true
+		}
+		if timed {
+			out = append(out,
+				sign("at -tolerance", v.Secret, now.Add(-tol), 200, "k1"),
+				sign("at +tolerance", v.Secret, now.Add(tol), 200, "k1"),
+				sign("1 s past -tolerance", v.Secret, now.Add(-tol-time.Second), 401, ""),
+				sign("1 s past +tolerance", v.Secret, now.Add(tol+time.Second), 401, ""),
+			)
+		}
+		if h.SignatureFormat == verify.KeyValue || h.SignatureFormat == verify.List {
+			c := sign("several signatures, one valid", v.Secret, now, 200, "k1")
+			bogus := sign("bogus", secretFor(v.Preset, "unknown"), now, 401, "")
+			sep := h.Separators
+			if h.SignatureFormat == verify.List || sep == "" {
+				sep = " "
+				if h.SignatureFormat == verify.KeyValue {
+					sep = ","
+				}
+			}
+			name := h.SignatureHeaders[0]
+			for i := range c.Header {
+				if c.Header[i].Name == name {
+					real := c.Header[i].Value
+					if h.SignatureFormat == verify.KeyValue {
+						real = real[strings.LastIndex(real, sep[:1])+1:]
+					}
+					c.Header[i].Value = bogus.Header[i].Value + sep[:1] + real
+				}
+			}
+			out = append(out, c)
+		}
+		if name, ok := signatureHeaders[v.Preset]; ok {
+			c := sign("malformed signature", v.Secret, now, 401, "")
+			for i := range c.Header {
+				if c.Header[i].Name == name {
+					c.Header[i].Value = "%%not a signature%%"
+				}
+			}
+			out = append(out, c)
+		}
+	}
+	return out
 }

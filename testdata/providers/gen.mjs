@@ -10,6 +10,7 @@ import crypto from "node:crypto";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import { sign as octokitSign, verify as octokitVerify } from "@octokit/webhooks-methods";
+import { LinearWebhookClient } from "@linear/sdk/webhooks";
 
 const require = createRequire(import.meta.url);
 const Stripe = require("stripe");
@@ -114,8 +115,10 @@ const swKey = Buffer.from("hookguard-standard-webhooks-key!").toString("base64")
 }
 {
   const body = json({ action: "create", type: "Issue", data: { id: "i1" }, webhookTimestamp: NOW * 1000 });
-  add("linear", "node crypto per linear.app/developers/webhooks (checked by " + version("@linear/sdk") + ")", { path: "/hooks/linear", body,
-    headers: { "content-type": "application/json", "linear-signature": hmac("sha256", secret, body, "hex") } });
+  const sig = hmac("sha256", secret, body, "hex");
+  if (!new LinearWebhookClient(secret).verify(Buffer.from(body), sig)) throw new Error("linear rejects its own vector");
+  add("linear", "node crypto per linear.app/developers/webhooks, checked by " + version("@linear/sdk") + " LinearWebhookClient.verify", { path: "/hooks/linear", body,
+    headers: { "content-type": "application/json", "linear-signature": sig } });
 }
 
 // Providers without an SDK here: Node's crypto, following their docs.
@@ -186,6 +189,7 @@ const verifiers = {
   hubspot: (r) => HubSpotSignature.isValid({ signatureVersion: "v3", signature: r.headers["x-hubspot-signature-v3"], clientSecret: r.secret, requestBody: r.body, url: r.url, timestamp: Number(r.headers["x-hubspot-request-timestamp"]) }),
   paddle: (r) => new PaddleValidator().isValidSignature(r.body, r.secret, r.headers["paddle-signature"]),
   orb: (r) => { new Orb({ apiKey: "unused" }).webhooks.verifySignature(r.body, r.headers, r.secret); return true; },
+  linear: (r) => new LinearWebhookClient(r.secret).verify(Buffer.from(r.body), r.headers["linear-signature"]),
 };
 const ours = JSON.parse(fs.readFileSync(new URL("./ours.json", import.meta.url)));
 const oursVerified = {};
@@ -194,7 +198,7 @@ for (const r of ours.requests) {
   if (!v) throw new Error("no verifier for " + r.preset);
   let ok;
   try { ok = await v(r); } catch (e) { ok = false; }
-  oursVerified[r.preset] = { oracle: version({ "standard-webhooks": "standardwebhooks", github: "@octokit/webhooks-methods", hubspot: "@hubspot/api-client", paddle: "@paddle/paddle-node-sdk", orb: "orb-billing" }[r.preset] ?? r.preset), verified: ok === true };
+  oursVerified[r.preset] = { oracle: version({ "standard-webhooks": "standardwebhooks", github: "@octokit/webhooks-methods", hubspot: "@hubspot/api-client", paddle: "@paddle/paddle-node-sdk", orb: "orb-billing", linear: "@linear/sdk" }[r.preset] ?? r.preset), verified: ok === true };
 }
 
 process.stdout.write(JSON.stringify({ generator: "gen.mjs", now: NOW, vectors, ours_verified: oursVerified }, null, 1) + "\n");

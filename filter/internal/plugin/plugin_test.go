@@ -88,9 +88,11 @@ func TestProviderCases(t *testing.T) {
 	for _, v := range f.Vectors {
 		byName[v.Name] = v
 	}
-	for _, tc := range cases.ProviderCases(f) {
+	for _, tc := range append(cases.ProviderCases(f), cases.SignedCases(f)...) {
 		v := byName[strings.SplitN(tc.Name, "/", 2)[0]]
-		tc.WantVerified, tc.CheckVerified = "route="+v.Preset+"; key=k1", true
+		if !tc.CheckVerified {
+			tc.WantVerified, tc.CheckVerified = "route="+v.Preset+"; key=k1", true
+		}
 		t.Run(tc.Name, func(t *testing.T) {
 			if err := tc.Check(run(h, tc, v.Authority())); err != nil {
 				t.Fatal(err)
