@@ -22,28 +22,9 @@ func TestProvidersThroughModule(t *testing.T) {
 	}
 	cfg, env := cases.RouteConfig(f)
 	p := newHookguardAt(t, nil, host.PluginConfig{Configuration: []byte(cfg), Env: env, AllowOnHeadersStopIteration: true, VMs: 1}, fixed(f.Time()))
-	byName := map[string]cases.ProviderVector{}
-	for _, v := range f.Vectors {
-		byName[v.Name] = v
-	}
-	for _, tc := range append(cases.ProviderCases(f), cases.SignedCases(f)...) {
-		v := byName[strings.SplitN(tc.Name, "/", 2)[0]]
-		if !tc.CheckVerified {
-			tc.WantVerified, tc.CheckVerified = "route="+v.Preset+"; key=k1", true
-		}
+	for _, tc := range cases.RoutedCases(f) {
 		t.Run(tc.Name, func(t *testing.T) {
-			req := caseRequest(tc)
-			for i := range req.Header {
-				if req.Header[i].Key == ":authority" {
-					req.Header[i].Value = v.Authority()
-				}
-			}
-			out, _ := handle(t, p, req)
-			r := result{status: 200, upstream: true, body: out.Body, header: out.Header}
-			if out.LocalResponse != nil {
-				r = result{status: out.LocalResponse.Status, body: out.LocalResponse.Body, header: out.LocalResponse.Header}
-			}
-			checkResult(t, r, tc)
+			checkResult(t, runCase(t, p, tc), tc)
 		})
 	}
 	// The same vectors fail once the module's clock leaves each preset's

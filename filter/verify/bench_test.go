@@ -19,7 +19,7 @@ func BenchmarkPipesVerify(b *testing.B) {
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := run(v, tc, verify.DefaultMaxBodyBytes); err != nil {
+				if _, err := run(v, tc, "h", verify.DefaultMaxBodyBytes); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -37,19 +37,7 @@ func preset(t testing.TB, name string, keys ...verify.Key) verify.Scheme {
 }
 
 func runAt(s verify.Scheme, tc cases.Case, authority string) (string, error) {
-	c, err := s.Begin(tc.Request(authority), tc.Now)
-	if err != nil {
-		return "", err
-	}
-	c = verify.Limit(c, verify.DefaultMaxBodyBytes)
-	if c.NeedsBody() {
-		for _, chunk := range tc.SplitBody() {
-			if _, err := c.Write(chunk); err != nil {
-				return "", err
-			}
-		}
-	}
-	return c.Verify()
+	return run(s, tc, authority, verify.DefaultMaxBodyBytes)
 }
 
 // TestProviderVectors checks every request a provider's SDK (or its

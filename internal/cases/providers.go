@@ -200,6 +200,27 @@ func tamperSignature(v ProviderVector) ([]verify.Field, bool) {
 	return nil, false
 }
 
+// RoutedCases are ProviderCases and SignedCases as a plugin configured by
+// RouteConfig must answer them: each sent to its vector's authority, and,
+// when let through, marked with the route and the key that matched.
+func RoutedCases(f ProviderFile) []Case {
+	authority := map[string]string{}
+	preset := map[string]string{}
+	for _, v := range f.Vectors {
+		authority[v.Name], preset[v.Name] = v.Authority(), v.Preset
+		authority[v.Preset], preset[v.Preset] = v.Authority(), v.Preset
+	}
+	all := append(ProviderCases(f), SignedCases(f)...)
+	for i := range all {
+		vector := strings.SplitN(all[i].Name, "/", 2)[0]
+		all[i].Authority = authority[vector]
+		if !all[i].CheckVerified {
+			all[i].WantVerified, all[i].CheckVerified = "route="+preset[vector]+"; key=k1", true
+		}
+	}
+	return all
+}
+
 // RotatedSecret is the second key RouteConfig gives each preset's route,
 // listed before the vectors' own: a secret being rotated out.
 func RotatedSecret(preset string) string { return secretFor(preset, "rotated") }
