@@ -433,7 +433,6 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 	warnings = append(warnings, w...)
 	if len(keys) == 0 {
 		r.Unconfigured = true
-		warnings = append(warnings, "route "+r.Name+": none of its optional secrets is set: its requests are refused with 500 until one is")
 		return r, warnings, nil
 	}
 	if r.Mode == Detect {
@@ -541,7 +540,7 @@ func readSecrets(r *Route, secrets []rawSecret, lookupEnv func(string) (string, 
 		return nil, nil, fmt.Errorf(`%w: set "secrets": [{"id": …, "env": …}]`, ErrNoSecret)
 	}
 	var keys []verify.Key
-	var warnings []string
+	var warnings, unset []string
 	ids := map[string]bool{}
 	for i, s := range secrets {
 		id := s.ID
@@ -555,7 +554,7 @@ func readSecrets(r *Route, secrets []rawSecret, lookupEnv func(string) (string, 
 			}
 			v, ok := lookupEnv(*s.Env)
 			if (!ok || v == "") && s.Optional {
-				warnings = append(warnings, "route "+r.Name+": optional secret "+*s.Env+" is not set")
+				unset = append(unset, *s.Env)
 				continue
 			}
 			if !ok || v == "" {
@@ -590,6 +589,9 @@ func readSecrets(r *Route, secrets []rawSecret, lookupEnv func(string) (string, 
 		keys = append(keys, verify.Key{ID: id, Secret: Secret(value)})
 		r.KeyIDs = append(r.KeyIDs, id)
 		r.SecretSources = append(r.SecretSources, source)
+	}
+	if len(keys) == 0 && len(unset) > 0 {
+		warnings = append(warnings, "route "+r.Name+": none of its optional secrets is set ("+strings.Join(unset, ", ")+"): its requests are refused with 500 until one is")
 	}
 	return keys, warnings, nil
 }

@@ -144,3 +144,21 @@ func TestEnvNames(t *testing.T) {
 		}
 	}
 }
+
+func TestOptionalSecrets(t *testing.T) {
+	cfg, warnings, err := config.Parse([]byte(`{"routes":[
+		{"name":"a","secrets":[{"id":"now","env":"A","optional":true},{"id":"old","env":"A_OLD","optional":true}]},
+		{"name":"b","secrets":[{"env":"B","optional":true},{"env":"B_OLD","optional":true}]}]}`), env("A", longSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := cfg.Routes[0]; a.Unconfigured || strings.Join(a.KeyIDs, ",") != "now" {
+		t.Fatalf("route a: unconfigured %v keys %v", a.Unconfigured, a.KeyIDs)
+	}
+	if b := cfg.Routes[1]; !b.Unconfigured || b.Scheme != nil {
+		t.Fatal("route b has no secret set but is configured")
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "route b: none of its optional secrets is set (B, B_OLD)") {
+		t.Fatalf("warnings %q", warnings)
+	}
+}

@@ -110,6 +110,9 @@ type request struct {
 	route  *config.Route
 	check  verify.Check // nil once a verdict is reached
 	hashed int          // body bytes already fed to the check
+	// headersSent is set once the headers went on before the verdict
+	// (hold_headers false).
+	headersSent bool
 }
 
 // OnRequestHeaders removes a spoofed verification header, picks the route
@@ -159,6 +162,7 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 	}
 	if !cfg.HoldHeaders {
 		// The headers go on; the body is still held until the verdict.
+		q.headersSent = true
 		return proxywasm.Continue
 	}
 	// Hold the headers until the verdict: nothing reaches the upstream
@@ -250,12 +254,14 @@ func (q *request) finish() proxywasm.Action {
 		return q.fail(err)
 	}
 	rt := q.route
-	for _, h := range rt.StripHeaders {
-		if err := proxywasm.RemoveHeader(proxywasm.MapHTTPRequestHeaders, h); err != nil {
-			return q.reject(reason.InternalError, err)
+	// Headers can change only until they go on: without hold_headers a
+	// check decided after the headers cannot mark the request.
+	if !q.headersSent {
+		for _, h := range rt.StripHeaders {
+			if err := proxywasm.RemoveHeader(proxywasm.MapHTTPRequestHeaders, h); err != nil {
+				return q.reject(reason.InternalError, err)
+			}
 		}
-	}
-	if q.root.cfg.HoldHeaders {
 		if err := proxywasm.AddHeader(proxywasm.MapHTTPRequestHeaders, VerifiedHeader, "route="+rt.Name+"; key="+keyID); err != nil {
 			return q.reject(reason.InternalError, err)
 		}

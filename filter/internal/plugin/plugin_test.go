@@ -8,6 +8,7 @@ import (
 	"github.com/hookguard/hookguard/filter/internal/plugin"
 	"github.com/hookguard/hookguard/filter/internal/proxywasm"
 	"github.com/hookguard/hookguard/filter/internal/proxywasm/proxytest"
+	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/internal/cases"
 	"github.com/hookguard/hookguard/internal/pairs"
 )
@@ -196,5 +197,18 @@ func TestHeadersNotHeld(t *testing.T) {
 				t.Fatal("marked verified after the headers went on")
 			}
 		})
+	}
+}
+
+// TestTokenDecidedAtHeadersIsMarkedWithoutHolding checks a scheme decided
+// from the headers marks the request even with hold_headers false: the
+// headers have not gone on yet when it decides.
+func TestTokenDecidedAtHeadersIsMarkedWithoutHolding(t *testing.T) {
+	h := start(t, `{"hold_headers":false,"routes":[{"name":"t","scheme":"token","token_header":"X-Token","strip_signature_headers":true,"secrets":[{"id":"a","env":"T"}]}]}`,
+		map[string]string{"T": "token-0123456789abcdef0123456789"}, time.Time{})
+	tc := cases.Case{Header: []verify.Field{{Name: "x-token", Value: "token-0123456789abcdef0123456789"}}, Body: []byte("{}"),
+		WantStatus: 200, WantVerified: "route=t; key=a", CheckVerified: true, WantGone: []string{"x-token"}}
+	if err := tc.Check(run(h, tc, "example.test")); err != nil {
+		t.Fatal(err)
 	}
 }
