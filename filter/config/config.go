@@ -455,7 +455,7 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 		if tolerance != nil {
 			h.Tolerance = *tolerance
 		}
-		if h.Keys, err = decodeKeys(keys, verify.SecretEncoding(rr.SecretEncoding)); err == nil {
+		if h.Keys, err = verify.DecodeKeys(keys, verify.SecretEncoding(rr.SecretEncoding)); err == nil {
 			r.Scheme, err = verify.NewHMAC(h)
 		}
 		r.StripHeaders = []string{strings.ToLower(rr.SignatureHeader)}
@@ -497,18 +497,6 @@ func presetHeaders(info verify.PresetInfo) []string {
 		return []string{"svix-signature", "webhook-signature"}
 	}
 	return info.HMAC.SignatureHeaders
-}
-
-func decodeKeys(keys []verify.Key, enc verify.SecretEncoding) ([]verify.Key, error) {
-	out := make([]verify.Key, len(keys))
-	for i, k := range keys {
-		b, err := verify.DecodeSecret(enc, string(k.Secret))
-		if err != nil {
-			return nil, fmt.Errorf("secret %q: %w", k.ID, err)
-		}
-		out[i] = verify.Key{ID: k.ID, Secret: b}
-	}
-	return out, nil
 }
 
 func parseMatch(rm rawMatch, m *Match) error {

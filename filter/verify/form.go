@@ -28,10 +28,11 @@ type urlForm struct {
 }
 
 func newURLForm(header string, o Options, twilio bool) (Scheme, error) {
-	if err := checkKeys(o.Keys); err != nil {
+	keys, err := ownKeys(o.Keys)
+	if err != nil {
 		return nil, err
 	}
-	return &urlForm{header: header, keys: o.Keys, publicURL: o.PublicURL, twilio: twilio}, nil
+	return &urlForm{header: header, keys: keys, publicURL: o.PublicURL, twilio: twilio}, nil
 }
 
 func (u *urlForm) Begin(req *Request, _ time.Time) (Check, error) {

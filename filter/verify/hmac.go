@@ -349,7 +349,7 @@ func compileHMAC(h HMAC) (*compiledHMAC, error) {
 		return nil, errorf(ErrInvalidScheme, "a timestamp is read but the template does not sign {timestamp}")
 	}
 	c.IDHeader, c.TimestampHeader = strings.ToLower(h.IDHeader), strings.ToLower(h.TimestampHeader)
-	if err := checkKeys(h.Keys); err != nil {
+	if c.Keys, err = ownKeys(h.Keys); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -104,7 +104,7 @@ func buildHMAC(p preset, o Options) (Scheme, error) {
 // withOptions returns the preset's HMAC with o's keys and settings.
 func (p preset) withOptions(o Options) (HMAC, error) {
 	h := p.info.HMAC
-	keys, err := decodeKeys(o.Keys, p.info.SecretEncoding)
+	keys, err := DecodeKeys(o.Keys, p.info.SecretEncoding)
 	if err != nil {
 		return HMAC{}, err
 	}
@@ -116,7 +116,9 @@ func (p preset) withOptions(o Options) (HMAC, error) {
 	return h, nil
 }
 
-func decodeKeys(keys []Key, enc SecretEncoding) ([]Key, error) {
+// DecodeKeys returns keys with each secret decoded as enc says. Errors
+// name the key's id, never its secret.
+func DecodeKeys(keys []Key, enc SecretEncoding) ([]Key, error) {
 	out := make([]Key, len(keys))
 	for i, k := range keys {
 		b, err := DecodeSecret(enc, string(k.Secret))
@@ -243,10 +245,11 @@ var presets = map[string]preset{
 		info: PresetInfo{Kind: "body-field", SecretEncoding: UTF8,
 			Quirks: "the signature is in the body (signature.timestamp, .token, .signature): hex HMAC-SHA256 of timestamp+token; it does not cover the event data; the body is buffered up to max_body_bytes"},
 		build: func(_ preset, o Options) (Scheme, error) {
-			if err := checkKeys(o.Keys); err != nil {
+			keys, err := ownKeys(o.Keys)
+			if err != nil {
 				return nil, err
 			}
-			m := &mailgun{keys: o.Keys, tolerance: DefaultTolerance}
+			m := &mailgun{keys: keys, tolerance: DefaultTolerance}
 			if o.Tolerance != nil {
 				m.tolerance = *o.Tolerance
 			}

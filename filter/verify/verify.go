@@ -205,6 +205,19 @@ func Verify(s Scheme, req *Request, body []byte, now time.Time) (keyID string, e
 	return c.Verify()
 }
 
+// ownKeys validates keys for a scheme's constructor and returns a copy, so
+// a caller changing its slices afterwards changes nothing.
+func ownKeys(keys []Key) ([]Key, error) {
+	if err := checkKeys(keys); err != nil {
+		return nil, err
+	}
+	out := make([]Key, len(keys))
+	for i, k := range keys {
+		out[i] = Key{ID: k.ID, Secret: append([]byte(nil), k.Secret...)}
+	}
+	return out, nil
+}
+
 // checkKeys validates keys for a scheme's constructor.
 func checkKeys(keys []Key) error {
 	if len(keys) == 0 {

@@ -191,3 +191,24 @@ func FuzzPipesVerify(f *testing.F) {
 		}
 	})
 }
+
+// TestSecretIsCopied checks a scheme keeps its own copy of each secret:
+// a caller reusing its buffer changes nothing.
+func TestSecretIsCopied(t *testing.T) {
+	secret := append([]byte(nil), testSecret...)
+	fromPreset := preset(t, "pipes", verify.Key{ID: "k", Secret: secret})
+	generic, err := verify.NewHMAC(verify.HMAC{SignatureHeaders: []string{"x-pipes-signature"}, Keys: []verify.Key{{ID: "k", Secret: secret}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range secret {
+		secret[i] = 'x'
+	}
+	body := []byte("b")
+	req := &verify.Request{Method: "POST", Header: []verify.Field{{Name: "x-pipes-signature", Value: verify.SignPipes(testSecret, body)}}}
+	for name, s := range map[string]verify.Scheme{"Preset": fromPreset, "NewHMAC": generic} {
+		if _, err := verify.Verify(s, req, body, zeroTime); err != nil {
+			t.Errorf("%s saw the caller's change to the secret: %v", name, err)
+		}
+	}
+}
