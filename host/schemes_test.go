@@ -85,3 +85,19 @@ func TestConfigurationLoggedOnce(t *testing.T) {
 		t.Fatalf("configured %d times in all, want once per VM (at debug after the first):\n%s", n, logs.String())
 	}
 }
+
+// TestGenericRoutesThroughModule runs each HMAC preset's vectors through
+// the module with the preset written out as a generic "hmac" route.
+func TestGenericRoutesThroughModule(t *testing.T) {
+	f, err := cases.ReadProviders()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, env := cases.GenericRouteConfig(f)
+	p := newHookguardAt(t, nil, host.PluginConfig{Configuration: []byte(cfg), Env: env, AllowOnHeadersStopIteration: true, VMs: 1}, fixed(f.Time()))
+	for _, tc := range cases.GenericCases(f) {
+		t.Run(tc.Name, func(t *testing.T) {
+			checkResult(t, runCase(t, p, tc), tc)
+		})
+	}
+}

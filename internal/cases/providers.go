@@ -350,3 +350,76 @@ func SignedCases(f ProviderFile) []Case {
 	}
 	return out
 }
+
+// GenericRouteConfig writes each HMAC preset of the vectors out in the
+// generic model: one "hmac" route per preset at /hooks/<preset>, named
+// <preset>-generic, with its secret from HOOKGUARD_TEST_<PRESET> (key k1).
+// GenericCases are the cases it must answer.
+func GenericRouteConfig(f ProviderFile) (string, map[string]string) {
+	env := map[string]string{}
+	var routes []map[string]any
+	for _, p := range genericPresets(f) {
+		info, _ := verify.LookupPreset(p)
+		h := info.HMAC
+		name := "HOOKGUARD_TEST_" + strings.ToUpper(strings.ReplaceAll(p, "-", "_"))
+		for _, v := range f.Vectors {
+			if v.Preset == p {
+				env[name] = v.Secret
+			}
+		}
+		route := map[string]any{"name": p + "-generic", "match": map[string]any{"path_prefix": "/hooks/" + p}, "scheme": "hmac",
+			"secrets": []map[string]string{{"id": "k1", "env": name}}, "signature_header": h.SignatureHeaders[0],
+			"tolerance_seconds": int64(h.Tolerance / time.Second), "secret_encoding": string(info.SecretEncoding)}
+		for field, value := range map[string]string{"algorithm": string(h.Algorithm), "encoding": string(h.Encoding),
+			"signature_prefix": h.SignaturePrefix, "signature_format": string(h.SignatureFormat), "signature_key": h.SignatureKey,
+			"timestamp_key": h.TimestampKey, "separators": h.Separators, "version_separator": h.VersionSeparator,
+			"template": h.Template, "id_header": h.IDHeader, "timestamp_header": h.TimestampHeader, "timestamp_format": string(h.TimestampFormat)} {
+			if value != "" {
+				route[field] = value
+			}
+		}
+		routes = append(routes, route)
+	}
+	data, err := json.Marshal(map[string]any{"routes": routes})
+	if err != nil {
+		panic(err)
+	}
+	return string(data), env
+}
+
+// GenericCases are ProviderCases for the presets GenericRouteConfig writes
+// out, marked with the generic routes' names.
+func GenericCases(f ProviderFile) []Case {
+	generic := map[string]bool{}
+	for _, p := range genericPresets(f) {
+		generic[p] = true
+	}
+	byName := map[string]ProviderVector{}
+	for _, v := range f.Vectors {
+		byName[v.Name] = v
+	}
+	var out []Case
+	for _, c := range ProviderCases(f) {
+		v := byName[strings.SplitN(c.Name, "/", 2)[0]]
+		if !generic[v.Preset] {
+			continue
+		}
+		c.Authority, c.WantVerified, c.CheckVerified = v.Authority(), "route="+v.Preset+"-generic; key=k1", true
+		out = append(out, c)
+	}
+	return out
+}
+
+// genericPresets are the vectors' presets of kind "hmac", sorted.
+func genericPresets(f ProviderFile) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range f.Vectors {
+		if info, _ := verify.LookupPreset(v.Preset); info.Kind == "hmac" && !seen[v.Preset] {
+			seen[v.Preset] = true
+			out = append(out, v.Preset)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

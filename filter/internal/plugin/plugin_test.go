@@ -212,3 +212,25 @@ func TestTokenDecidedAtHeadersIsMarkedWithoutHolding(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestGenericRoutes runs each HMAC preset's vectors through the preset
+// written out as a generic "hmac" route.
+func TestGenericRoutes(t *testing.T) {
+	f, err := cases.ReadProviders()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, env := cases.GenericRouteConfig(f)
+	h := start(t, cfg, env, f.Time())
+	table := cases.GenericCases(f)
+	if len(table) < 20*4 {
+		t.Fatalf("only %d generic cases", len(table))
+	}
+	for _, tc := range table {
+		t.Run(tc.Name, func(t *testing.T) {
+			if err := tc.Check(run(h, tc, "")); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
