@@ -310,6 +310,8 @@ func SignedCases(f ProviderFile) []Case {
 		}
 		if timed {
 			out = append(out,
+				sign("1 s inside -tolerance", v.Secret, now.Add(-tol+time.Second), 200, "k1"),
+				sign("1 s inside +tolerance", v.Secret, now.Add(tol-time.Second), 200, "k1"),
 				sign("at -tolerance", v.Secret, now.Add(-tol), 200, "k1"),
 				sign("at +tolerance", v.Secret, now.Add(tol), 200, "k1"),
 				sign("1 s past -tolerance", v.Secret, now.Add(-tol-time.Second), 401, ""),

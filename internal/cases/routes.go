@@ -16,7 +16,9 @@ const RoutesConfig = `{"routes":[
  {"name":"strip","match":{"path":"/s","methods":["POST"]},"secrets":[{"id":"k","env":"SECRET"}],"strip_signature_headers":true},
  {"name":"basic","match":{"path":"/b"},"scheme":"basic","secrets":[{"id":"ops","env":"BASIC"}]},
  {"name":"hosted","match":{"authority":"*.example.com","path_prefix":"/h/"},"secrets":[{"id":"k","env":"SECRET"}]},
- {"name":"stripe","match":{"path":"/stripe"},"scheme":"stripe","secrets":[{"id":"live","env":"STRIPE"},{"id":"rolled","env":"STRIPE_OLD"}]}
+ {"name":"stripe","match":{"path":"/stripe"},"scheme":"stripe","secrets":[{"id":"live","env":"STRIPE"},{"id":"rolled","env":"STRIPE_OLD"}]},
+ {"name":"first","match":{"path_prefix":"/ord/"},"secrets":[{"id":"k","env":"SECRET"}]},
+ {"name":"second","match":{"path":"/ord/x"},"scheme":"basic","secrets":[{"id":"ops","env":"BASIC"}]}
 ]%s}`
 
 // RoutesTime is when the route cases arrive.
@@ -71,6 +73,8 @@ func Routes(secret, unmatched string) []Case {
 		{Name: "stripe rolled key at -299 s", Path: "/stripe", Header: stripeAt(env["STRIPE_OLD"], now.Add(-299*time.Second)), WantStatus: 200, WantVerified: "route=stripe; key=rolled"},
 		{Name: "stripe at -301 s", Path: "/stripe", Header: stripeAt(env["STRIPE"], now.Add(-301*time.Second)), WantStatus: 401},
 		{Name: "stripe at +301 s", Path: "/stripe", Header: stripeAt(env["STRIPE"], now.Add(301*time.Second)), WantStatus: 401},
+		{Name: "first match wins", Path: "/ord/x", Header: sig(valid), WantStatus: 200, WantVerified: "route=first; key=k"},
+		{Name: "first match wins, not the later exact one", Path: "/ord/x", Header: basic(env["BASIC"]), WantStatus: 401},
 		{Name: "no route", Path: "/elsewhere", Header: sig(valid), WantStatus: noRoute},
 	}
 	for i := range table {
