@@ -17,6 +17,8 @@ import (
 	"github.com/hookguard/hookguard/internal/testwasm"
 )
 
+var signedAt = time.Unix(1764547200, 0)
+
 // TestSignedRequestsVerify signs a request as each preset and sends it
 // through the module configured with the shipped providers.json: each is
 // let through, and each signed under another secret is not.
@@ -38,7 +40,8 @@ func TestSignedRequestsVerify(t *testing.T) {
 	}
 	ctx := context.Background()
 	mw, err := nethttp.NewMiddleware(ctx, testwasm.Module(t), nethttp.Config{
-		Module: host.ModuleConfig{CompilationCacheDir: testwasm.CacheDir()},
+		// The module's clock and the signer's are pinned to the same time.
+		Module: host.ModuleConfig{CompilationCacheDir: testwasm.CacheDir(), Clock: func() time.Time { return signedAt }},
 		Plugin: host.PluginConfig{Configuration: cfg, Env: env, AllowOnHeadersStopIteration: true, VMs: 1},
 	})
 	if err != nil {
@@ -57,7 +60,7 @@ func TestSignedRequestsVerify(t *testing.T) {
 				args = append(args, "-data", "Body=h%C3%A9llo&From=%2B15551230000")
 			}
 			var out bytes.Buffer
-			if err := run(args, lookup(env), &out, time.Now()); err != nil || !strings.HasPrefix(out.String(), "200 ") {
+			if err := run(args, lookup(env), &out, signedAt); err != nil || !strings.HasPrefix(out.String(), "200 ") {
 				t.Fatalf("signed request: %v\n%s", err, out.String())
 			}
 			wrong := map[string]string{}
@@ -68,7 +71,7 @@ func TestSignedRequestsVerify(t *testing.T) {
 				}
 			}
 			out.Reset()
-			if err := run(args, lookup(wrong), &out, time.Now()); err == nil || !strings.HasPrefix(out.String(), "401 ") {
+			if err := run(args, lookup(wrong), &out, signedAt); err == nil || !strings.HasPrefix(out.String(), "401 ") {
 				t.Fatalf("signed under another secret: %v\n%s", err, out.String())
 			}
 		})
@@ -86,7 +89,7 @@ func TestCurlOutput(t *testing.T) {
 	if out.String() != want {
 		t.Fatalf("got\n%s\nwant\n%s", out.String(), want)
 	}
-	if err := run([]string{"-preset", "stripe"}, func(string) (string, bool) { return "", false }, &out, time.Now()); err == nil || !strings.Contains(err.Error(), "STRIPE_WEBHOOK_SECRET") {
+	if err := run([]string{"-preset", "stripe"}, func(string) (string, bool) { return "", false }, &out, signedAt); err == nil || !strings.Contains(err.Error(), "STRIPE_WEBHOOK_SECRET") {
 		t.Fatalf("no secret: %v", err)
 	}
 }

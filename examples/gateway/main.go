@@ -136,6 +136,12 @@ func readSettings(lookupEnv func(string) (string, bool)) (*settings, error) {
 // run serves until ctx is done. ready, if not nil, receives the listening
 // address once requests can be sent.
 func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout, stderr io.Writer, ready chan<- string) error {
+	return serve(ctx, lookupEnv, stdout, stderr, ready, nil)
+}
+
+// serve is run with the module's clock: nil is the wall clock; tests pin
+// it so that nothing they check about timestamps depends on today's date.
+func serve(ctx context.Context, lookupEnv func(string) (string, bool), stdout, stderr io.Writer, ready chan<- string, clock func() time.Time) error {
 	s, err := readSettings(lookupEnv)
 	if err != nil {
 		return err
@@ -146,7 +152,7 @@ func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout, std
 		return err
 	}
 	mw, err := nethttp.NewMiddleware(ctx, s.wasm, nethttp.Config{
-		Module: host.ModuleConfig{Logger: logger, CompilationCacheDir: s.cacheDir},
+		Module: host.ModuleConfig{Logger: logger, CompilationCacheDir: s.cacheDir, Clock: clock},
 		Plugin: host.PluginConfig{
 			Name: "hookguard", RootID: "hookguard", VMID: "hookguard",
 			Configuration: s.pluginConfig, Env: s.env,

@@ -27,6 +27,12 @@ const testSecret = "gateway-test-secret-0123456789abcdef"
 // env as its whole environment. It returns the base URL and its stdout.
 func startGateway(t *testing.T, env map[string]string) (string, *syncbuf.Buffer) {
 	t.Helper()
+	return startGatewayAt(t, env, nil)
+}
+
+// startGatewayAt is startGateway with the module's clock pinned.
+func startGatewayAt(t *testing.T, env map[string]string, clock func() time.Time) (string, *syncbuf.Buffer) {
+	t.Helper()
 	wasmPath := filepath.Join(t.TempDir(), "hookguard.wasm")
 	if err := os.WriteFile(wasmPath, testwasm.Module(t), 0o644); err != nil {
 		t.Fatal(err)
@@ -39,7 +45,7 @@ func startGateway(t *testing.T, env map[string]string) (string, *syncbuf.Buffer)
 	stdout, stderr := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, lookup, stdout, stderr, ready) }()
+	go func() { done <- serve(ctx, lookup, stdout, stderr, ready, clock) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
