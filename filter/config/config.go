@@ -259,7 +259,7 @@ type rawSecret struct {
 }
 
 // Parse parses and validates data. lookupEnv reads the environment the
-// filter runs in (syscall.Getenv in the module). It returns warnings a
+// filter runs in (the VM's, through proxywasm.Getenv, in the module). It returns warnings a
 // caller should log, such as a short secret; any error means the plugin
 // must not start.
 func Parse(data []byte, lookupEnv func(string) (string, bool)) (Config, []string, error) {

@@ -44,7 +44,7 @@ func (m *metrics) define(name string) {
 	}
 	id, err := proxywasm.DefineMetric(proxywasm.MetricCounter, name)
 	if err != nil {
-		logf(proxywasm.LogWarn, "cannot define metric "+name+": "+err.Error())
+		logLine(proxywasm.LogWarn, "cannot define metric "+name+": "+err.Error())
 		return
 	}
 	m.ids[name] = id

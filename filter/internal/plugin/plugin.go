@@ -50,13 +50,13 @@ func (r *Root) OnConfigure(size int) bool {
 	})
 	if err != nil {
 		r.metrics.inc(metricConfigRejected)
-		logf(proxywasm.LogCritical, "cannot read the plugin configuration: "+err.Error())
+		logLine(proxywasm.LogCritical, "cannot read the plugin configuration: "+err.Error())
 		return false
 	}
 	cfg, warnings, err := config.Parse(data, proxywasm.Getenv)
 	if err != nil {
 		r.metrics.inc(metricConfigRejected)
-		logf(proxywasm.LogCritical, "invalid plugin configuration: "+err.Error())
+		logLine(proxywasm.LogCritical, "invalid plugin configuration: "+err.Error())
 		return false
 	}
 	r.metrics.defineRoutes(&cfg)
@@ -68,13 +68,13 @@ func (r *Root) OnConfigure(size int) bool {
 		level, warnLevel = proxywasm.LogInfo, proxywasm.LogWarn
 	}
 	for _, w := range warnings {
-		logf(warnLevel, w)
+		logLine(warnLevel, w)
 	}
 	for _, rt := range cfg.Routes {
-		logf(level, "configured: route="+rt.Name+" scheme="+rt.SchemeName+" mode="+string(rt.Mode)+
+		logLine(level, "configured: route="+rt.Name+" scheme="+rt.SchemeName+" mode="+string(rt.Mode)+
 			" keys="+joinPairs(rt.KeyIDs, rt.SecretSources)+" max_body_bytes="+strconv.FormatInt(rt.MaxBodyBytes, 10))
 	}
-	logf(level, "configured: routes="+strconv.Itoa(len(cfg.Routes))+" unmatched="+cfg.Unmatched+" hold_headers="+strconv.FormatBool(cfg.HoldHeaders))
+	logLine(level, "configured: routes="+strconv.Itoa(len(cfg.Routes))+" unmatched="+cfg.Unmatched+" hold_headers="+strconv.FormatBool(cfg.HoldHeaders))
 	return true
 }
 
@@ -268,7 +268,7 @@ func (q *request) finish() proxywasm.Action {
 	}
 	q.root.metrics.inc(verifiedMetric(rt.Name, keyID))
 	if q.root.debug() {
-		logf(proxywasm.LogDebug, "verified request: route="+rt.Name+" key="+keyID)
+		logLine(proxywasm.LogDebug, "verified request: route="+rt.Name+" key="+keyID)
 	}
 	return proxywasm.Continue
 }
@@ -280,7 +280,7 @@ func (q *request) fail(err error) proxywasm.Action {
 	why := reason.Of(err)
 	if q.route.Mode == config.Detect && why != reason.InternalError {
 		q.root.metrics.inc(unverifiedMetric(q.route.Name, why.Name))
-		logf(proxywasm.LogInfo, "detected unverified request (let through): route="+q.route.Name+" reason="+why.Name)
+		logLine(proxywasm.LogInfo, "detected unverified request (let through): route="+q.route.Name+" reason="+why.Name)
 		return proxywasm.Continue
 	}
 	return q.reject(why, err)
@@ -306,13 +306,13 @@ func (q *request) reject(why reason.Reason, err error) proxywasm.Action {
 		msg += " error=" + err.Error()
 	}
 	q.root.metrics.inc(rejectedMetric(route, why.Name))
-	logf(proxywasm.LogInfo, msg)
+	logLine(proxywasm.LogInfo, msg)
 	headers := []pairs.Pair{{Key: "content-type", Value: "text/plain; charset=utf-8"}}
 	if why.Status == 401 && q.route != nil && q.route.Basic {
 		headers = append(headers, pairs.Pair{Key: "www-authenticate", Value: verify.BasicChallenge})
 	}
 	if _, err := q.stream.SendLocalResponse(why.Status, "hookguard_"+why.Name, []byte(reason.Body(why.Status)+"\n"), headers); err != nil {
-		logf(proxywasm.LogCritical, "cannot send the rejection: "+err.Error())
+		logLine(proxywasm.LogCritical, "cannot send the rejection: "+err.Error())
 	}
 	return proxywasm.Pause
 }
@@ -324,4 +324,5 @@ func (r *Root) debug() bool {
 	return r.logEnabled(proxywasm.LogDebug)
 }
 
-func logf(level proxywasm.LogLevel, msg string) { proxywasm.Log(level, "hookguard: "+msg) }
+// logLine logs msg with the plugin's prefix.
+func logLine(level proxywasm.LogLevel, msg string) { proxywasm.Log(level, "hookguard: "+msg) }

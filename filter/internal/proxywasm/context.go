@@ -34,9 +34,6 @@ type HTTPStream struct {
 	responded bool
 }
 
-// ID returns the stream's context id.
-func (s *HTTPStream) ID() uint32 { return s.id }
-
 // Responded reports whether a local response was sent on this stream.
 func (s *HTTPStream) Responded() bool { return s.responded }
 
