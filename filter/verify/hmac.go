@@ -364,12 +364,12 @@ func (h HMAC) Sign(req *Request, body []byte, ts string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	vals := map[string]string{"timestamp": ts}
+	vals := signedValues{timestamp: ts}
 	if c.IDHeader != "" {
-		vals["id"], _ = req.single(c.IDHeader)
+		vals.id, _ = req.single(c.IDHeader)
 	}
 	if c.TimestampHeader != "" {
-		vals["timestamp"], _ = req.single(c.TimestampHeader)
+		vals.timestamp, _ = req.single(c.TimestampHeader)
 	}
 	m := hmac.New(c.newHash, c.Keys[0].Secret)
 	c.writeParts(m, c.prefix, req, vals)
@@ -380,7 +380,7 @@ func (h HMAC) Sign(req *Request, body []byte, ts string) (string, error) {
 	case KeyValue:
 		s := c.SignatureKey + "=" + sig
 		if c.TimestampKey != "" {
-			s = c.TimestampKey + "=" + vals["timestamp"] + c.Separators[:1] + s
+			s = c.TimestampKey + "=" + vals.timestamp + c.Separators[:1] + s
 		}
 		return s, nil
 	case List:
@@ -389,8 +389,11 @@ func (h HMAC) Sign(req *Request, body []byte, ts string) (string, error) {
 	return c.SignaturePrefix + sig, nil
 }
 
+// signedValues are the header values a template signs besides the body.
+type signedValues struct{ id, timestamp string }
+
 // writeParts writes a template's pieces for one request.
-func (c *compiledHMAC) writeParts(w hash.Hash, parts []part, req *Request, vals map[string]string) {
+func (c *compiledHMAC) writeParts(w hash.Hash, parts []part, req *Request, vals signedValues) {
 	for _, p := range parts {
 		switch {
 		case p.name == "":
@@ -404,8 +407,10 @@ func (c *compiledHMAC) writeParts(w hash.Hash, parts []part, req *Request, vals 
 		case strings.HasPrefix(p.name, "header:"):
 			v, _ := req.single(p.name[len("header:"):])
 			w.Write([]byte(v))
+		case p.name == "id":
+			w.Write([]byte(vals.id))
 		default:
-			w.Write([]byte(vals[p.name]))
+			w.Write([]byte(vals.timestamp))
 		}
 	}
 }
@@ -553,7 +558,7 @@ func (c *compiledHMAC) Begin(req *Request, now time.Time) (Check, error) {
 	if err != nil {
 		return nil, err
 	}
-	vals := map[string]string{}
+	var vals signedValues
 	if c.needsTS {
 		if c.TimestampHeader != "" {
 			v, n := req.single(c.TimestampHeader)
@@ -565,14 +570,14 @@ func (c *compiledHMAC) Begin(req *Request, now time.Time) (Check, error) {
 		if err := checkTimestamp(ts, c.TimestampFormat, c.Tolerance, now); err != nil {
 			return nil, err
 		}
-		vals["timestamp"] = ts
+		vals.timestamp = ts
 	}
 	if c.IDHeader != "" {
 		id, n := req.single(c.IDHeader)
 		if n != 1 || id == "" {
 			return nil, ErrMalformedSignature
 		}
-		vals["id"] = id
+		vals.id = id
 	}
 	k := &hmacCheck{c: c, req: req, vals: vals, sigs: sigs, now: now, macs: make([]hash.Hash, len(c.Keys))}
 	for i, key := range c.Keys {
@@ -586,7 +591,7 @@ func (c *compiledHMAC) Begin(req *Request, now time.Time) (Check, error) {
 type hmacCheck struct {
 	c    *compiledHMAC
 	req  *Request
-	vals map[string]string
+	vals signedValues
 	sigs [][]byte
 	macs []hash.Hash
 	now  time.Time

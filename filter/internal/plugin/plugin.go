@@ -23,9 +23,8 @@ const VerifiedHeader = "x-hookguard-verified"
 
 // Root is the plugin's root context, one per VM.
 type Root struct {
-	cfg        *config.Config
-	metrics    metrics
-	logEnabled func(proxywasm.LogLevel) bool
+	cfg     *config.Config
+	metrics metrics
 }
 
 // NewRoot returns the root context; register it with
@@ -267,9 +266,9 @@ func (q *request) finish() proxywasm.Action {
 		}
 	}
 	q.root.metrics.inc(verifiedMetric(rt.Name, keyID))
-	if q.root.debug() {
-		logLine(proxywasm.LogDebug, "verified request: route="+rt.Name+" key="+keyID)
-	}
+	// ABI 0.2.0 cannot ask the host's log level (RATIONALE), so this line
+	// is built even when the host drops it.
+	logLine(proxywasm.LogDebug, "verified request: route="+rt.Name+" key="+keyID)
 	return proxywasm.Continue
 }
 
@@ -315,13 +314,6 @@ func (q *request) reject(why reason.Reason, err error) proxywasm.Action {
 		logLine(proxywasm.LogCritical, "cannot send the rejection: "+err.Error())
 	}
 	return proxywasm.Pause
-}
-
-func (r *Root) debug() bool {
-	if r.logEnabled == nil {
-		return true
-	}
-	return r.logEnabled(proxywasm.LogDebug)
 }
 
 // logLine logs msg with the plugin's prefix.
