@@ -403,8 +403,8 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 	if !isPreset && r.SchemeName != SchemeHMAC && r.SchemeName != SchemeToken && r.SchemeName != SchemeBasic {
 		return Route{}, nil, fmt.Errorf("%w %q (presets: %s; or hmac, token, basic)", ErrUnknownScheme, r.SchemeName, strings.Join(verify.Presets(), ", "))
 	}
-	if rr.AllowSHA1 && r.SchemeName != "github" {
-		return Route{}, nil, fmt.Errorf(`%w: "allow_sha1" is a github setting`, ErrInvalidRoute)
+	if rr.AllowSHA1 && r.SchemeName != "github" && r.SchemeName != "square" {
+		return Route{}, nil, fmt.Errorf(`%w: "allow_sha1" is a github and square setting`, ErrInvalidRoute)
 	}
 	var tolerance *time.Duration
 	if rr.ToleranceSeconds != nil {
@@ -495,6 +495,8 @@ func presetHeaders(info verify.PresetInfo) []string {
 		return []string{"x-hub-signature-256", "x-hub-signature"}
 	case "svix":
 		return []string{"svix-signature", "webhook-signature"}
+	case "square":
+		return []string{"x-square-hmacsha256-signature", "x-square-signature"}
 	}
 	return info.HMAC.SignatureHeaders
 }

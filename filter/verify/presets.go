@@ -65,8 +65,9 @@ type Options struct {
 	// PublicURL is the scheme and authority the sender signed, for presets
 	// that sign the URL, when a proxy rewrote them (see HMAC.PublicURL).
 	PublicURL string
-	// AllowSHA1 lets the github preset accept the legacy X-Hub-Signature
-	// (HMAC-SHA1) when X-Hub-Signature-256 is absent.
+	// AllowSHA1 lets the github and square presets accept their legacy
+	// HMAC-SHA1 header (X-Hub-Signature, X-Square-Signature) when the
+	// current one is absent.
 	AllowSHA1 bool
 }
 
@@ -145,17 +146,7 @@ var presets = map[string]preset{
 			HMAC:   HMAC{SignatureHeaders: []string{"x-hub-signature-256"}, SignaturePrefix: "sha256="},
 			Quirks: "with allow_sha1, X-Hub-Signature (sha1=<hex>, HMAC-SHA1) is accepted when X-Hub-Signature-256 is absent"},
 		build: func(p preset, o Options) (Scheme, error) {
-			primary, err := buildHMAC(p, o)
-			if err != nil || !o.AllowSHA1 {
-				return primary, err
-			}
-			legacy := p
-			legacy.info.HMAC = HMAC{Algorithm: SHA1, SignatureHeaders: []string{"x-hub-signature"}, SignaturePrefix: "sha1="}
-			fallback, err := buildHMAC(legacy, o)
-			if err != nil {
-				return nil, err
-			}
-			return firstPresent{primary.(*compiledHMAC), fallback.(*compiledHMAC)}, nil
+			return withSHA1Fallback(p, o, HMAC{Algorithm: SHA1, SignatureHeaders: []string{"x-hub-signature"}, SignaturePrefix: "sha1="})
 		}},
 	"gitlab": {
 		info: PresetInfo{Kind: "token", SecretEncoding: UTF8, Quirks: "a token, not a signature: X-Gitlab-Token must equal the secret"},
@@ -190,8 +181,13 @@ var presets = map[string]preset{
 		info: PresetInfo{Kind: "url-form", SecretEncoding: UTF8,
 			Quirks: "HMAC-SHA1 (HMAC-SHA256 when X-Twilio-Webhooks-Signature-Settings says so), base64, over the URL and the form parameters sorted by name; with ?bodySHA256= only the URL is signed and the body's SHA-256 must match; the URL is tried as sent, without its port and with the default port; the body is buffered up to max_body_bytes"},
 		build: func(_ preset, o Options) (Scheme, error) { return newURLForm("x-twilio-signature", o, true) }},
-	"square": hmacPreset(HMAC{SignatureHeaders: []string{"x-square-hmacsha256-signature"}, Encoding: Base64, Template: "{url}{body}"}, UTF8,
-		"signs the notification URL: set public_url when a proxy rewrites the scheme or host"),
+	"square": {
+		info: PresetInfo{Kind: "hmac", SecretEncoding: UTF8,
+			HMAC:   HMAC{SignatureHeaders: []string{"x-square-hmacsha256-signature"}, Encoding: Base64, Template: "{url}{body}"},
+			Quirks: "signs the notification URL: set public_url to it when a proxy rewrites the scheme, host or path; with allow_sha1, the legacy X-Square-Signature (HMAC-SHA1) is accepted when X-Square-Hmacsha256-Signature is absent"},
+		build: func(p preset, o Options) (Scheme, error) {
+			return withSHA1Fallback(p, o, HMAC{Algorithm: SHA1, SignatureHeaders: []string{"x-square-signature"}, Encoding: Base64, Template: "{url}{body}"})
+		}},
 	"hubspot": {
 		info: PresetInfo{Kind: "hmac", SecretEncoding: UTF8,
 			HMAC: HMAC{SignatureHeaders: []string{"x-hubspot-signature-v3"}, Encoding: Base64, Template: "{method}{url}{body}{timestamp}",
@@ -255,6 +251,22 @@ var presets = map[string]preset{
 			}
 			return m, nil
 		}},
+}
+
+// withSHA1Fallback builds p, and with o.AllowSHA1 also its provider's
+// legacy HMAC-SHA1 header, used only when the current one is absent.
+func withSHA1Fallback(p preset, o Options, legacy HMAC) (Scheme, error) {
+	primary, err := buildHMAC(p, o)
+	if err != nil || !o.AllowSHA1 {
+		return primary, err
+	}
+	old := p
+	old.info.HMAC = legacy
+	fallback, err := buildHMAC(old, o)
+	if err != nil {
+		return nil, err
+	}
+	return firstPresent{primary.(*compiledHMAC), fallback.(*compiledHMAC)}, nil
 }
 
 func standardWebhooks(prefix string) HMAC {

@@ -573,3 +573,42 @@ func tamper(b []byte) []byte {
 	out[len(out)/2] ^= 1
 	return out
 }
+
+// TestLegacySHA1 checks GitHub's and Square's legacy HMAC-SHA1 headers are
+// accepted only with AllowSHA1, and only when the current header is absent.
+func TestLegacySHA1(t *testing.T) {
+	const secret = "legacy-secret-0123456789abcdef0123"
+	body := []byte(`{"legacy":true}`)
+	sha1Sig := func(data string, enc verify.Encoding, prefix string) string {
+		h := verify.HMAC{Algorithm: verify.SHA1, Encoding: enc, SignatureHeaders: []string{"x"}, SignaturePrefix: prefix, Template: "{url}{body}", Keys: []verify.Key{{Secret: []byte(secret)}}}
+		if data == "" {
+			h.Template = "{body}"
+		}
+		s, err := h.Sign(&verify.Request{Scheme: "https", Authority: "h.example", Path: "/sq"}, body, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		preset string
+		header verify.Field
+	}{
+		{"github", verify.Field{Name: "x-hub-signature", Value: sha1Sig("", verify.Hex, "sha1=")}},
+		{"square", verify.Field{Name: "x-square-signature", Value: sha1Sig("url", verify.Base64, "")}},
+	} {
+		req := &verify.Request{Method: "POST", Scheme: "https", Authority: "h.example", Path: "/sq", Header: []verify.Field{tc.header}}
+		keys := []verify.Key{{ID: "k", Secret: []byte(secret)}}
+		strict, _ := verify.Preset(tc.preset, verify.Options{Keys: keys})
+		if _, err := verify.Verify(strict, req, body, zeroTime); !errors.Is(err, verify.ErrMissingSignature) {
+			t.Errorf("%s without allow_sha1: %v", tc.preset, err)
+		}
+		legacy, _ := verify.Preset(tc.preset, verify.Options{Keys: keys, AllowSHA1: true})
+		if _, err := verify.Verify(legacy, req, body, zeroTime); err != nil {
+			t.Errorf("%s with allow_sha1: %v", tc.preset, err)
+		}
+		if _, err := verify.Verify(legacy, req, append(body, ' '), zeroTime); err == nil {
+			t.Errorf("%s with allow_sha1 accepted a changed body", tc.preset)
+		}
+	}
+}
