@@ -205,7 +205,7 @@ type HMAC struct {
 	Keys []Key
 
 	// Provider quirks, set only by presets.
-	urlQuirk           func(string) string // rewrites {url} (HubSpot decodes some escapes)
+	urlQuirk           func(string) string // another form of {url} the sender may sign (HubSpot decodes some escapes)
 	bodyTimestampField string              // the timestamp is a JSON number in the body (Linear, ms)
 }
 
@@ -364,7 +364,7 @@ func (h HMAC) Sign(req *Request, body []byte, ts string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	vals := signedValues{timestamp: ts}
+	vals := signedValues{timestamp: ts, url: c.urls(req)[0]}
 	if c.IDHeader != "" {
 		vals.id, _ = req.single(c.IDHeader)
 	}
@@ -389,8 +389,8 @@ func (h HMAC) Sign(req *Request, body []byte, ts string) (string, error) {
 	return c.SignaturePrefix + sig, nil
 }
 
-// signedValues are the header values a template signs besides the body.
-type signedValues struct{ id, timestamp string }
+// signedValues are the values a template signs besides the body.
+type signedValues struct{ id, timestamp, url string }
 
 // writeParts writes a template's pieces for one request.
 func (c *compiledHMAC) writeParts(w hash.Hash, parts []part, req *Request, vals signedValues) {
@@ -403,7 +403,7 @@ func (c *compiledHMAC) writeParts(w hash.Hash, parts []part, req *Request, vals 
 		case p.name == "path":
 			w.Write([]byte(req.Path))
 		case p.name == "url":
-			w.Write([]byte(c.url(req)))
+			w.Write([]byte(vals.url))
 		case strings.HasPrefix(p.name, "header:"):
 			v, _ := req.single(p.name[len("header:"):])
 			w.Write([]byte(v))
@@ -415,12 +415,16 @@ func (c *compiledHMAC) writeParts(w hash.Hash, parts []part, req *Request, vals 
 	}
 }
 
-func (c *compiledHMAC) url(req *Request) string {
+// urls are the forms of {url} tried: the request URL, and the quirk's
+// form of it when that differs.
+func (c *compiledHMAC) urls(req *Request) []string {
 	u := RequestURL(req, c.PublicURL)
 	if c.urlQuirk != nil {
-		u = c.urlQuirk(u)
+		if q := c.urlQuirk(u); q != u {
+			return []string{q, u}
+		}
 	}
-	return u
+	return []string{u}
 }
 
 // RequestURL is the URL a sender signed. Without publicURL it is rebuilt
@@ -579,23 +583,34 @@ func (c *compiledHMAC) Begin(req *Request, now time.Time) (Check, error) {
 		}
 		vals.id = id
 	}
-	k := &hmacCheck{c: c, req: req, vals: vals, sigs: sigs, now: now, macs: make([]hash.Hash, len(c.Keys))}
-	for i, key := range c.Keys {
-		k.macs[i] = hmac.New(c.newHash, key.Secret)
-		c.writeParts(k.macs[i], c.prefix, req, vals)
+	k := &hmacCheck{c: c, req: req, sigs: sigs, now: now}
+	urls := []string{""}
+	if c.needsURL {
+		urls = c.urls(req)
+	}
+	// One MAC per key and form of the URL; macKeys says whose each is.
+	for _, u := range urls {
+		v := vals
+		v.url = u
+		for _, key := range c.Keys {
+			m := hmac.New(c.newHash, key.Secret)
+			c.writeParts(m, c.prefix, req, v)
+			k.macs, k.macVals, k.macKeys = append(k.macs, m), append(k.macVals, v), append(k.macKeys, key)
+		}
 	}
 	return k, nil
 }
 
 // hmacCheck hashes one request's body under every key as it streams.
 type hmacCheck struct {
-	c    *compiledHMAC
-	req  *Request
-	vals signedValues
-	sigs [][]byte
-	macs []hash.Hash
-	now  time.Time
-	body []byte // only when the timestamp is in the body (Linear)
+	c       *compiledHMAC
+	req     *Request
+	sigs    [][]byte
+	macs    []hash.Hash
+	macVals []signedValues // what each MAC signs besides the body
+	macKeys []Key          // whose each MAC is
+	now     time.Time
+	body    []byte // only when the timestamp is in the body (Linear)
 }
 
 func (k *hmacCheck) NeedsBody() bool { return true }
@@ -613,10 +628,10 @@ func (k *hmacCheck) Write(p []byte) (int, error) {
 func (k *hmacCheck) Verify() (string, error) {
 	sums := make([][]byte, len(k.macs))
 	for i, m := range k.macs {
-		k.c.writeParts(m, k.c.suffix, k.req, k.vals)
+		k.c.writeParts(m, k.c.suffix, k.req, k.macVals[i])
 		sums[i] = m.Sum(nil)
 	}
-	id, ok := match(k.c.Keys, sums, k.sigs)
+	id, ok := match(k.macKeys, sums, k.sigs)
 	if !ok {
 		return "", ErrSignatureMismatch
 	}

@@ -192,7 +192,7 @@ var presets = map[string]preset{
 		info: PresetInfo{Kind: "hmac", SecretEncoding: UTF8,
 			HMAC: HMAC{SignatureHeaders: []string{"x-hubspot-signature-v3"}, Encoding: Base64, Template: "{method}{url}{body}{timestamp}",
 				TimestampHeader: "x-hubspot-request-timestamp", TimestampFormat: UnixMillis, Tolerance: DefaultTolerance},
-			Quirks: "the signed URL has %3A %2F %3F %40 %21 %24 %27 %28 %29 %2A %2C %3B decoded; set public_url behind a proxy"},
+			Quirks: "the signed URL is tried with %3A %2F %3F %40 %21 %24 %27 %28 %29 %2A %2C %3B decoded, as HubSpot documents, and as received, as its Node SDK computes it; set public_url behind a proxy"},
 		build: func(p preset, o Options) (Scheme, error) {
 			h, err := p.withOptions(o)
 			if err != nil {

@@ -612,3 +612,32 @@ func TestLegacySHA1(t *testing.T) {
 		}
 	}
 }
+
+// TestHubSpotURLForms checks a v3 signature over the URL with HubSpot's
+// documented escapes decoded, and over it as received, both verify.
+func TestHubSpotURLForms(t *testing.T) {
+	const secret = "hubspot-client-secret-0123456789ab"
+	now := time.Unix(1764547200, 0)
+	ts := strconv.FormatInt(now.UnixMilli(), 10)
+	body := []byte(`[{"eventId":1}]`)
+	raw := "https://hooks.example.com/hubspot?redirect=https%3A%2F%2Fapp.example.com%2Fx&a=b%40c"
+	decoded := "https://hooks.example.com/hubspot?redirect=https://app.example.com/x&a=b@c"
+	s := preset(t, "hubspot", verify.Key{ID: "k", Secret: []byte(secret)})
+	for _, signed := range []string{decoded, raw} {
+		g := verify.HMAC{Encoding: verify.Base64, SignatureHeaders: []string{"x-hubspot-signature-v3"}, Template: "{method}{url}{body}{timestamp}",
+			TimestampHeader: "x-hubspot-request-timestamp", TimestampFormat: verify.UnixMillis, PublicURL: signed, Keys: []verify.Key{{Secret: []byte(secret)}}}
+		probe := &verify.Request{Method: "POST", Path: "/ignored", Header: []verify.Field{{Name: "x-hubspot-request-timestamp", Value: ts}}}
+		sig, err := g.Sign(probe, body, ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := &verify.Request{Method: "POST", Scheme: "https", Authority: "hooks.example.com", Path: raw[len("https://hooks.example.com"):],
+			Header: []verify.Field{{Name: "x-hubspot-request-timestamp", Value: ts}, {Name: "x-hubspot-signature-v3", Value: sig}}}
+		if _, err := verify.Verify(s, req, body, now); err != nil {
+			t.Errorf("signed over %s: %v", signed, err)
+		}
+		if _, err := verify.Verify(s, req, append(body, ' '), now); err == nil {
+			t.Errorf("signed over %s: accepted a changed body", signed)
+		}
+	}
+}
