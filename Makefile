@@ -33,8 +33,17 @@ $(GATEWAY): go.mod go.sum $(shell find examples/gateway filter host internal -na
 	@mkdir -p $(dir $@)
 	$(GO) build -o $@ ./examples/gateway
 
-test: build ## Build the module and run every test, with the race detector.
+# wazero's CLI runs the pure packages' tests compiled to wasip1: the same
+# tables natively and inside WebAssembly, as the module runs them.
+WAZERO := build/wazero
+
+$(WAZERO): go.mod go.sum
+	@mkdir -p $(dir $@)
+	$(GO) build -o $@ github.com/tetratelabs/wazero/cmd/wazero
+
+test: build $(WAZERO) ## Build the module and run every test, with the race detector.
 	$(TEST_ENV) $(GO) test -race -count=1 ./...
+	GOOS=wasip1 GOARCH=wasm $(GO) test -count=1 -exec='$(abspath $(WAZERO)) run -mount=/:/' ./filter/verify ./filter/config
 	cd envoy/validate && $(GO) test -count=1 ./...
 	cd testdata/providers/gosdk && $(GO) test -count=1 ./...
 
