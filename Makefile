@@ -43,7 +43,7 @@ $(WAZERO): go.mod go.sum
 
 test: build $(WAZERO) ## Build the module and run every test, with the race detector.
 	$(TEST_ENV) $(GO) test -race -count=1 ./...
-	GOOS=wasip1 GOARCH=wasm $(GO) test -count=1 -exec='$(abspath $(WAZERO)) run -mount=/:/' ./filter/verify ./filter/config
+	GOOS=wasip1 GOARCH=wasm $(GO) test -count=1 -exec='$(abspath $(WAZERO)) run -mount=/:/' ./filter/verify/... ./filter/config
 	cd envoy/validate && $(GO) test -count=1 ./...
 	cd testdata/providers/gosdk && $(GO) test -count=1 ./...
 
@@ -55,6 +55,7 @@ fuzz: ## Fuzz each parser for 30 s.
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./filter/config
 	$(GO) test -run '^$$' -fuzz '^FuzzPipesVerify$$' -fuzztime 30s ./filter/verify
 	$(GO) test -run '^$$' -fuzz '^FuzzPresetHeaders$$' -fuzztime 30s ./filter/verify
+	$(GO) test -run '^$$' -fuzz '^FuzzAgainstStdlib$$' -fuzztime 30s ./filter/verify/internal/sha256
 
 cover: ## Coverage of the filter's packages from the native tests (build/cover.html).
 	@mkdir -p build

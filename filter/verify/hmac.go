@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha1"
-	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
@@ -31,7 +30,7 @@ func (a Algorithm) new() (func() hash.Hash, error) {
 	case SHA1:
 		return sha1.New, nil
 	case SHA256:
-		return sha256.New, nil
+		return newSHA256, nil
 	case SHA512:
 		return sha512.New, nil
 	}

@@ -1,0 +1,144 @@
+package sha256_test
+
+import (
+	"bytes"
+	"crypto/hmac"
+	stdsha256 "crypto/sha256"
+	"encoding/hex"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/hookguard/hookguard/filter/verify/internal/sha256"
+)
+
+// TestFIPS180Examples checks the examples of FIPS 180-2 (appendix B) and
+// the empty message.
+func TestFIPS180Examples(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+		{strings.Repeat("a", 1000000), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"},
+	} {
+		got := sha256.Sum256([]byte(tc.in))
+		if hex.EncodeToString(got[:]) != tc.want {
+			t.Errorf("SHA-256 of %d bytes = %x, want %s", len(tc.in), got, tc.want)
+		}
+	}
+}
+
+// TestRFC4231 checks HMAC-SHA256 through crypto/hmac with this hash, on
+// RFC 4231's test cases 1–4, 6 and 7 (5 truncates the output).
+func TestRFC4231(t *testing.T) {
+	rep := func(b byte, n int) []byte { return bytes.Repeat([]byte{b}, n) }
+	for i, tc := range []struct {
+		key, data []byte
+		want      string
+	}{
+		{rep(0x0b, 20), []byte("Hi There"), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
+		{[]byte("Jefe"), []byte("what do ya want for nothing?"), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+		{rep(0xaa, 20), rep(0xdd, 50), "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"},
+		{mustHex("0102030405060708090a0b0c0d0e0f10111213141516171819"), rep(0xcd, 50), "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"},
+		{rep(0xaa, 131), []byte("Test Using Larger Than Block-Size Key - Hash Key First"), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
+		{rep(0xaa, 131), []byte("This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm."), "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"},
+	} {
+		m := hmac.New(sha256.New, tc.key)
+		m.Write(tc.data)
+		if got := hex.EncodeToString(m.Sum(nil)); got != tc.want {
+			t.Errorf("case %d: %s, want %s", i, got, tc.want)
+		}
+	}
+}
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// write feeds data to h in the chunks sizes says (the rest in one).
+func write(h interface{ Write([]byte) (int, error) }, data []byte, sizes []int) {
+	for _, n := range sizes {
+		n = min(n, len(data))
+		h.Write(data[:n])
+		data = data[n:]
+	}
+	h.Write(data)
+}
+
+// TestAgainstStdlib compares every length up to three blocks and more,
+// in random chunkings, with crypto/sha256, and Sum leaving the state as is.
+func TestAgainstStdlib(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	data := make([]byte, 4096)
+	for i := range data {
+		data[i] = byte(r.Uint32())
+	}
+	for n := 0; n <= len(data); n += 1 + n/64 {
+		var sizes []int
+		for k := 0; k < 4; k++ {
+			sizes = append(sizes, r.IntN(130))
+		}
+		ours, theirs := sha256.New(), stdsha256.New()
+		write(ours, data[:n], sizes)
+		theirs.Write(data[:n])
+		if a, b := ours.Sum(nil), theirs.Sum(nil); !bytes.Equal(a, b) {
+			t.Fatalf("%d bytes in chunks %v: %x, want %x", n, sizes, a, b)
+		}
+		ours.Write([]byte("more"))
+		theirs.Write([]byte("more"))
+		if a, b := ours.Sum(nil), theirs.Sum(nil); !bytes.Equal(a, b) {
+			t.Fatalf("%d bytes, then more after a Sum: %x, want %x", n, a, b)
+		}
+	}
+}
+
+// FuzzAgainstStdlib compares arbitrary data and chunking with
+// crypto/sha256 and crypto/hmac.
+func FuzzAgainstStdlib(f *testing.F) {
+	f.Add([]byte("key"), []byte("abc"), uint8(1), uint8(63))
+	f.Fuzz(func(t *testing.T, key, data []byte, c1, c2 uint8) {
+		ours, theirs := sha256.New(), stdsha256.New()
+		write(ours, data, []int{int(c1), int(c2)})
+		theirs.Write(data)
+		if !bytes.Equal(ours.Sum(nil), theirs.Sum(nil)) {
+			t.Fatal("SHA-256 differs from crypto/sha256")
+		}
+		m1, m2 := hmac.New(sha256.New, key), hmac.New(stdsha256.New, key)
+		write(m1, data, []int{int(c2), int(c1)})
+		m2.Write(data)
+		if !bytes.Equal(m1.Sum(nil), m2.Sum(nil)) {
+			t.Fatal("HMAC-SHA256 differs from crypto/hmac")
+		}
+	})
+}
+
+// TestGeneratedCodeIsCurrent reruns gen.go and compares its block.go.
+func TestGeneratedCodeIsCurrent(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command here (as inside WebAssembly); block.go is still tested")
+	}
+	want, err := os.ReadFile("block.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	src, _ := os.ReadFile("gen.go")
+	if err := os.WriteFile(dir+"/gen.go", src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "run", "gen.go")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gen.go: %v\n%s", err, out)
+	}
+	got, _ := os.ReadFile(dir + "/block.go")
+	if !bytes.Equal(got, want) {
+		t.Fatal("block.go is stale: run go generate ./filter/verify/internal/sha256")
+	}
+}
