@@ -431,14 +431,35 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 		return Route{}, nil, err
 	}
 	warnings = append(warnings, w...)
-	if len(keys) == 0 {
-		r.Unconfigured = true
-		return r, warnings, nil
+	unconfigured := len(keys) == 0
+	if unconfigured {
+		// Build the scheme with a stand-in key all the same, so a mistake
+		// in the route shows now, not when its secret is set.
+		stand := "AAAA" // valid in every secret encoding
+		if r.SchemeName == SchemeBasic {
+			stand = "a:b"
+		}
+		keys = []verify.Key{{ID: "unset", Secret: []byte(stand)}}
 	}
 	if r.Mode == Detect {
 		warnings = append(warnings, "route "+r.Name+": mode is detect: failed requests are logged and counted but let through")
 	}
+	if err := buildScheme(&r, rr, keys, tolerance, info); err != nil {
+		return Route{}, nil, err
+	}
+	if unconfigured {
+		r.Scheme, r.Unconfigured = nil, true
+	}
+	if !rr.StripSignatureHeaders {
+		r.StripHeaders = nil
+	}
+	return r, warnings, nil
+}
 
+// buildScheme builds r's scheme from its raw fields and keys, and the
+// headers strip_signature_headers would remove.
+func buildScheme(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Duration, info verify.PresetInfo) error {
+	var err error
 	switch r.SchemeName {
 	case SchemeHMAC:
 		h := verify.HMAC{
@@ -473,13 +494,7 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 		r.Scheme, err = verify.Preset(r.SchemeName, verify.Options{Keys: keys, Tolerance: tolerance, PublicURL: rr.PublicURL, AllowSHA1: rr.AllowSHA1})
 		r.StripHeaders = presetHeaders(info)
 	}
-	if err != nil {
-		return Route{}, nil, err
-	}
-	if !rr.StripSignatureHeaders {
-		r.StripHeaders = nil
-	}
-	return r, warnings, nil
+	return err
 }
 
 // presetHeaders are the headers a preset reads its signature from.

@@ -162,3 +162,27 @@ func TestOptionalSecrets(t *testing.T) {
 		t.Fatalf("warnings %q", warnings)
 	}
 }
+
+// TestUnconfiguredRouteIsStillChecked checks a route whose optional
+// secrets are unset is still validated, so its mistakes show at start.
+func TestUnconfiguredRouteIsStillChecked(t *testing.T) {
+	for _, cfg := range []string{
+		`{"routes":[{"name":"a","scheme":"hmac","secrets":[{"env":"UNSET","optional":true}]}]}`,
+		`{"routes":[{"name":"a","scheme":"hmac","signature_header":"x","template":"{nope}{body}","secrets":[{"env":"UNSET","optional":true}]}]}`,
+		`{"routes":[{"name":"a","scheme":"token","secrets":[{"env":"UNSET","optional":true}]}]}`,
+	} {
+		if _, _, err := config.Parse([]byte(cfg), env()); err == nil {
+			t.Errorf("accepted %s", cfg)
+		}
+	}
+	for _, cfg := range []string{
+		`{"routes":[{"name":"a","scheme":"hmac","signature_header":"x","secret_encoding":"hex","secrets":[{"env":"UNSET","optional":true}]}]}`,
+		`{"routes":[{"name":"a","scheme":"basic","secrets":[{"env":"UNSET","optional":true}]}]}`,
+		`{"routes":[{"name":"a","scheme":"standard-webhooks","secrets":[{"env":"UNSET","optional":true}]}]}`,
+	} {
+		c, _, err := config.Parse([]byte(cfg), env())
+		if err != nil || !c.Routes[0].Unconfigured || c.Routes[0].Scheme != nil {
+			t.Errorf("%s: %v", cfg, err)
+		}
+	}
+}
