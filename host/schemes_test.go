@@ -101,3 +101,47 @@ func TestGenericRoutesThroughModule(t *testing.T) {
 		})
 	}
 }
+
+// TestProviderLogsNeverLeak runs every provider case with every log level
+// on and checks no line carries a secret, a signature or body bytes.
+func TestProviderLogsNeverLeak(t *testing.T) {
+	f, err := cases.ReadProviders()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logBuffer{}
+	cfg, env := cases.RouteConfig(f)
+	p := newHookguardAt(t, logs, host.PluginConfig{Configuration: []byte(cfg), Env: env, AllowOnHeadersStopIteration: true, VMs: 1}, fixed(f.Time()))
+	table := cases.RoutedCases(f)
+	for _, tc := range table {
+		runCase(t, p, tc)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "rejected request") || !strings.Contains(out, "verified request") {
+		t.Fatalf("logs do not show outcomes; the check below would prove nothing:\n%s", out)
+	}
+	forbidden := map[string]string{}
+	for _, v := range f.Vectors {
+		forbidden["secret of "+v.Name] = v.Secret
+	}
+	for name, secret := range env {
+		forbidden["secret in "+name] = secret
+	}
+	for _, tc := range table {
+		for _, h := range tc.Header {
+			if strings.Contains(h.Name, "signature") || h.Name == "x-gitlab-token" {
+				if len(h.Value) >= 16 {
+					forbidden["signature in "+tc.Name] = h.Value[len(h.Value)-16:]
+				}
+			}
+		}
+		if len(tc.Body) >= 24 {
+			forbidden["body of "+tc.Name] = string(tc.Body[:24])
+		}
+	}
+	for what, s := range forbidden {
+		if strings.Contains(out, s) {
+			t.Errorf("logs contain the %s", what)
+		}
+	}
+}
