@@ -55,7 +55,7 @@ fuzz: ## Fuzz each parser for 30 s.
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./filter/config
 	$(GO) test -run '^$$' -fuzz '^FuzzPipesVerify$$' -fuzztime 30s ./filter/verify
 	$(GO) test -run '^$$' -fuzz '^FuzzPresetHeaders$$' -fuzztime 30s ./filter/verify
-	$(GO) test -run '^$$' -fuzz '^FuzzAgainstStdlib$$' -fuzztime 30s ./filter/verify/internal/sha256
+	$(GO) test -run '^$$' -fuzz '^FuzzAgainstStdlib$$' -fuzztime 30s ./filter/verify/internal/sha
 
 cover: ## Coverage of the filter's packages from the native tests (build/cover.html).
 	@mkdir -p build

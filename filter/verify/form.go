@@ -2,7 +2,6 @@ package verify
 
 import (
 	"crypto/hmac"
-	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -43,13 +42,13 @@ func (u *urlForm) Begin(req *Request, _ time.Time) (Check, error) {
 	if n > 1 {
 		return nil, ErrMalformedSignature
 	}
-	newHash := sha1.New
+	newHash := newSHA1
 	if u.twilio {
 		settings, _ := req.single("x-twilio-webhooks-signature-settings")
 		switch algo := twilioAlgorithm(settings); algo {
 		case "HMAC_SHA1":
 		case "HMAC_SHA256":
-			newHash = sha256.New
+			newHash = newSHA256
 		default:
 			return nil, ErrMalformedSignature
 		}
@@ -102,8 +101,9 @@ func (c *urlFormCheck) Verify() (string, error) {
 	switch {
 	case c.u.twilio && q.Has("bodySHA256"):
 		// Only the URL is signed; it carries the body's SHA-256.
-		sum := sha256.Sum256(c.body)
-		bodyOK = subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(strings.ToLower(q.Get("bodySHA256"))))
+		h := newSHA256()
+		h.Write(c.body)
+		bodyOK = subtle.ConstantTimeCompare([]byte(hex.EncodeToString(h.Sum(nil))), []byte(strings.ToLower(q.Get("bodySHA256"))))
 	case c.form:
 		values, err := url.ParseQuery(string(c.body))
 		if err != nil {
@@ -259,7 +259,7 @@ func (c *mailgunCheck) Verify() (string, error) {
 	}
 	sums := make([][]byte, len(c.m.keys))
 	for i, k := range c.m.keys {
-		mac := hmac.New(sha256.New, k.Secret)
+		mac := hmac.New(newSHA256, k.Secret)
 		mac.Write([]byte(s.Timestamp + s.Token))
 		sums[i] = mac.Sum(nil)
 	}

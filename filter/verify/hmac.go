@@ -3,7 +3,6 @@ package verify
 import (
 	"bytes"
 	"crypto/hmac"
-	"crypto/sha1"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
@@ -28,7 +27,7 @@ const (
 func (a Algorithm) new() (func() hash.Hash, error) {
 	switch a {
 	case SHA1:
-		return sha1.New, nil
+		return newSHA1, nil
 	case SHA256:
 		return newSHA256, nil
 	case SHA512:

@@ -1,29 +1,43 @@
-package sha256_test
+package sha_test
 
 import (
 	"bytes"
 	"crypto/hmac"
+	stdsha1 "crypto/sha1"
 	stdsha256 "crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
-	"github.com/hookguard/hookguard/filter/verify/internal/sha256"
+	"github.com/hookguard/hookguard/filter/verify/internal/sha"
 )
 
-// TestFIPS180Examples checks the examples of FIPS 180-2 (appendix B) and
-// the empty message.
+// TestFIPS180Examples checks the examples of FIPS 180-2 (appendices A and
+// B) and the empty message, for SHA-1 and SHA-256.
 func TestFIPS180Examples(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+		{"abc", "a9993e364706816aba3e25717850c26c9cd0d89d"},
+		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
+		{strings.Repeat("a", 1000000), "34aa973cd4c4daa4f61eeb2bdbad27316534016f"},
+	} {
+		h := sha.New1()
+		h.Write([]byte(tc.in))
+		if got := hex.EncodeToString(h.Sum(nil)); got != tc.want {
+			t.Errorf("SHA-1 of %d bytes = %s, want %s", len(tc.in), got, tc.want)
+		}
+	}
 	for _, tc := range []struct{ in, want string }{
 		{"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
 		{"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
 		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
 		{strings.Repeat("a", 1000000), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"},
 	} {
-		got := sha256.Sum256([]byte(tc.in))
+		got := sha.Sum256([]byte(tc.in))
 		if hex.EncodeToString(got[:]) != tc.want {
 			t.Errorf("SHA-256 of %d bytes = %x, want %s", len(tc.in), got, tc.want)
 		}
@@ -45,7 +59,30 @@ func TestRFC4231(t *testing.T) {
 		{rep(0xaa, 131), []byte("Test Using Larger Than Block-Size Key - Hash Key First"), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
 		{rep(0xaa, 131), []byte("This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm."), "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"},
 	} {
-		m := hmac.New(sha256.New, tc.key)
+		m := hmac.New(sha.New256, tc.key)
+		m.Write(tc.data)
+		if got := hex.EncodeToString(m.Sum(nil)); got != tc.want {
+			t.Errorf("case %d: %s, want %s", i, got, tc.want)
+		}
+	}
+}
+
+// TestRFC2202 checks HMAC-SHA1 through crypto/hmac with this hash, on
+// RFC 2202's test cases 1–4, 6 and 7 (5 truncates the output).
+func TestRFC2202(t *testing.T) {
+	rep := func(b byte, n int) []byte { return bytes.Repeat([]byte{b}, n) }
+	for i, tc := range []struct {
+		key, data []byte
+		want      string
+	}{
+		{rep(0x0b, 20), []byte("Hi There"), "b617318655057264e28bc0b6fb378c8ef146be00"},
+		{[]byte("Jefe"), []byte("what do ya want for nothing?"), "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"},
+		{rep(0xaa, 20), rep(0xdd, 50), "125d7342b9ac11cd91a39af48aa17b4f63f175d3"},
+		{mustHex("0102030405060708090a0b0c0d0e0f10111213141516171819"), rep(0xcd, 50), "4c9007f4026250c6bc8414f9bf50c86c2d7235da"},
+		{rep(0xaa, 80), []byte("Test Using Larger Than Block-Size Key - Hash Key First"), "aa4ae5e15272d00e95705637ce8a3b55ed402112"},
+		{rep(0xaa, 80), []byte("Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data"), "e8e99d0f45237d786d6bbaa7965c7808bbff1a91"},
+	} {
+		m := hmac.New(sha.New1, tc.key)
 		m.Write(tc.data)
 		if got := hex.EncodeToString(m.Sum(nil)); got != tc.want {
 			t.Errorf("case %d: %s, want %s", i, got, tc.want)
@@ -71,9 +108,24 @@ func write(h interface{ Write([]byte) (int, error) }, data []byte, sizes []int) 
 	h.Write(data)
 }
 
-// TestAgainstStdlib compares every length up to three blocks and more,
-// in random chunkings, with crypto/sha256, and Sum leaving the state as is.
+// hashes pairs each hash with the standard library's.
+var hashes = []struct {
+	name         string
+	ours, theirs func() hash.Hash
+}{
+	{"SHA-256", sha.New256, stdsha256.New},
+	{"SHA-1", sha.New1, stdsha1.New},
+}
+
+// TestAgainstStdlib compares every length up to 4 KiB, in random
+// chunkings, with the standard library, and Sum leaving the state as is.
 func TestAgainstStdlib(t *testing.T) {
+	for _, hs := range hashes {
+		t.Run(hs.name, func(t *testing.T) { againstStdlib(t, hs.ours, hs.theirs) })
+	}
+}
+
+func againstStdlib(t *testing.T, newOurs, newTheirs func() hash.Hash) {
 	r := rand.New(rand.NewPCG(1, 2))
 	data := make([]byte, 4096)
 	for i := range data {
@@ -84,7 +136,7 @@ func TestAgainstStdlib(t *testing.T) {
 		for k := 0; k < 4; k++ {
 			sizes = append(sizes, r.IntN(130))
 		}
-		ours, theirs := sha256.New(), stdsha256.New()
+		ours, theirs := newOurs(), newTheirs()
 		write(ours, data[:n], sizes)
 		theirs.Write(data[:n])
 		if a, b := ours.Sum(nil), theirs.Sum(nil); !bytes.Equal(a, b) {
@@ -103,29 +155,27 @@ func TestAgainstStdlib(t *testing.T) {
 func FuzzAgainstStdlib(f *testing.F) {
 	f.Add([]byte("key"), []byte("abc"), uint8(1), uint8(63))
 	f.Fuzz(func(t *testing.T, key, data []byte, c1, c2 uint8) {
-		ours, theirs := sha256.New(), stdsha256.New()
-		write(ours, data, []int{int(c1), int(c2)})
-		theirs.Write(data)
-		if !bytes.Equal(ours.Sum(nil), theirs.Sum(nil)) {
-			t.Fatal("SHA-256 differs from crypto/sha256")
-		}
-		m1, m2 := hmac.New(sha256.New, key), hmac.New(stdsha256.New, key)
-		write(m1, data, []int{int(c2), int(c1)})
-		m2.Write(data)
-		if !bytes.Equal(m1.Sum(nil), m2.Sum(nil)) {
-			t.Fatal("HMAC-SHA256 differs from crypto/hmac")
+		for _, hs := range hashes {
+			ours, theirs := hs.ours(), hs.theirs()
+			write(ours, data, []int{int(c1), int(c2)})
+			theirs.Write(data)
+			if !bytes.Equal(ours.Sum(nil), theirs.Sum(nil)) {
+				t.Fatalf("%s differs from the standard library", hs.name)
+			}
+			m1, m2 := hmac.New(hs.ours, key), hmac.New(hs.theirs, key)
+			write(m1, data, []int{int(c2), int(c1)})
+			m2.Write(data)
+			if !bytes.Equal(m1.Sum(nil), m2.Sum(nil)) {
+				t.Fatalf("HMAC-%s differs from crypto/hmac", hs.name)
+			}
 		}
 	})
 }
 
-// TestGeneratedCodeIsCurrent reruns gen.go and compares its block.go.
+// TestGeneratedCodeIsCurrent reruns gen.go and compares what it writes.
 func TestGeneratedCodeIsCurrent(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command here (as inside WebAssembly); block.go is still tested")
-	}
-	want, err := os.ReadFile("block.go")
-	if err != nil {
-		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	src, _ := os.ReadFile("gen.go")
@@ -137,8 +187,13 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gen.go: %v\n%s", err, out)
 	}
-	got, _ := os.ReadFile(dir + "/block.go")
-	if !bytes.Equal(got, want) {
-		t.Fatal("block.go is stale: run go generate ./filter/verify/internal/sha256")
+	for _, name := range []string{"block256.go", "block1.go"} {
+		want, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(dir + "/" + name); !bytes.Equal(got, want) {
+			t.Errorf("%s is stale: run go generate ./filter/verify/internal/sha", name)
+		}
 	}
 }
