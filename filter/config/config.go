@@ -492,28 +492,9 @@ func buildScheme(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Durat
 		r.Basic, r.StripHeaders = true, []string{"authorization"}
 	default:
 		r.Scheme, err = verify.Preset(r.SchemeName, verify.Options{Keys: keys, Tolerance: tolerance, PublicURL: rr.PublicURL, AllowSHA1: rr.AllowSHA1})
-		r.StripHeaders = presetHeaders(info)
+		r.StripHeaders = info.SignatureHeaders
 	}
 	return err
-}
-
-// presetHeaders are the headers a preset reads its signature from.
-func presetHeaders(info verify.PresetInfo) []string {
-	switch info.Name {
-	case "gitlab":
-		return []string{"x-gitlab-token"}
-	case "twilio":
-		return []string{"x-twilio-signature"}
-	case "mandrill":
-		return []string{"x-mandrill-signature"}
-	case "github":
-		return []string{"x-hub-signature-256", "x-hub-signature"}
-	case "svix":
-		return []string{"svix-signature", "webhook-signature"}
-	case "square":
-		return []string{"x-square-hmacsha256-signature", "x-square-signature"}
-	}
-	return info.HMAC.SignatureHeaders
 }
 
 func parseMatch(rm rawMatch, m *Match) error {

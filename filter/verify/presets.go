@@ -83,6 +83,10 @@ type PresetInfo struct {
 	SecretEncoding SecretEncoding
 	// Quirks says what the generic model does not express.
 	Quirks string
+	// SignatureHeaders are every header the preset reads its signature (or
+	// token) from, the current one first; none for Mailgun, which signs in
+	// the body.
+	SignatureHeaders []string
 }
 
 type preset struct {
@@ -143,13 +147,15 @@ var presets = map[string]preset{
 	"pipes": hmacPreset(HMAC{SignatureHeaders: []string{"x-pipes-signature"}}, UTF8, ""),
 	"github": {
 		info: PresetInfo{Kind: "hmac", SecretEncoding: UTF8,
-			HMAC:   HMAC{SignatureHeaders: []string{"x-hub-signature-256"}, SignaturePrefix: "sha256="},
-			Quirks: "with allow_sha1, X-Hub-Signature (sha1=<hex>, HMAC-SHA1) is accepted when X-Hub-Signature-256 is absent"},
+			HMAC:             HMAC{SignatureHeaders: []string{"x-hub-signature-256"}, SignaturePrefix: "sha256="},
+			SignatureHeaders: []string{"x-hub-signature-256", "x-hub-signature"},
+			Quirks:           "with allow_sha1, X-Hub-Signature (sha1=<hex>, HMAC-SHA1) is accepted when X-Hub-Signature-256 is absent"},
 		build: func(p preset, o Options) (Scheme, error) {
 			return withSHA1Fallback(p, o, HMAC{Algorithm: SHA1, SignatureHeaders: []string{"x-hub-signature"}, SignaturePrefix: "sha1="})
 		}},
 	"gitlab": {
-		info: PresetInfo{Kind: "token", SecretEncoding: UTF8, Quirks: "a token, not a signature: X-Gitlab-Token must equal the secret"},
+		info: PresetInfo{Kind: "token", SecretEncoding: UTF8, Quirks: "a token, not a signature: X-Gitlab-Token must equal the secret",
+			SignatureHeaders: []string{"x-gitlab-token"}},
 		build: func(_ preset, o Options) (Scheme, error) {
 			return NewToken(Token{Header: "x-gitlab-token", Keys: o.Keys})
 		}},
@@ -160,7 +166,8 @@ var presets = map[string]preset{
 	"standard-webhooks": hmacPreset(standardWebhooks("webhook-"), Whsec, ""),
 	"svix": {
 		info: PresetInfo{Kind: "hmac", HMAC: standardWebhooks("svix-"), SecretEncoding: Whsec,
-			Quirks: "webhook-id/-timestamp/-signature are accepted when the svix- headers are absent"},
+			SignatureHeaders: []string{"svix-signature", "webhook-signature"},
+			Quirks:           "webhook-id/-timestamp/-signature are accepted when the svix- headers are absent"},
 		build: func(p preset, o Options) (Scheme, error) {
 			svix, err := buildHMAC(p, o)
 			if err != nil {
@@ -178,13 +185,14 @@ var presets = map[string]preset{
 		TimestampHeader: "x-slack-request-timestamp", Template: "v0:{timestamp}:{body}", Tolerance: DefaultTolerance}, UTF8, ""),
 	"shopify": hmacPreset(HMAC{SignatureHeaders: []string{"x-shopify-hmac-sha256", "shopify-hmac-sha256"}, Encoding: Base64}, UTF8, ""),
 	"twilio": {
-		info: PresetInfo{Kind: "url-form", SecretEncoding: UTF8,
+		info: PresetInfo{Kind: "url-form", SecretEncoding: UTF8, SignatureHeaders: []string{"x-twilio-signature"},
 			Quirks: "HMAC-SHA1 (HMAC-SHA256 when X-Twilio-Webhooks-Signature-Settings says so), base64, over the URL and the form parameters sorted by name; with ?bodySHA256= only the URL is signed and the body's SHA-256 must match; the URL is tried as sent, without its port and with the default port; the body is buffered up to max_body_bytes"},
 		build: func(_ preset, o Options) (Scheme, error) { return newURLForm("x-twilio-signature", o, true) }},
 	"square": {
 		info: PresetInfo{Kind: "hmac", SecretEncoding: UTF8,
-			HMAC:   HMAC{SignatureHeaders: []string{"x-square-hmacsha256-signature"}, Encoding: Base64, Template: "{url}{body}"},
-			Quirks: "signs the notification URL: set public_url to it when a proxy rewrites the scheme, host or path; with allow_sha1, the legacy X-Square-Signature (HMAC-SHA1) is accepted when X-Square-Hmacsha256-Signature is absent"},
+			HMAC:             HMAC{SignatureHeaders: []string{"x-square-hmacsha256-signature"}, Encoding: Base64, Template: "{url}{body}"},
+			SignatureHeaders: []string{"x-square-hmacsha256-signature", "x-square-signature"},
+			Quirks:           "signs the notification URL: set public_url to it when a proxy rewrites the scheme, host or path; with allow_sha1, the legacy X-Square-Signature (HMAC-SHA1) is accepted when X-Square-Hmacsha256-Signature is absent"},
 		build: func(p preset, o Options) (Scheme, error) {
 			return withSHA1Fallback(p, o, HMAC{Algorithm: SHA1, SignatureHeaders: []string{"x-square-signature"}, Encoding: Base64, Template: "{url}{body}"})
 		}},
@@ -234,7 +242,7 @@ var presets = map[string]preset{
 	"calendly": hmacPreset(HMAC{SignatureHeaders: []string{"calendly-webhook-signature"}, SignatureFormat: KeyValue, SignatureKey: "v1", TimestampKey: "t",
 		Template: "{timestamp}.{body}", Tolerance: 3 * time.Minute}, UTF8, "Calendly suggests 3 minutes"),
 	"mandrill": {
-		info: PresetInfo{Kind: "url-form", SecretEncoding: UTF8,
+		info: PresetInfo{Kind: "url-form", SecretEncoding: UTF8, SignatureHeaders: []string{"x-mandrill-signature"},
 			Quirks: "HMAC-SHA1, base64, over the webhook URL and the POST parameters sorted by name; the body is buffered up to max_body_bytes"},
 		build: func(_ preset, o Options) (Scheme, error) { return newURLForm("x-mandrill-signature", o, false) }},
 	"mailgun": {
@@ -299,6 +307,9 @@ func Presets() []string {
 func LookupPreset(name string) (PresetInfo, bool) {
 	p, ok := presets[name]
 	p.info.Name = name
+	if p.info.SignatureHeaders == nil {
+		p.info.SignatureHeaders = p.info.HMAC.SignatureHeaders
+	}
 	return p.info, ok
 }
 

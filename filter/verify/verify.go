@@ -112,17 +112,6 @@ type Request struct {
 	Header    []Field
 }
 
-// Values returns every value of the header name (lower-case), in order.
-func (r *Request) Values(name string) []string {
-	var out []string
-	for _, f := range r.Header {
-		if f.Name == name {
-			out = append(out, f.Value)
-		}
-	}
-	return out
-}
-
 // single returns the first value of header name and how many times the
 // header appears; the caller, which knows what it means, decides whether a
 // repeat is an error.
