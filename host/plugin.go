@@ -243,11 +243,11 @@ func (p *Plugin) pickVM(ctx context.Context) (*vm, error) {
 	return nv, nil
 }
 
-// watchdog closes any VM whose current call has run longer than timeout.
-// The module is compiled with termination checks, so closing it stops the
-// running code at its next loop or call; the call returns an error, the VM
-// is failed, its stream answered 503, and the slot gets a fresh VM. One
-// goroutine per plugin, instead of a timer per call, keeps calls cheap.
+// watchdog cuts off any VM whose current call has run longer than timeout.
+// The module was instrumented (package interrupt), so the running code traps
+// at its next loop head; the call returns an error, the VM is failed, its
+// stream answered 503, and the slot gets a fresh VM. One goroutine per
+// plugin, instead of a timer per call, keeps calls cheap.
 func (p *Plugin) watchdog(timeout time.Duration) {
 	t := time.NewTicker(max(timeout/4, 5*time.Millisecond))
 	defer t.Stop()
@@ -259,7 +259,7 @@ func (p *Plugin) watchdog(timeout time.Duration) {
 			for i := range p.vms {
 				if v := p.vms[i].Load(); v != nil && v.overran(now, timeout) && !v.failed.Swap(true) {
 					v.logger.Error("wasm call exceeded its deadline; the VM is cut off and replaced", "timeout", timeout)
-					v.mod.CloseWithExitCode(context.Background(), sys.ExitCodeDeadlineExceeded)
+					v.cutOff()
 				}
 			}
 		}

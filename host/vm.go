@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/hookguard/hookguard/host/internal/interrupt"
 )
 
 var cryptoRand = rand.Reader
@@ -79,6 +81,9 @@ type vm struct {
 	mod    api.Module
 	fn     guestFuncs
 	logger *slog.Logger
+	// interrupt, when the module is built with deadlines, makes the
+	// running code trap at its next loop head once set (package interrupt).
+	interrupt api.MutableGlobal
 
 	failed    atomic.Bool  // set for good by a trap, a deadline or a restricted call
 	callStart atomic.Int64 // UnixNano when the running call began, 0 when idle; read by the watchdog
@@ -111,6 +116,7 @@ func newVM(p *Plugin, mod api.Module) *vm {
 			{f("proxy_on_response_headers"), f("proxy_on_response_body"), f("proxy_on_response_trailers")},
 		},
 	}
+	v.interrupt, _ = mod.ExportedGlobal(interrupt.ExportName).(api.MutableGlobal)
 	p.liveVMs.Add(1)
 	return v
 }
@@ -237,6 +243,15 @@ func (v *vm) close(ctx context.Context) error {
 	}
 	v.plugin.liveVMs.Add(-1)
 	return v.mod.Close(ctx)
+}
+
+// cutOff makes the running call trap at its next loop head. It is called
+// from the watchdog's goroutine while the call runs: the store is seen by
+// the compiled code, which reloads the flag at every loop head.
+func (v *vm) cutOff() {
+	if v.interrupt != nil {
+		v.interrupt.Set(1)
+	}
 }
 
 // overran reports whether the running call has taken longer than d.
