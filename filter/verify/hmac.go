@@ -211,6 +211,7 @@ type HMAC struct {
 type compiledHMAC struct {
 	HMAC
 	newHash  func() hash.Hash
+	newMACs  []func() hash.Hash // one per key, with its padded key state computed once
 	size     int
 	prefix   []part // signed before the body
 	suffix   []part // signed after it
@@ -349,6 +350,10 @@ func compileHMAC(h HMAC) (*compiledHMAC, error) {
 	c.IDHeader, c.TimestampHeader = strings.ToLower(h.IDHeader), strings.ToLower(h.TimestampHeader)
 	if c.Keys, err = ownKeys(h.Keys); err != nil {
 		return nil, err
+	}
+	c.newMACs = make([]func() hash.Hash, len(c.Keys))
+	for i, k := range c.Keys {
+		c.newMACs[i] = keyedMAC(newHash, k.Secret)
 	}
 	return c, nil
 }
@@ -582,6 +587,7 @@ func (c *compiledHMAC) Begin(req *Request, now time.Time) (Check, error) {
 		vals.id = id
 	}
 	k := &hmacCheck{c: c, req: req, sigs: sigs, now: now}
+	k.macs, k.macVals, k.macKeys = k.macBuf[:0], k.valBuf[:0], k.keyBuf[:0]
 	urls := []string{""}
 	if c.needsURL {
 		urls = c.urls(req)
@@ -590,8 +596,8 @@ func (c *compiledHMAC) Begin(req *Request, now time.Time) (Check, error) {
 	for _, u := range urls {
 		v := vals
 		v.url = u
-		for _, key := range c.Keys {
-			m := hmac.New(c.newHash, key.Secret)
+		for i, key := range c.Keys {
+			m := c.newMACs[i]()
 			c.writeParts(m, c.prefix, req, v)
 			k.macs, k.macVals, k.macKeys = append(k.macs, m), append(k.macVals, v), append(k.macKeys, key)
 		}
@@ -609,6 +615,12 @@ type hmacCheck struct {
 	macKeys []Key          // whose each MAC is
 	now     time.Time
 	body    []byte // only when the timestamp is in the body (Linear)
+
+	// Room for the usual one or two keys, so a check is one allocation.
+	macBuf [2]hash.Hash
+	valBuf [2]signedValues
+	keyBuf [2]Key
+	sumBuf [2][sha512.Size]byte
 }
 
 func (k *hmacCheck) NeedsBody() bool { return true }
@@ -624,10 +636,15 @@ func (k *hmacCheck) Write(p []byte) (int, error) {
 }
 
 func (k *hmacCheck) Verify() (string, error) {
-	sums := make([][]byte, len(k.macs))
+	var sumsBuf [2][]byte
+	sums := sumsBuf[:0]
 	for i, m := range k.macs {
 		k.c.writeParts(m, k.c.suffix, k.req, k.macVals[i])
-		sums[i] = m.Sum(nil)
+		var into []byte
+		if i < len(k.sumBuf) {
+			into = k.sumBuf[i][:0]
+		}
+		sums = append(sums, m.Sum(into))
 	}
 	id, ok := match(k.macKeys, sums, k.sigs)
 	if !ok {

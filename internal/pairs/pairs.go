@@ -63,7 +63,9 @@ func Decode(buf []byte) []Pair {
 		return nil
 	}
 	sizes := buf[4 : 4+8*n]
-	data := buf[4+8*n:]
+	// One copy of every key and value; each Pair's strings are slices of
+	// it, so decoding costs two allocations whatever the map holds.
+	data := string(buf[4+8*n:])
 	out := make([]Pair, 0, n)
 	for i := uint32(0); i < n; i++ {
 		klen := uint64(binary.LittleEndian.Uint32(sizes[8*i:]))
@@ -71,7 +73,7 @@ func Decode(buf []byte) []Pair {
 		if uint64(len(data)) < klen+1+vlen+1 || data[klen] != 0 || data[klen+1+vlen] != 0 {
 			return nil
 		}
-		out = append(out, Pair{Key: string(data[:klen]), Value: string(data[klen+1 : klen+1+vlen])})
+		out = append(out, Pair{Key: data[:klen], Value: data[klen+1 : klen+1+vlen]})
 		data = data[klen+1+vlen+1:]
 	}
 	if len(data) != 0 {

@@ -25,6 +25,23 @@ const VerifiedHeader = "x-hookguard-verified"
 type Root struct {
 	cfg     *config.Config
 	metrics metrics
+	// marks[route][key id] is what a request verified under that key
+	// gets, built once at configuration so the request path allocates
+	// nothing for it.
+	marks map[*config.Route]map[string]*mark
+}
+
+// mark is what a verified request gets: its header, counter and log line.
+type mark struct {
+	header, metric, logLine string
+}
+
+func newMark(route, keyID string) *mark {
+	return &mark{
+		header:  "route=" + route + "; key=" + keyID,
+		metric:  verifiedMetric(route, keyID),
+		logLine: logPrefix + "verified request: route=" + route + " key=" + keyID,
+	}
 }
 
 // NewRoot returns the root context; register it with
@@ -60,6 +77,14 @@ func (r *Root) OnConfigure(size int) bool {
 	}
 	r.metrics.defineRoutes(&cfg)
 	r.cfg = &cfg
+	r.marks = map[*config.Route]map[string]*mark{}
+	for i := range cfg.Routes {
+		rt := &cfg.Routes[i]
+		r.marks[rt] = map[string]*mark{}
+		for _, id := range rt.KeyIDs {
+			r.marks[rt][id] = newMark(rt.Name, id)
+		}
+	}
 	// Every VM configures itself; the first to do so with this
 	// configuration says so at info, the others at debug.
 	level, warnLevel := proxywasm.LogDebug, proxywasm.LogDebug
@@ -253,6 +278,10 @@ func (q *request) finish() proxywasm.Action {
 		return q.fail(err)
 	}
 	rt := q.route
+	m := q.root.marks[rt][keyID]
+	if m == nil { // a key id the configuration did not list: never expected
+		m = newMark(rt.Name, keyID)
+	}
 	// Headers can change only until they go on: without hold_headers a
 	// check decided after the headers cannot mark the request.
 	if !q.headersSent {
@@ -261,14 +290,14 @@ func (q *request) finish() proxywasm.Action {
 				return q.reject(reason.InternalError, err)
 			}
 		}
-		if err := proxywasm.AddHeader(proxywasm.MapHTTPRequestHeaders, VerifiedHeader, "route="+rt.Name+"; key="+keyID); err != nil {
+		if err := proxywasm.AddHeader(proxywasm.MapHTTPRequestHeaders, VerifiedHeader, m.header); err != nil {
 			return q.reject(reason.InternalError, err)
 		}
 	}
-	q.root.metrics.inc(verifiedMetric(rt.Name, keyID))
-	// ABI 0.2.0 cannot ask the host's log level (RATIONALE), so this line
-	// is built even when the host drops it.
-	logLine(proxywasm.LogDebug, "verified request: route="+rt.Name+" key="+keyID)
+	q.root.metrics.inc(m.metric)
+	// ABI 0.2.0 cannot ask the host's log level (RATIONALE), so the line
+	// is sent even when the host drops it; it was built at configuration.
+	proxywasm.Log(proxywasm.LogDebug, m.logLine)
 	return proxywasm.Continue
 }
 
@@ -317,4 +346,6 @@ func (q *request) reject(why reason.Reason, err error) proxywasm.Action {
 }
 
 // logLine logs msg with the plugin's prefix.
-func logLine(level proxywasm.LogLevel, msg string) { proxywasm.Log(level, "hookguard: "+msg) }
+func logLine(level proxywasm.LogLevel, msg string) { proxywasm.Log(level, logPrefix+msg) }
+
+const logPrefix = "hookguard: "

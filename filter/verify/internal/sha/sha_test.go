@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,6 +45,12 @@ func TestFIPS180Examples(t *testing.T) {
 	}
 }
 
+// ourMACs is HMAC under key both ways the module can compute it: through
+// crypto/hmac with our hash, and with the precomputed key state of Keyed.
+func ourMACs(newHash func() hash.Hash, key []byte) map[string]hash.Hash {
+	return map[string]hash.Hash{"crypto/hmac": hmac.New(newHash, key), "Keyed": sha.NewKeyed(newHash, key).New()}
+}
+
 // TestRFC4231 checks HMAC-SHA256 through crypto/hmac with this hash, on
 // RFC 4231's test cases 1–4, 6 and 7 (5 truncates the output).
 func TestRFC4231(t *testing.T) {
@@ -59,10 +66,11 @@ func TestRFC4231(t *testing.T) {
 		{rep(0xaa, 131), []byte("Test Using Larger Than Block-Size Key - Hash Key First"), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
 		{rep(0xaa, 131), []byte("This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm."), "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"},
 	} {
-		m := hmac.New(sha.New256, tc.key)
-		m.Write(tc.data)
-		if got := hex.EncodeToString(m.Sum(nil)); got != tc.want {
-			t.Errorf("case %d: %s, want %s", i, got, tc.want)
+		for name, m := range ourMACs(sha.New256, tc.key) {
+			m.Write(tc.data)
+			if got := hex.EncodeToString(m.Sum(nil)); got != tc.want {
+				t.Errorf("case %d, %s: %s, want %s", i, name, got, tc.want)
+			}
 		}
 	}
 }
@@ -82,10 +90,11 @@ func TestRFC2202(t *testing.T) {
 		{rep(0xaa, 80), []byte("Test Using Larger Than Block-Size Key - Hash Key First"), "aa4ae5e15272d00e95705637ce8a3b55ed402112"},
 		{rep(0xaa, 80), []byte("Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data"), "e8e99d0f45237d786d6bbaa7965c7808bbff1a91"},
 	} {
-		m := hmac.New(sha.New1, tc.key)
-		m.Write(tc.data)
-		if got := hex.EncodeToString(m.Sum(nil)); got != tc.want {
-			t.Errorf("case %d: %s, want %s", i, got, tc.want)
+		for name, m := range ourMACs(sha.New1, tc.key) {
+			m.Write(tc.data)
+			if got := hex.EncodeToString(m.Sum(nil)); got != tc.want {
+				t.Errorf("case %d, %s: %s, want %s", i, name, got, tc.want)
+			}
 		}
 	}
 }
@@ -150,6 +159,47 @@ func againstStdlib(t *testing.T, newOurs, newTheirs func() hash.Hash) {
 	}
 }
 
+// TestKeyedAgainstStdlib compares Keyed with crypto/hmac for keys of
+// every length around the block size (longer ones are hashed first), in
+// random chunkings, and after Sum and Reset.
+func TestKeyedAgainstStdlib(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	data := make([]byte, 700)
+	for i := range data {
+		data[i] = byte(r.Uint32())
+	}
+	for _, hs := range hashes {
+		if sha.NewKeyed(hs.theirs, nil) != nil {
+			t.Fatalf("NewKeyed accepted the standard library's %s", hs.name)
+		}
+		for klen := 0; klen <= 2*sha.BlockSize+1; klen++ {
+			key := data[:klen]
+			n := r.IntN(len(data))
+			k := sha.NewKeyed(hs.ours, key)
+			m := k.New()
+			write(m, data[:n], []int{r.IntN(70), r.IntN(70)})
+			want := hmac.New(hs.theirs, key)
+			want.Write(data[:n])
+			if a, b := m.Sum(nil), want.Sum(nil); !bytes.Equal(a, b) {
+				t.Fatalf("%s key %d bytes, %d bytes: %x, want %x", hs.name, klen, n, a, b)
+			}
+			m.Write([]byte("more"))
+			want.Write([]byte("more"))
+			if a, b := m.Sum(nil), want.Sum(nil); !bytes.Equal(a, b) {
+				t.Fatalf("%s key %d bytes: more after a Sum: %x, want %x", hs.name, klen, a, b)
+			}
+			m.Reset()
+			want.Reset()
+			if a, b := m.Sum(nil), want.Sum(nil); !bytes.Equal(a, b) || m.Size() != want.Size() || m.BlockSize() != want.BlockSize() {
+				t.Fatalf("%s key %d bytes: after Reset: %x, want %x", hs.name, klen, a, b)
+			}
+			if a, b := k.New().Sum(nil), want.Sum(nil); !bytes.Equal(a, b) {
+				t.Fatalf("%s key %d bytes: a second MAC from the same key differs", hs.name, klen)
+			}
+		}
+	}
+}
+
 // FuzzAgainstStdlib compares arbitrary data and chunking with
 // crypto/sha256 and crypto/hmac.
 func FuzzAgainstStdlib(f *testing.F) {
@@ -162,11 +212,13 @@ func FuzzAgainstStdlib(f *testing.F) {
 			if !bytes.Equal(ours.Sum(nil), theirs.Sum(nil)) {
 				t.Fatalf("%s differs from the standard library", hs.name)
 			}
-			m1, m2 := hmac.New(hs.ours, key), hmac.New(hs.theirs, key)
-			write(m1, data, []int{int(c2), int(c1)})
-			m2.Write(data)
-			if !bytes.Equal(m1.Sum(nil), m2.Sum(nil)) {
-				t.Fatalf("HMAC-%s differs from crypto/hmac", hs.name)
+			want := hmac.New(hs.theirs, key)
+			want.Write(data)
+			for name, m := range ourMACs(hs.ours, key) {
+				write(m, data, []int{int(c2), int(c1)})
+				if !bytes.Equal(m.Sum(nil), want.Sum(nil)) {
+					t.Fatalf("HMAC-%s (%s) differs from crypto/hmac", hs.name, name)
+				}
 			}
 		}
 	})
@@ -195,5 +247,30 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 		if got, _ := os.ReadFile(dir + "/" + name); !bytes.Equal(got, want) {
 			t.Errorf("%s is stale: run go generate ./filter/verify/internal/sha", name)
 		}
+	}
+}
+
+// BenchmarkHMAC is HMAC-SHA256 with a precomputed key over messages of
+// the sizes make bench reports; run natively it is the standard library's
+// reference point, and compiled to wasip1 the module's own code.
+func BenchmarkHMAC(b *testing.B) {
+	for _, size := range []int{1 << 10, 64 << 10, 1 << 20} {
+		msg := make([]byte, size)
+		b.Run(strconv.Itoa(size), func(b *testing.B) {
+			for name, newMAC := range map[string]func() hash.Hash{
+				"ours":   sha.NewKeyed(sha.New256, []byte("key")).New,
+				"stdlib": func() hash.Hash { return hmac.New(stdsha256.New, []byte("key")) },
+			} {
+				b.Run(name, func(b *testing.B) {
+					b.SetBytes(int64(size))
+					var sum [32]byte
+					for b.Loop() {
+						m := newMAC()
+						m.Write(msg)
+						m.Sum(sum[:0])
+					}
+				})
+			}
+		})
 	}
 }
