@@ -1,0 +1,473 @@
+// Command bench prints hookguard's performance table: every figure in one
+// run on one machine, so the ratios hold even where absolute times are
+// noisy. `make bench` runs it after building the module and the gateway.
+//
+//	go run ./bench [-wasm build/hookguard.wasm] [-gateway build/gateway] [-benchtime 1s]
+//
+// Rows it cannot measure here (no Node, no wrk) say why instead of a figure.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hookguard/hookguard/host"
+	"github.com/hookguard/hookguard/host/nethttp"
+)
+
+const secret = "bench-secret-0123456789"
+
+var (
+	wasmPath    = flag.String("wasm", "build/hookguard.wasm", "the module")
+	gatewayPath = flag.String("gateway", "build/gateway", "the gateway binary `make run` runs")
+	benchtime   = flag.Duration("benchtime", time.Second, "time per measurement")
+	wrkSeconds  = flag.Int("wrk", 5, "seconds per wrk run")
+)
+
+// table collects rows of: what, then figures, then a note.
+type table struct{ rows [][]string }
+
+func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *table) print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range t.rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	tw.Flush()
+}
+
+func main() {
+	testing.Init()
+	flag.Parse()
+	log.SetFlags(0)
+	wasm, err := os.ReadFile(*wasmPath)
+	if err != nil {
+		log.Fatalf("bench: %v (run `make build` first)", err)
+	}
+	ctx := context.Background()
+	cacheDir, err := os.MkdirTemp("", "hookguard-bench-cache")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(cacheDir)
+
+	t := &table{}
+	t.add("measure", "size", "result", "ratio", "note")
+	startup(ctx, t, wasm, cacheDir)
+	hmacRows(ctx, t, wasm, cacheDir)
+	middlewareRows(ctx, t, wasm, cacheDir)
+	gatewayRows(t)
+
+	fmt.Printf("hookguard bench: %s/%s, %d CPUs, %s, %s, benchtime %v\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), runtime.Version(), *benchtime)
+	t.print(os.Stdout)
+}
+
+func bench(f func(b *testing.B)) testing.BenchmarkResult {
+	flag.Set("test.benchtime", benchtime.String())
+	return testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		f(b)
+	})
+}
+
+func sign(body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func sizeName(n int) string {
+	switch {
+	case n >= 1<<20:
+		return strconv.Itoa(n>>20) + " MiB"
+	case n >= 1<<10:
+		return strconv.Itoa(n>>10) + " KiB"
+	}
+	return strconv.Itoa(n) + " B"
+}
+
+func mbps(size int, r testing.BenchmarkResult) float64 {
+	return float64(size) / float64(r.NsPerOp()) * 1e3
+}
+
+func pluginConfig(vms int) host.PluginConfig {
+	return host.PluginConfig{
+		Configuration:               []byte(`{"secret_env":"PIPES_WEBHOOK_SECRET"}`),
+		Env:                         map[string]string{"PIPES_WEBHOOK_SECRET": secret},
+		AllowOnHeadersStopIteration: true,
+		VMs:                         vms,
+	}
+}
+
+// startup measures compiling, instantiating and the memory of a VM.
+func startup(ctx context.Context, t *table, wasm []byte, cacheDir string) {
+	t.add("module size", "", fmt.Sprintf("%.2f MiB", float64(len(wasm))/(1<<20)), "", *wasmPath)
+	start := time.Now()
+	m, err := host.Compile(ctx, wasm, host.ModuleConfig{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cold := time.Since(start)
+	m.Close(ctx)
+	if m, err = host.Compile(ctx, wasm, host.ModuleConfig{CompilationCacheDir: cacheDir}); err != nil {
+		log.Fatal(err)
+	}
+	m.Close(ctx)
+	start = time.Now()
+	if m, err = host.Compile(ctx, wasm, host.ModuleConfig{CompilationCacheDir: cacheDir}); err != nil {
+		log.Fatal(err)
+	}
+	cached := time.Since(start)
+	defer m.Close(ctx)
+	t.add("compile, cold", "", ms(cold), "", "")
+	t.add("compile, from cache", "", ms(cached), fmt.Sprintf("%.0f× faster", float64(cold)/float64(cached)), "HOOKGUARD_CACHE_DIR; make run keeps one")
+
+	start = time.Now()
+	p, err := m.NewPlugin(ctx, pluginConfig(1))
+	if err != nil {
+		log.Fatal(err)
+	}
+	t.add("start one VM", "", ms(time.Since(start)), "", "instantiate, _initialize, configure")
+	p.Close(ctx)
+
+	const vms = 8
+	runtime.GC()
+	before := rss()
+	p, err = m.NewPlugin(ctx, pluginConfig(vms))
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Every VM serves a request, so its memory is as in service.
+	for i := 0; i < vms; i++ {
+		if err := request(ctx, p, make([]byte, 1<<10)); err != nil {
+			log.Fatal(err)
+		}
+	}
+	runtime.GC()
+	after := rss()
+	p.Close(ctx)
+	t.add("memory per VM", "", fmt.Sprintf("%.1f MiB", float64(after-before)/vms/(1<<20)), "", fmt.Sprintf("RSS growth over %d VMs that each served a request", vms))
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/1e6) }
+
+func rss() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	m := regexp.MustCompile(`VmRSS:\s+(\d+) kB`).FindSubmatch(b)
+	if m == nil {
+		return 0
+	}
+	kb, _ := strconv.ParseInt(string(m[1]), 10, 64)
+	return kb << 10
+}
+
+// request sends one signed request through a plugin and fails unless it
+// was verified.
+func request(ctx context.Context, p *host.Plugin, body []byte) error {
+	s, err := p.NewStream(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close(ctx)
+	hdr := host.Header{{Key: ":method", Value: "POST"}, {Key: ":path", Value: "/"}, {Key: ":authority", Value: "example.com"},
+		{Key: "content-length", Value: strconv.Itoa(len(body))}, {Key: "x-pipes-signature", Value: sign(body)}}
+	out, err := s.HandleRequest(ctx, &host.Request{Header: hdr, Body: bytes.NewReader(body)})
+	if err != nil {
+		return err
+	}
+	if out.LocalResponse != nil {
+		return fmt.Errorf("request rejected: %d", out.LocalResponse.Status)
+	}
+	return nil
+}
+
+var sizes = []int{1 << 10, 64 << 10, 1 << 20}
+
+// hmacRows: HMAC-SHA256 natively, and a signed request's body through the
+// module in wazero and in V8.
+func hmacRows(ctx context.Context, t *table, wasm []byte, cacheDir string) {
+	m, err := host.Compile(ctx, wasm, host.ModuleConfig{CompilationCacheDir: cacheDir})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close(ctx)
+	p, err := m.NewPlugin(ctx, pluginConfig(1))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close(ctx)
+	v8, v8err := runV8()
+	for _, size := range sizes {
+		body := make([]byte, size)
+		native := bench(func(b *testing.B) {
+			var sum [32]byte
+			for b.Loop() {
+				m := hmac.New(sha256.New, []byte(secret))
+				m.Write(body)
+				m.Sum(sum[:0])
+			}
+		})
+		wz := bench(func(b *testing.B) {
+			for b.Loop() {
+				if err := request(ctx, p, body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		t.add("HMAC-SHA256, native (crypto/hmac)", sizeName(size), fmt.Sprintf("%.0f MB/s", mbps(size, native)), "1.00", "")
+		t.add("signed request in the module, wazero", sizeName(size), fmt.Sprintf("%.1f MB/s", mbps(size, wz)),
+			fmt.Sprintf("%.3f", mbps(size, wz)/mbps(size, native)), fmt.Sprintf("%.1f µs/request, deadlines on", float64(wz.NsPerOp())/1e3))
+		if v8err != nil {
+			t.add("signed request in the module, V8", sizeName(size), "skipped", "", v8err.Error())
+			continue
+		}
+		ns := v8[size]
+		v8mbps := float64(size) / ns * 1e3
+		t.add("signed request in the module, V8", sizeName(size), fmt.Sprintf("%.1f MB/s", v8mbps),
+			fmt.Sprintf("%.3f", v8mbps/mbps(size, native)), fmt.Sprintf("%.1f µs/request, bench/v8/run.mjs", ns/1e3))
+	}
+}
+
+// runV8 runs the Node harness and returns ns per request by size.
+func runV8() (map[int]float64, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, errors.New("node not found: install Node ≥ 18 to measure V8")
+	}
+	out, err := exec.Command(node, "--no-warnings", "bench/v8/run.mjs", *wasmPath, strconv.FormatFloat(benchtime.Seconds(), 'f', -1, 64)).Output()
+	if err != nil {
+		return nil, fmt.Errorf("bench/v8/run.mjs: %v", err)
+	}
+	var res struct {
+		Results []struct {
+			Size         int     `json:"size"`
+			NsPerRequest float64 `json:"ns_per_request"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		return nil, fmt.Errorf("bench/v8/run.mjs output: %v", err)
+	}
+	by := map[int]float64{}
+	for _, r := range res.Results {
+		by[r.Size] = r.NsPerRequest
+	}
+	return by, nil
+}
+
+// nativeVerifier is what a Go developer would write without hookguard:
+// read the body, compare its HMAC in constant time.
+func nativeVerifier(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		if err != nil {
+			http.Error(w, "Bad Request", http.StatusBadRequest)
+			return
+		}
+		got, err := hex.DecodeString(r.Header.Get("X-Pipes-Signature"))
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write(body)
+		if err != nil || !hmac.Equal(got, m.Sum(nil)) {
+			http.Error(w, "Unauthorized", http.StatusUnauthorized)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// app reads the body and answers 200, as a webhook receiver does.
+var app = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, r.Body)
+	w.WriteHeader(http.StatusOK)
+})
+
+func middlewareRows(ctx context.Context, t *table, wasm []byte, cacheDir string) {
+	mw, err := nethttp.NewMiddleware(ctx, wasm, nethttp.Config{Module: host.ModuleConfig{CompilationCacheDir: cacheDir}, Plugin: pluginConfig(0)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer mw.Close(ctx)
+	handlers := []struct {
+		name string
+		h    http.Handler
+	}{{"bare handler", app}, {"native-Go verifier", nativeVerifier(app)}, {"hookguard middleware", mw.Handler(app)}}
+	for _, size := range sizes[:2] {
+		body := make([]byte, size)
+		sig := sign(body)
+		for _, transport := range []string{"in memory", "loopback HTTP"} {
+			var res []testing.BenchmarkResult
+			for _, hd := range handlers {
+				res = append(res, benchHandler(hd.h, transport, body, sig))
+			}
+			bare, native, ours := res[0], res[1], res[2]
+			for i, hd := range handlers {
+				r := res[i]
+				note := fmt.Sprintf("%d allocs/request", r.AllocsPerOp())
+				ratio := ""
+				if i > 0 {
+					ratio = fmt.Sprintf("+%.1f µs", float64(r.NsPerOp()-bare.NsPerOp())/1e3)
+				}
+				if i == 2 && native.NsPerOp() > bare.NsPerOp() {
+					ratio += fmt.Sprintf(" (%.1f× native's)", float64(ours.NsPerOp()-bare.NsPerOp())/float64(native.NsPerOp()-bare.NsPerOp()))
+				}
+				t.add(hd.name+", "+transport, sizeName(size), fmt.Sprintf("%.1f µs", float64(r.NsPerOp())/1e3), ratio, note)
+			}
+		}
+	}
+}
+
+func benchHandler(h http.Handler, transport string, body []byte, sig string) testing.BenchmarkResult {
+	if transport == "in memory" {
+		return bench(func(b *testing.B) {
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+				req.Header.Set("X-Pipes-Signature", sig)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					b.Fatalf("status %d", w.Code)
+				}
+			}
+		})
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	client := srv.Client()
+	return bench(func(b *testing.B) {
+		for b.Loop() {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader(body))
+			req.Header.Set("X-Pipes-Signature", sig)
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Fatalf("status %d", resp.StatusCode)
+			}
+		}
+	})
+}
+
+// gatewayRows loads the gateway and a plain reverse proxy to the same
+// upstream with wrk.
+func gatewayRows(t *table) {
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", "wrk not found (Debian: apt-get install wrk)")
+		return
+	}
+	if _, err := os.Stat(*gatewayPath); err != nil {
+		t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", err.Error())
+		return
+	}
+	upstream := httptest.NewServer(app)
+	defer upstream.Close()
+	u, _ := url.Parse(upstream.URL)
+	proxy := httptest.NewServer(httputil.NewSingleHostReverseProxy(u))
+	defer proxy.Close()
+
+	addr := freeAddr()
+	cmd := exec.Command(*gatewayPath)
+	cmd.Env = append(os.Environ(), "HOOKGUARD_ADDR="+addr, "HOOKGUARD_UPSTREAM="+upstream.URL,
+		"PIPES_WEBHOOK_SECRET="+secret, "HOOKGUARD_LOG_LEVEL=error")
+	if err := cmd.Start(); err != nil {
+		t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", err.Error())
+		return
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	if err := waitFor(addr, time.Minute); err != nil {
+		t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", err.Error())
+		return
+	}
+
+	body := bytes.Repeat([]byte("a"), 1<<10)
+	script := filepath.Join(os.TempDir(), "hookguard-bench.lua")
+	os.WriteFile(script, []byte(fmt.Sprintf("wrk.method = \"POST\"\nwrk.body = %q\nwrk.headers[\"X-Pipes-Signature\"] = %q\n", body, sign(body))), 0o600)
+	defer os.Remove(script)
+	run := func(target string) (float64, string, error) {
+		out, err := exec.Command(wrk, "-t1", "-c16", "-d"+strconv.Itoa(*wrkSeconds)+"s", "--latency", "-s", script, target).CombinedOutput()
+		if err != nil {
+			return 0, "", fmt.Errorf("wrk: %v: %s", err, out)
+		}
+		if bad := regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`).FindSubmatch(out); bad != nil {
+			return 0, "", fmt.Errorf("%s answers were not 2xx", bad[1])
+		}
+		m := regexp.MustCompile(`Requests/sec:\s+([\d.]+)`).FindSubmatch(out)
+		p99 := regexp.MustCompile(`99%\s+(\S+)`).FindSubmatch(out)
+		if m == nil || p99 == nil {
+			return 0, "", fmt.Errorf("wrk output not understood: %s", out)
+		}
+		rps, _ := strconv.ParseFloat(string(m[1]), 64)
+		return rps, string(p99[1]), nil
+	}
+	plain, plainP99, err := run(proxy.URL + "/")
+	if err == nil {
+		var ours float64
+		var oursP99 string
+		if ours, oursP99, err = run("http://" + addr + "/"); err == nil {
+			t.add("httputil.ReverseProxy, wrk -c16", "1 KiB", fmt.Sprintf("%.0f req/s", plain), "1.00", "p99 "+plainP99)
+			t.add("gateway (make run), wrk -c16", "1 KiB", fmt.Sprintf("%.0f req/s", ours), fmt.Sprintf("%.2f", ours/plain), "p99 "+oursP99+", every request verified")
+			return
+		}
+	}
+	t.add("gateway vs httputil.ReverseProxy", "1 KiB", "failed", "", err.Error())
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitFor(addr string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("the gateway did not listen on %s within %v", addr, d)
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	if m := regexp.MustCompile(`model name\s*:\s*(.+)`).FindSubmatch(b); m != nil {
+		return string(m[1])
+	}
+	return "unknown CPU"
+}
