@@ -89,6 +89,7 @@ type flow struct {
 	trailers     Header
 	trailersLive bool
 	body         []byte // what proxy_get_buffer_bytes sees
+	bodyHint     int    // the declared Content-Length, if within the buffer limit: body's capacity
 	bodyLive     bool
 	buffering    bool   // the last body callback returned StopIterationAndBuffer
 	hidden       []byte // held under watermark, not visible to the module
@@ -261,6 +262,11 @@ func (s *Stream) headersStep(ctx context.Context, f *flow, h Header, eos bool) {
 	f.started, f.recvEnd = true, eos
 	f.headers, f.headersLive = lowerKeys(h), true
 	f.logHeaders = f.headers
+	if cl, _ := f.headers.Get("content-length"); cl != "" {
+		if n, err := strconv.Atoi(cl); err == nil && n > 0 && n <= s.vm.plugin.cfg.BufferLimitBytes {
+			f.bodyHint = n // buffered whole, the body is then allocated once
+		}
+	}
 	action, ok := s.callback(ctx, f, phaseHeaders, uint64(s.id), uint64(len(f.headers)), boolArg(eos))
 	if !ok {
 		return
@@ -294,12 +300,16 @@ func (s *Stream) bodyStep(ctx context.Context, f *flow, p []byte, eos bool) {
 		return
 	}
 	if f.buffering {
-		f.body = append(f.body, p...)
+		f.body = appendDoubling(f.body, p)
 		if len(f.body) > limit {
 			s.overLimit(ctx, f)
 			return
 		}
 	} else {
+		if cap(f.body) < max(len(p), f.bodyHint) {
+			f.body = make([]byte, 0, max(len(p), f.bodyHint))
+		}
+		f.bodyHint = 0 // once: a module that streams reuses its buffer
 		f.body = append(f.body[:0], p...)
 	}
 	f.bodyLive = true
@@ -354,11 +364,28 @@ func (s *Stream) forwardHeaders(f *flow) {
 	f.headersLive = false
 }
 
+// appendDoubling appends p to b, doubling b's capacity when it must grow:
+// append grows large slices by only 1.25×, which for a 1 MiB body buffered
+// in 32 KiB chunks allocated five times the body.
+func appendDoubling(b, p []byte) []byte {
+	if need := len(b) + len(p); need > cap(b) {
+		nb := make([]byte, len(b), max(need, 2*cap(b)))
+		copy(nb, b)
+		b = nb
+	}
+	return append(b, p...)
+}
+
 // forwardBody lets the headers and every held body byte go on.
 func (s *Stream) forwardBody(f *flow, end bool) {
 	s.forwardHeaders(f)
-	s.out.Body = append(append(s.out.Body, f.hidden...), f.body...)
-	f.hidden, f.body = nil, f.body[:0]
+	if len(s.out.Body) == 0 && len(f.hidden) == 0 {
+		s.out.Body, f.body = f.body, nil // handed over, not copied
+	} else {
+		s.out.Body = append(append(s.out.Body, f.hidden...), f.body...)
+		f.body = f.body[:0]
+	}
+	f.hidden = nil
 	f.buffering, f.bodyLive = false, false
 	f.state = iterating
 	if end {
@@ -536,7 +563,11 @@ func (s *Stream) HandleRequest(ctx context.Context, req *Request) (*Outcome, err
 		if o.Header != nil {
 			res.Header = o.Header
 		}
-		res.Body = append(res.Body, o.Body...)
+		if res.Body == nil {
+			res.Body = o.Body // each Output's body is its own
+		} else {
+			res.Body = append(res.Body, o.Body...)
+		}
 		if o.Trailer != nil {
 			res.Trailer = o.Trailer
 		}
