@@ -29,6 +29,9 @@ type Root struct {
 	// gets, built once at configuration so the request path allocates
 	// nothing for it.
 	marks map[*config.Route]map[string]*mark
+	// free holds requests whose streams were deleted, for reuse: a VM runs
+	// one callback at a time, so no lock.
+	free []*request
 }
 
 // mark is what a verified request gets: its header, counter and log line.
@@ -123,7 +126,30 @@ func joinPairs(ids, sources []string) string {
 
 // NewHTTPContext implements proxywasm.RootContext.
 func (r *Root) NewHTTPContext(s *proxywasm.HTTPStream) proxywasm.HTTPContext {
+	if n := len(r.free); n > 0 {
+		q := r.free[n-1]
+		r.free = r.free[:n-1]
+		q.root, q.stream = r, s
+		return q
+	}
 	return &request{root: r, stream: s}
+}
+
+// maxFree bounds the requests a VM keeps for reuse.
+const maxFree = 64
+
+// OnDelete implements proxywasm.Deleter: the request is reset and kept for
+// the next stream, with its buffers.
+func (q *request) OnDelete() {
+	r := q.root
+	fields := q.fields[:0]
+	if cap(fields) > 64 {
+		fields = nil // an unusual request's header count is not kept
+	}
+	*q = request{fields: fields}
+	if len(r.free) < maxFree {
+		r.free = append(r.free, q)
+	}
 }
 
 // request is one stream's verification. Streams interleave on a VM, so
@@ -134,6 +160,10 @@ type request struct {
 	route  *config.Route
 	check  verify.Check // nil once a verdict is reached
 	hashed int          // body bytes already fed to the check
+	// req is what the scheme sees; fields backs req.Header, kept across
+	// reuses so the request path allocates neither.
+	req    verify.Request
+	fields []verify.Field
 	// headersSent is set once the headers went on before the verdict
 	// (hold_headers false).
 	headersSent bool
@@ -151,7 +181,8 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 	if err != nil {
 		return q.reject(reason.InternalError, err)
 	}
-	req, declared, spoofed := requestOf(headers)
+	req, declared, spoofed := requestOf(&q.req, q.fields[:0], headers)
+	q.fields = req.Header
 	if spoofed {
 		// Never let a client claim a verdict, whatever happens next.
 		if err := proxywasm.RemoveHeader(proxywasm.MapHTTPRequestHeaders, VerifiedHeader); err != nil {
@@ -197,8 +228,8 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 // requestOf turns the host's header map into what a scheme sees, with the
 // declared Content-Length (-1 if none) and whether the client sent a
 // verification header of its own.
-func requestOf(headers []pairs.Pair) (req *verify.Request, declared int64, spoofed bool) {
-	req = &verify.Request{Header: make([]verify.Field, 0, len(headers))}
+func requestOf(req *verify.Request, fields []verify.Field, headers []pairs.Pair) (_ *verify.Request, declared int64, spoofed bool) {
+	*req = verify.Request{Header: fields}
 	declared = -1
 	for _, h := range headers {
 		switch h.Key {

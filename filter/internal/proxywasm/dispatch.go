@@ -108,8 +108,17 @@ func OnDone(contextID uint32) bool {
 	return true
 }
 
+// Deleter is implemented by an HTTPContext that wants to know when its
+// stream is gone for good: no callback can reach it after OnDelete, so it
+// may be reused.
+type Deleter interface{ OnDelete() }
+
 // OnDelete is proxy_on_delete.
 func OnDelete(contextID uint32) {
+	s, ok := streams[contextID]
 	delete(streams, contextID)
 	delete(roots, contextID)
+	if d, isDeleter := s.ctx.(Deleter); ok && isDeleter {
+		d.OnDelete()
+	}
 }
