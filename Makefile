@@ -6,7 +6,7 @@ TEST_ENV := HOOKGUARD_WASM=$(abspath $(WASM))
 # Tools are pinned and run with `go run`, so nothing needs installing first.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build run test bench fuzz cover check clean envoy-up envoy-down e2e image
+.PHONY: help build run test bench microbench fuzz cover check clean envoy-up envoy-down e2e image
 
 COMPOSE := docker compose -f envoy/docker-compose.yaml
 IMAGE   ?= hookguard:dev
@@ -47,7 +47,15 @@ test: build $(WAZERO) ## Build the module and run every test, with the race dete
 	cd envoy/validate && $(GO) test -count=1 ./...
 	cd testdata/providers/gosdk && $(GO) test -count=1 ./...
 
-bench: build ## Run the benchmarks (speed and memory targets live here).
+# The table: native, wazero and V8 side by side, the middleware against a
+# bare handler and a native verifier, the gateway against a plain reverse
+# proxy under wrk (installed here when missing and apt-get can), start-up.
+bench: build $(GATEWAY) ## Print the performance table (README: Performance); speed targets live here.
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get update -qq >/dev/null 2>&1; apt-get install -y -qq wrk >/dev/null 2>&1; } ; } || true
+	$(GO) run ./bench -wasm $(WASM) -gateway $(GATEWAY)
+
+microbench: build ## Run the Go benchmarks of every package.
 	$(TEST_ENV) $(GO) test -run '^$$' -bench . -benchmem ./...
 
 fuzz: ## Fuzz each parser for 30 s.
@@ -56,6 +64,7 @@ fuzz: ## Fuzz each parser for 30 s.
 	$(GO) test -run '^$$' -fuzz '^FuzzPipesVerify$$' -fuzztime 30s ./filter/verify
 	$(GO) test -run '^$$' -fuzz '^FuzzPresetHeaders$$' -fuzztime 30s ./filter/verify
 	$(GO) test -run '^$$' -fuzz '^FuzzAgainstStdlib$$' -fuzztime 30s ./filter/verify/internal/sha
+	$(GO) test -run '^$$' -fuzz '^FuzzInstrument$$' -fuzztime 30s ./host/internal/interrupt
 
 cover: ## Coverage of the filter's packages from the native tests (build/cover.html).
 	@mkdir -p build

@@ -13,7 +13,8 @@
 //	HOOKGUARD_ENV_KEYS      more environment variables the module may read, comma-separated
 //	                        (those the configuration names as "env" are passed already)
 //	HOOKGUARD_WASM          the module (default build/hookguard.wasm)
-//	HOOKGUARD_CACHE_DIR     keep compiled code here, so later starts skip the compile
+//	HOOKGUARD_CACHE_DIR     keep compiled code here, so later starts skip the ~1–2 s compile
+//	                        (default: hookguard/wazero in the user cache directory; "off" compiles every start)
 //	HOOKGUARD_LOG_LEVEL     debug, info (default), warn or error
 //	HOOKGUARD_METRICS_ADDR  if set, serve the filter's metrics for Prometheus at /metrics here
 package main
@@ -33,6 +34,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -42,6 +44,23 @@ import (
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/nethttp"
 )
+
+// cacheDir is where compiled code is kept: setting names it, "off" turns
+// the cache off, and by default it is under the user's cache directory
+// (none if there is no such directory).
+func cacheDir(setting string) string {
+	switch setting {
+	case "off":
+		return ""
+	case "":
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		return filepath.Join(dir, "hookguard", "wazero")
+	}
+	return setting
+}
 
 // defaultConfig is the plugin configuration used unless HOOKGUARD_CONFIG
 // names another. It is the same text envoy/envoy.yaml embeds.
@@ -86,7 +105,7 @@ func readSettings(lookupEnv func(string) (string, bool)) (*settings, error) {
 	}
 	s := &settings{
 		upstream: getenv("HOOKGUARD_UPSTREAM", ""), addr: getenv("HOOKGUARD_ADDR", "127.0.0.1:8080"),
-		metricsAddr: getenv("HOOKGUARD_METRICS_ADDR", ""), cacheDir: getenv("HOOKGUARD_CACHE_DIR", ""),
+		metricsAddr: getenv("HOOKGUARD_METRICS_ADDR", ""), cacheDir: cacheDir(getenv("HOOKGUARD_CACHE_DIR", "")),
 	}
 	if err := s.logLevel.UnmarshalText([]byte(getenv("HOOKGUARD_LOG_LEVEL", "info"))); err != nil {
 		return nil, fmt.Errorf("HOOKGUARD_LOG_LEVEL: %w", err)

@@ -244,3 +244,17 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Fatalf("metrics do not count the unsigned request:\n%s", body)
 	}
 }
+
+func TestCacheDir(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", "/var/cache/u")
+	t.Setenv("HOME", "/home/u")
+	for setting, want := range map[string]string{
+		"":           filepath.Join("/var/cache/u", "hookguard", "wazero"),
+		"off":        "",
+		"/tmp/cache": "/tmp/cache",
+	} {
+		if got := cacheDir(setting); got != want {
+			t.Errorf("cacheDir(%q) = %q, want %q", setting, got, want)
+		}
+	}
+}

@@ -160,7 +160,11 @@ func Instrument(wasm []byte) ([]byte, error) {
 		code.payload = payload
 	}
 
-	out := append([]byte(nil), wasm[:8]...)
+	size := 8
+	for _, s := range sections {
+		size += 1 + binary.MaxVarintLen32 + len(s.payload)
+	}
+	out := append(make([]byte, 0, size), wasm[:8]...)
 	for _, s := range sections {
 		out = append(out, s.id)
 		out = appendU32(out, uint32(len(s.payload)))
@@ -260,7 +264,8 @@ func loopCheck(flag, fuel uint32) []byte {
 func instrumentCode(payload []byte, flag, fuel uint32) ([]byte, error) {
 	r := reader{b: payload}
 	n := r.u32()
-	out := appendU32(nil, n)
+	// Loops are a few percent of the code: room for the checks up front.
+	out := appendU32(make([]byte, 0, len(payload)+len(payload)/4), n)
 	check := loopCheck(flag, fuel)
 	var body []byte
 	for i := uint32(0); i < n && r.err == nil; i++ {
@@ -274,16 +279,16 @@ func instrumentCode(payload []byte, flag, fuel uint32) ([]byte, error) {
 			fr.u32()
 			fr.byte()
 		}
-		body = append(body, fr.b[:fr.off]...)
+		copied := 0 // body holds fr.b[:copied] and the checks so far
 		for !fr.done() && fr.err == nil {
-			start := fr.off
 			op := fr.byte()
 			fr.immediates(op)
-			body = append(body, fr.b[start:fr.off]...)
 			if op == 0x03 { // loop
-				body = append(body, check...)
+				body = append(append(body, fr.b[copied:fr.off]...), check...)
+				copied = fr.off
 			}
 		}
+		body = append(body, fr.b[copied:]...)
 		if fr.err != nil {
 			return nil, fmt.Errorf("function %d: %w", i, fr.err)
 		}
@@ -333,19 +338,20 @@ func (r *reader) bytes(n int) []byte {
 
 func (r *reader) rest() []byte { return r.b[r.off:] }
 
-// leb skips a LEB128 number of at most maxBytes bytes and returns its low
-// 64 bits unsigned.
+// leb skips a LEB128 number of at most maxBytes (≤ 10) bytes and returns
+// its low 64 bits unsigned.
 func (r *reader) leb(maxBytes int) uint64 {
+	b := r.b[min(r.off, len(r.b)):]
 	var v uint64
 	for i := 0; i < maxBytes; i++ {
-		c := r.byte()
-		if r.err != nil {
+		if i == len(b) {
+			r.fail("unexpected end")
 			return 0
 		}
-		if i < 10 {
-			v |= uint64(c&0x7f) << (7 * i)
-		}
+		c := b[i]
+		v |= uint64(c&0x7f) << (7 * i)
 		if c&0x80 == 0 {
+			r.off += i + 1
 			return v
 		}
 	}
@@ -377,50 +383,83 @@ func (r *reader) memarg() {
 	r.u32() // offset
 }
 
+// What follows an opcode, indexing immediateKinds.
+const (
+	immInvalid byte = iota
+	immNone
+	immLEB32    // a u32 or s32: indices, block types, i32.const, memory.size/grow
+	immLEB64    // i64.const
+	immTwoLEB32 // call_indirect, memory arguments
+	immBrTable
+	immSelectT
+	imm4Bytes
+	imm8Bytes
+	immByte // ref.null
+	immMisc // 0xfc prefix
+	immSIMD // 0xfd prefix
+)
+
+// immediateKinds is the immediates of every single-byte opcode: a table, as
+// the decoder runs once per instruction of the module at every Compile.
+var immediateKinds = func() (t [256]byte) {
+	set := func(kind byte, ops ...byte) {
+		for _, op := range ops {
+			t[op] = kind
+		}
+	}
+	set(immNone, 0x00, 0x01, 0x05, 0x0b, 0x0f, 0x1a, 0x1b, 0xd1)
+	for op := 0x45; op <= 0xc4; op++ {
+		t[op] = immNone // numeric instructions
+	}
+	set(immLEB32, 0x02, 0x03, 0x04, 0x0c, 0x0d, 0x10, 0x12, 0x3f, 0x40, 0x41, 0xd2)
+	for op := 0x20; op <= 0x26; op++ {
+		t[op] = immLEB32 // locals, globals, table.get/set
+	}
+	for op := 0x28; op <= 0x3e; op++ {
+		t[op] = immTwoLEB32 // loads and stores: alignment, offset
+	}
+	set(immTwoLEB32, 0x11, 0x13)
+	set(immLEB64, 0x42)
+	set(immBrTable, 0x0e)
+	set(immSelectT, 0x1c)
+	set(imm4Bytes, 0x43)
+	set(imm8Bytes, 0x44)
+	set(immByte, 0xd0)
+	set(immMisc, 0xfc)
+	set(immSIMD, 0xfd)
+	return t
+}()
+
 // immediates skips the immediates of the instruction op.
 func (r *reader) immediates(op byte) {
-	switch {
-	case op == 0x02 || op == 0x03 || op == 0x04: // block, loop, if
-		r.leb(5) // block type: s33
-	case op == 0x0c || op == 0x0d || op == 0x10 || op == 0x12: // br, br_if, call, return_call
-		r.u32()
-	case op == 0x0e: // br_table
+	switch immediateKinds[op] {
+	case immNone:
+	case immLEB32:
+		r.leb(5)
+	case immTwoLEB32:
+		r.leb(5)
+		r.leb(5)
+	case immLEB64:
+		r.leb(10)
+	case immBrTable:
 		for n := r.u32(); n > 0 && r.err == nil; n-- {
 			r.u32()
 		}
 		r.u32()
-	case op == 0x11 || op == 0x13: // call_indirect, return_call_indirect
-		r.u32()
-		r.u32()
-	case op == 0x1c: // select t*
+	case immSelectT:
 		for n := r.u32(); n > 0 && r.err == nil; n-- {
 			r.byte()
 		}
-	case op >= 0x20 && op <= 0x26: // locals, globals, table.get/set
-		r.u32()
-	case op >= 0x28 && op <= 0x3e: // loads and stores
-		r.memarg()
-	case op == 0x3f || op == 0x40: // memory.size, memory.grow
-		r.u32()
-	case op == 0x41:
-		r.leb(5)
-	case op == 0x42:
-		r.leb(10)
-	case op == 0x43:
+	case imm4Bytes:
 		r.bytes(4)
-	case op == 0x44:
+	case imm8Bytes:
 		r.bytes(8)
-	case op == 0xd0: // ref.null
+	case immByte:
 		r.byte()
-	case op == 0xd2: // ref.func
-		r.u32()
-	case op == 0xfc:
+	case immMisc:
 		r.miscImmediates(r.u32())
-	case op == 0xfd:
+	case immSIMD:
 		r.simdImmediates(r.u32())
-	case op <= 0x01, op == 0x05, op == 0x0b, op == 0x0f, op == 0x1a, op == 0x1b,
-		op >= 0x45 && op <= 0xc4, op == 0xd1:
-		// no immediates
 	default:
 		r.fail("unknown opcode %#x", op)
 	}

@@ -180,3 +180,22 @@ func TestInstrumentHookguard(t *testing.T) {
 		t.Fatalf("instrumented module is %d bytes, original %d: no checks added", len(out), len(wasm))
 	}
 }
+
+// FuzzInstrument: any input is refused with an error or rewritten, never a
+// panic, and what it writes decodes again. (Compiling the inputs with wazero
+// as well was tried: wazero allocates whatever vector length a fuzzed
+// header claims and the fuzzer ran out of memory.)
+func FuzzInstrument(f *testing.F) {
+	f.Add(module(nil, spin))
+	f.Add(module(nil, loopOnce))
+	f.Add(module([][]byte{{6, 6, 1, 0x7f, 0x00, 0x41, 0x2a, 0x0b}}, readGlobal0))
+	f.Fuzz(func(t *testing.T, wasm []byte) {
+		out, err := interrupt.Instrument(wasm)
+		if err != nil {
+			return
+		}
+		if _, err := interrupt.Instrument(out); err != nil {
+			t.Fatalf("Instrument's own output does not decode: %v", err)
+		}
+	})
+}
