@@ -96,8 +96,13 @@ type vm struct {
 
 	tickStop chan struct{}
 
+	// ctx carries the VM to its host functions: every call passes it.
+	// The caller's context is not passed on: a client that goes away must
+	// not kill a VM other streams share; the watchdog bounds each call.
+	ctx   context.Context
+	stack [8]uint64 // arguments and results of the call in progress, guarded by mu
+
 	// State of the call in progress, guarded by mu.
-	callCtx     context.Context
 	stream      *Stream // the stream whose callback runs, or nil
 	configuring bool    // the plugin configuration is readable
 	restricted  restriction
@@ -116,6 +121,7 @@ func newVM(p *Plugin, mod api.Module) *vm {
 			{f("proxy_on_response_headers"), f("proxy_on_response_body"), f("proxy_on_response_trailers")},
 		},
 	}
+	v.ctx = context.WithValue(context.Background(), vmKey{}, v)
 	v.interrupt, _ = mod.ExportedGlobal(interrupt.ExportName).(api.MutableGlobal)
 	p.liveVMs.Add(1)
 	return v
@@ -134,35 +140,35 @@ func (v *vm) newContextID() uint32 {
 // the stream closed. A nil function is a callback the module does not
 // export: it returns 0.
 //
-// The caller's context gives values only: a client that goes away must not
-// kill a VM other streams share. The plugin's watchdog enforces the
-// module's CallTimeout.
-func (v *vm) call(ctx context.Context, fn api.Function, args ...uint64) (uint64, error) {
+// The caller's context is not passed on (see vm.ctx); the plugin's watchdog
+// enforces the module's CallTimeout.
+func (v *vm) call(_ context.Context, fn api.Function, args ...uint64) (uint64, error) {
 	if fn == nil {
 		return 0, nil
 	}
 	if v.failed.Load() {
 		return 0, errVMFailed
 	}
-	cctx := context.WithValue(context.WithoutCancel(ctx), vmKey{}, v)
-	v.callCtx = cctx
 	outer := v.callStart.Load() == 0 // a tick or nested call keeps the outer start
 	if outer {
 		v.callStart.Store(time.Now().UnixNano())
 	}
-	res, err := fn.Call(cctx, args...)
+	// One context for the VM's life, and a stack reused across calls: a
+	// call into the module allocates nothing here.
+	stack := v.stack[:max(len(args), 1)]
+	copy(stack, args)
+	err := fn.CallWithStack(v.ctx, stack)
 	if outer {
 		v.callStart.Store(0)
 	}
-	v.callCtx = nil
 	if err != nil {
 		v.fail("wasm VM failed; it will be replaced", "function", fn.Definition().Name(), "error", err)
 		return 0, err
 	}
-	if len(res) == 0 {
+	if len(fn.Definition().ResultTypes()) == 0 {
 		return 0, nil
 	}
-	return res[0], nil
+	return stack[0], nil
 }
 
 func (v *vm) fail(msg string, args ...any) {
@@ -176,7 +182,7 @@ func (v *vm) fail(msg string, args ...any) {
 func (v *vm) allocate(size uint32) (uint32, error) {
 	prev := v.restricted
 	v.restricted = restrictAlloc
-	res, err := v.fn.alloc.Call(v.callCtx, uint64(size))
+	res, err := v.fn.alloc.Call(v.ctx, uint64(size))
 	v.restricted = prev
 	if err != nil {
 		v.fail("wasm VM failed in its allocator", "error", err)
