@@ -18,7 +18,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -141,18 +140,50 @@ func requestHeader(r *http.Request) host.Header {
 }
 
 func fromHTTPHeader(h host.Header, hh http.Header) host.Header {
-	for _, k := range slices.Sorted(maps.Keys(hh)) {
+	var buf [32]string
+	keys := buf[:0]
+	for k := range hh {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		lk := lowerKey(k)
 		for _, v := range hh[k] {
-			h = append(h, host.HeaderField{Key: strings.ToLower(k), Value: v})
+			h = append(h, host.HeaderField{Key: lk, Value: v})
 		}
 	}
 	return h
 }
 
+// lowerKeys are the lower-case forms of common canonical header names, so
+// a request's headers are lower-cased without allocating.
+var lowerKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control",
+		"Connection", "Content-Encoding", "Content-Length", "Content-Type", "Cookie", "Date", "Etag", "Host",
+		"Location", "Origin", "Referer", "Server", "Set-Cookie", "Transfer-Encoding", "User-Agent", "Vary",
+		"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Request-Id", "X-Hookguard-Verified",
+		"X-Pipes-Signature", "X-Hub-Signature-256", "X-Github-Delivery", "X-Github-Event", "Stripe-Signature",
+		"Webhook-Id", "Webhook-Timestamp", "Webhook-Signature", "Svix-Id", "Svix-Timestamp", "Svix-Signature",
+		"X-Slack-Signature", "X-Slack-Request-Timestamp", "X-Shopify-Hmac-Sha256", "X-Twilio-Signature"} {
+		m[k] = strings.ToLower(k)
+	}
+	return m
+}()
+
+func lowerKey(k string) string {
+	if lk, ok := lowerKeys[k]; ok {
+		return lk
+	}
+	return strings.ToLower(k)
+}
+
 // forwardedRequest is r as the module let it through.
 func forwardedRequest(r *http.Request, out *host.Outcome) *http.Request {
-	r2 := r.Clone(r.Context())
-	r2.Header = http.Header{}
+	// A shallow copy: every field the module could change is replaced,
+	// never written through, so r's own values are untouched.
+	r2 := r.WithContext(r.Context())
+	r2.Header = make(http.Header, len(out.Header))
 	for _, f := range out.Header {
 		switch f.Key {
 		case ":method":
