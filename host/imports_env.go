@@ -24,13 +24,15 @@ const (
 	statusUnimplemented       = 12
 )
 
-// envFunc is one env host function: its parameter count (all i32 unless
-// i64At says otherwise) and its body, which gets the i32 arguments already
-// decoded with api.DecodeU32 (the upper stack bits can be garbage).
+// envFunc is one env host function: its parameters' names as the
+// proxy-wasm spec gives them (all i32 unless i64At says otherwise; wazero
+// shows them in stack traces and listeners) and its body, which gets the
+// i32 arguments already decoded with api.DecodeU32 (the upper stack bits
+// can be garbage).
 type envFunc struct {
-	params int
-	i64At  int // index of an i64 parameter, or -1
-	fn     func(v *vm, mod api.Module, a []uint32, stack []uint64) uint32
+	names []string
+	i64At int // index of an i64 parameter, or -1
+	fn    func(v *vm, mod api.Module, a []uint32, stack []uint64) uint32
 }
 
 // envFunctions are the proxy-wasm host calls of ABI v0.2.x with Envoy's
@@ -39,58 +41,58 @@ var envFunctions map[string]envFunc
 
 func init() {
 	unimplemented := func(*vm, api.Module, []uint32, []uint64) uint32 { return statusUnimplemented }
-	f := func(params int, fn func(*vm, api.Module, []uint32, []uint64) uint32) envFunc {
-		return envFunc{params: params, i64At: -1, fn: fn}
+	f := func(fn func(*vm, api.Module, []uint32, []uint64) uint32, names ...string) envFunc {
+		return envFunc{names: names, i64At: -1, fn: fn}
 	}
 	envFunctions = map[string]envFunc{
-		"proxy_log":                          f(3, hostLog),
-		"proxy_get_log_level":                f(1, hostGetLogLevel),
-		"proxy_get_current_time_nanoseconds": f(1, hostGetTime),
-		"proxy_set_tick_period_milliseconds": f(1, hostSetTickPeriod),
-		"proxy_get_buffer_bytes":             f(5, hostGetBufferBytes),
-		"proxy_get_buffer_status":            f(3, hostGetBufferStatus),
-		"proxy_set_buffer_bytes":             f(5, hostSetBufferBytes),
-		"proxy_get_header_map_pairs":         f(3, hostGetHeaderMapPairs),
-		"proxy_set_header_map_pairs":         f(3, hostSetHeaderMapPairs),
-		"proxy_get_header_map_size":          f(2, hostGetHeaderMapSize),
-		"proxy_get_header_map_value":         f(5, hostGetHeaderMapValue),
-		"proxy_add_header_map_value":         f(5, hostAddHeaderMapValue),
-		"proxy_replace_header_map_value":     f(5, hostReplaceHeaderMapValue),
-		"proxy_remove_header_map_value":      f(3, hostRemoveHeaderMapValue),
-		"proxy_continue_stream":              f(1, hostContinueStream),
-		"proxy_close_stream":                 f(1, hostCloseStream),
-		"proxy_send_local_response":          f(8, hostSendLocalResponse),
-		"proxy_get_property":                 f(4, hostGetProperty),
-		"proxy_set_property":                 f(4, hostSetProperty),
-		"proxy_get_shared_data":              f(5, hostGetSharedData),
-		"proxy_set_shared_data":              f(5, hostSetSharedData),
-		"proxy_define_metric":                f(4, hostDefineMetric),
-		"proxy_increment_metric":             {params: 2, i64At: 1, fn: hostIncrementMetric},
-		"proxy_record_metric":                {params: 2, i64At: 1, fn: hostRecordMetric},
-		"proxy_get_metric":                   f(2, hostGetMetric),
-		"proxy_set_effective_context":        f(1, hostSetEffectiveContext),
-		"proxy_done":                         f(0, func(*vm, api.Module, []uint32, []uint64) uint32 { return statusOK }),
-		"proxy_call_foreign_function":        f(6, func(*vm, api.Module, []uint32, []uint64) uint32 { return statusNotFound }),
-		"proxy_http_call":                    f(10, unimplemented),
-		"proxy_grpc_call":                    f(12, unimplemented),
-		"proxy_grpc_stream":                  f(9, unimplemented),
-		"proxy_grpc_send":                    f(4, unimplemented),
-		"proxy_grpc_cancel":                  f(1, unimplemented),
-		"proxy_grpc_close":                   f(1, unimplemented),
-		"proxy_get_status":                   f(3, unimplemented),
-		"proxy_register_shared_queue":        f(3, unimplemented),
-		"proxy_resolve_shared_queue":         f(5, unimplemented),
-		"proxy_enqueue_shared_queue":         f(3, unimplemented),
-		"proxy_dequeue_shared_queue":         f(3, unimplemented),
-		"proxy_continue_request":             f(0, unimplemented),
-		"proxy_continue_response":            f(0, unimplemented),
+		"proxy_log":                          f(hostLog, "log_level", "message_data", "message_size"),
+		"proxy_get_log_level":                f(hostGetLogLevel, "return_log_level"),
+		"proxy_get_current_time_nanoseconds": f(hostGetTime, "return_time"),
+		"proxy_set_tick_period_milliseconds": f(hostSetTickPeriod, "tick_period"),
+		"proxy_get_buffer_bytes":             f(hostGetBufferBytes, "buffer_type", "start", "max_size", "return_buffer_data", "return_buffer_size"),
+		"proxy_get_buffer_status":            f(hostGetBufferStatus, "buffer_type", "return_buffer_size", "return_unused"),
+		"proxy_set_buffer_bytes":             f(hostSetBufferBytes, "buffer_type", "start", "size", "buffer_data", "buffer_size"),
+		"proxy_get_header_map_pairs":         f(hostGetHeaderMapPairs, "map_type", "return_map_data", "return_map_size"),
+		"proxy_set_header_map_pairs":         f(hostSetHeaderMapPairs, "map_type", "map_data", "map_size"),
+		"proxy_get_header_map_size":          f(hostGetHeaderMapSize, "map_type", "return_map_size"),
+		"proxy_get_header_map_value":         f(hostGetHeaderMapValue, "map_type", "key_data", "key_size", "return_value_data", "return_value_size"),
+		"proxy_add_header_map_value":         f(hostAddHeaderMapValue, "map_type", "key_data", "key_size", "value_data", "value_size"),
+		"proxy_replace_header_map_value":     f(hostReplaceHeaderMapValue, "map_type", "key_data", "key_size", "value_data", "value_size"),
+		"proxy_remove_header_map_value":      f(hostRemoveHeaderMapValue, "map_type", "key_data", "key_size"),
+		"proxy_continue_stream":              f(hostContinueStream, "stream_type"),
+		"proxy_close_stream":                 f(hostCloseStream, "stream_type"),
+		"proxy_send_local_response":          f(hostSendLocalResponse, "status_code", "status_code_details_data", "status_code_details_size", "body_data", "body_size", "headers_data", "headers_size", "grpc_status"),
+		"proxy_get_property":                 f(hostGetProperty, "path_data", "path_size", "return_value_data", "return_value_size"),
+		"proxy_set_property":                 f(hostSetProperty, "path_data", "path_size", "value_data", "value_size"),
+		"proxy_get_shared_data":              f(hostGetSharedData, "key_data", "key_size", "return_value_data", "return_value_size", "return_cas"),
+		"proxy_set_shared_data":              f(hostSetSharedData, "key_data", "key_size", "value_data", "value_size", "cas"),
+		"proxy_define_metric":                f(hostDefineMetric, "metric_type", "name_data", "name_size", "return_metric_id"),
+		"proxy_increment_metric":             {names: []string{"metric_id", "offset"}, i64At: 1, fn: hostIncrementMetric},
+		"proxy_record_metric":                {names: []string{"metric_id", "value"}, i64At: 1, fn: hostRecordMetric},
+		"proxy_get_metric":                   f(hostGetMetric, "metric_id", "return_value"),
+		"proxy_set_effective_context":        f(hostSetEffectiveContext, "context_id"),
+		"proxy_done":                         f(func(*vm, api.Module, []uint32, []uint64) uint32 { return statusOK }),
+		"proxy_call_foreign_function":        f(func(*vm, api.Module, []uint32, []uint64) uint32 { return statusNotFound }, "name_data", "name_size", "arguments_data", "arguments_size", "return_results_data", "return_results_size"),
+		"proxy_http_call":                    f(unimplemented, "upstream_data", "upstream_size", "headers_data", "headers_size", "body_data", "body_size", "trailers_data", "trailers_size", "timeout", "return_callout_id"),
+		"proxy_grpc_call":                    f(unimplemented, "service_data", "service_size", "service_name_data", "service_name_size", "method_data", "method_size", "initial_metadata_data", "initial_metadata_size", "message_data", "message_size", "timeout", "return_callout_id"),
+		"proxy_grpc_stream":                  f(unimplemented, "service_data", "service_size", "service_name_data", "service_name_size", "method_data", "method_size", "initial_metadata_data", "initial_metadata_size", "return_stream_id"),
+		"proxy_grpc_send":                    f(unimplemented, "stream_id", "message_data", "message_size", "end_stream"),
+		"proxy_grpc_cancel":                  f(unimplemented, "callout_id"),
+		"proxy_grpc_close":                   f(unimplemented, "callout_id"),
+		"proxy_get_status":                   f(unimplemented, "return_status_code", "return_status_message_data", "return_status_message_size"),
+		"proxy_register_shared_queue":        f(unimplemented, "name_data", "name_size", "return_queue_id"),
+		"proxy_resolve_shared_queue":         f(unimplemented, "vm_id_data", "vm_id_size", "name_data", "name_size", "return_queue_id"),
+		"proxy_enqueue_shared_queue":         f(unimplemented, "queue_id", "value_data", "value_size"),
+		"proxy_dequeue_shared_queue":         f(unimplemented, "queue_id", "return_value_data", "return_value_size"),
+		"proxy_continue_request":             f(unimplemented),
+		"proxy_continue_response":            f(unimplemented),
 	}
 }
 
 func instantiateEnv(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder("env")
 	for name, ef := range envFunctions {
-		params := make([]api.ValueType, ef.params)
+		params := make([]api.ValueType, len(ef.names))
 		for i := range params {
 			params[i] = api.ValueTypeI32
 			if i == ef.i64At {
@@ -115,7 +117,7 @@ func instantiateEnv(ctx context.Context, rt wazero.Runtime) error {
 				// abort the caller too, as Envoy's trap does.
 				panic("wasm VM failed during " + name)
 			}
-		}), params, []api.ValueType{api.ValueTypeI32}).Export(name)
+		}), params, []api.ValueType{api.ValueTypeI32}).WithParameterNames(ef.names...).WithResultNames("status").Export(name)
 	}
 	_, err := b.Instantiate(ctx)
 	return err

@@ -33,13 +33,23 @@ const maxRandomBytes = 64 << 10
 func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder(wasiModule)
 	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
-	i32 := api.ValueTypeI32
-	override := func(name string, fn api.GoModuleFunc, params, results []api.ValueType) {
-		b.NewFunctionBuilder().WithGoModuleFunction(fn, params, results).Export(name)
+	// Each override names its parameters as WASI does; all are i32 and the
+	// one result, when there is one, an errno.
+	override := func(name string, fn api.GoModuleFunc, paramNames ...string) {
+		params := make([]api.ValueType, len(paramNames))
+		for i := range params {
+			params[i] = api.ValueTypeI32
+		}
+		fb := b.NewFunctionBuilder().WithParameterNames(paramNames...)
+		if name == "proc_exit" {
+			fb.WithGoModuleFunction(fn, params, nil).Export(name)
+			return
+		}
+		fb.WithGoModuleFunction(fn, params, []api.ValueType{api.ValueTypeI32}).WithResultNames("errno").Export(name)
 	}
 	// fd_write: only stdout and stderr, each write one log line (info and
 	// error) with one trailing newline removed.
-	override("fd_write", wasiFdWrite, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
+	override("fd_write", wasiFdWrite, "fd", "iovs", "iovs_len", "result.nwritten")
 	// poll_oneoff: Envoy ≥ 1.39 reports no events at once and never sleeps.
 	override("poll_oneoff", func(ctx context.Context, mod api.Module, stack []uint64) {
 		restrict(ctx, "poll_oneoff")
@@ -48,14 +58,14 @@ func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
 			return
 		}
 		stack[0] = errnoSuccess
-	}, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
+	}, "in", "out", "nsubscriptions", "result.nevents")
 	// proc_exit: Envoy logs it and returns; it does not end the VM.
 	override("proc_exit", func(ctx context.Context, _ api.Module, stack []uint64) {
 		restrict(ctx, "proc_exit")
 		if v := vmFrom(ctx); v != nil {
 			v.logger.Error("wasm module called proc_exit", "code", api.DecodeU32(stack[0]))
 		}
-	}, []api.ValueType{i32}, nil)
+	}, "rval")
 	// random_get: at most 64 KiB per call, as in Envoy.
 	override("random_get", func(ctx context.Context, mod api.Module, stack []uint64) {
 		restrict(ctx, "random_get")
@@ -70,7 +80,7 @@ func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
 			return
 		}
 		stack[0] = errnoSuccess
-	}, []api.ValueType{i32, i32}, []api.ValueType{i32})
+	}, "buf", "buf_len")
 	_, err := b.Instantiate(ctx)
 	return err
 }

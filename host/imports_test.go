@@ -1,0 +1,38 @@
+package host
+
+import (
+	"context"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// TestHostFunctionsNamed: every host function we register names each of
+// its parameters, so wazero's stack traces and listeners show them.
+func TestHostFunctionsNamed(t *testing.T) {
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	if err := instantiateHostModules(ctx, rt); err != nil {
+		t.Fatal(err)
+	}
+	for _, module := range []string{"env", wasiModule} {
+		defs := rt.Module(module).ExportedFunctionDefinitions()
+		for name, def := range defs {
+			if module == wasiModule && !overriddenWASI[name] {
+				continue // wazero's own
+			}
+			names := def.ParamNames()
+			if len(names) != len(def.ParamTypes()) {
+				t.Errorf("%s.%s: %d parameter names for %d parameters", module, name, len(names), len(def.ParamTypes()))
+			}
+			for i, n := range names {
+				if n == "" {
+					t.Errorf("%s.%s: parameter %d has no name", module, name, i)
+				}
+			}
+		}
+	}
+}
+
+var overriddenWASI = map[string]bool{"fd_write": true, "poll_oneoff": true, "proc_exit": true, "random_get": true}
