@@ -36,3 +36,25 @@ func TestHostFunctionsNamed(t *testing.T) {
 }
 
 var overriddenWASI = map[string]bool{"fd_write": true, "poll_oneoff": true, "proc_exit": true, "random_get": true}
+
+// TestMetricRedefinedKeepsItsID: as in Envoy, defining a name again (each
+// VM does, and every replaced VM) returns the first id, so ids do not grow.
+func TestMetricRedefinedKeepsItsID(t *testing.T) {
+	m := newMetrics()
+	first, st := m.define(Counter, "a")
+	if st != statusOK {
+		t.Fatal(st)
+	}
+	other, _ := m.define(Counter, "b")
+	for i := 0; i < 3; i++ {
+		if again, st := m.define(Counter, "a"); st != statusOK || again != first {
+			t.Fatalf("redefined a: id %d status %d, want %d", again, st, first)
+		}
+	}
+	if other == first || len(m.byID) != 2 {
+		t.Fatalf("ids %d %d, %d held; want two distinct", first, other, len(m.byID))
+	}
+	if _, st := m.define(Gauge, "a"); st != statusBadArgument {
+		t.Fatalf("a redefined as a gauge: status %d, want BAD_ARGUMENT", st)
+	}
+}

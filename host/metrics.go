@@ -43,6 +43,7 @@ type Metrics struct {
 type metric struct {
 	name  string
 	kind  MetricKind
+	id    uint32       // what proxy_define_metric returns for it
 	value atomic.Int64 // counter and gauge value; histogram: sum
 	count atomic.Int64 // histogram: number of samples
 }
@@ -89,15 +90,18 @@ func (m *Metrics) define(kind MetricKind, name string) (uint32, uint32) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	mt, ok := m.byName[name]
-	if !ok {
-		mt = &metric{name: name, kind: kind}
-		m.byName[name] = mt
-	} else if mt.kind != kind {
-		return 0, statusBadArgument
+	// A name defined again, by another VM or a replaced one, gets its
+	// first id back, as in Envoy: ids do not grow with VM replacements.
+	if mt, ok := m.byName[name]; ok {
+		if mt.kind != kind {
+			return 0, statusBadArgument
+		}
+		return mt.id, statusOK
 	}
+	mt := &metric{name: name, kind: kind, id: uint32(len(m.byID))<<2 | uint32(kind)}
+	m.byName[name] = mt
 	m.byID = append(m.byID, mt)
-	return uint32(len(m.byID)-1)<<2 | uint32(kind), statusOK
+	return mt.id, statusOK
 }
 
 func (m *Metrics) lookup(id uint32) *metric {

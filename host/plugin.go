@@ -198,7 +198,7 @@ func (p *Plugin) startVM(ctx context.Context) (*vm, error) {
 	if v.fn.vmStart != nil {
 		ok, err := v.call(ctx, v.fn.vmStart, uint64(v.rootID), uint64(len(p.cfg.VMConfiguration)))
 		if err != nil || uint32(ok) == 0 {
-			return fail(ErrVMStart, "proxy_on_vm_start returned false", err)
+			return fail(ErrVMStart, outcome("proxy_on_vm_start", err), err)
 		}
 	}
 	if v.fn.configure != nil {
@@ -206,12 +206,21 @@ func (p *Plugin) startVM(ctx context.Context) (*vm, error) {
 		ok, err := v.call(ctx, v.fn.configure, uint64(v.rootID), uint64(len(p.cfg.Configuration)))
 		v.configuring = false
 		if err != nil || uint32(ok) == 0 {
-			return fail(ErrConfigureRejected, "proxy_on_configure returned false", err)
+			return fail(ErrConfigureRejected, outcome("proxy_on_configure", err), err)
 		}
 	}
 	v.capture = nil
 	v.mu.Unlock()
 	return v, nil
+}
+
+// outcome says how a start-up callback failed: it trapped, or it returned
+// false.
+func outcome(callback string, err error) string {
+	if err != nil {
+		return callback + " trapped"
+	}
+	return callback + " returned false"
 }
 
 // pickVM returns a VM for a new stream, round-robin, without a lock. A

@@ -149,18 +149,15 @@ func (v *vm) call(_ context.Context, fn api.Function, args ...uint64) (uint64, e
 	if v.failed.Load() {
 		return 0, errVMFailed
 	}
-	outer := v.callStart.Load() == 0 // a tick or nested call keeps the outer start
-	if outer {
-		v.callStart.Store(time.Now().UnixNano())
-	}
+	// Calls do not nest: each runs with v.mu held, and the allocator,
+	// called from inside host calls, does not come through here.
+	v.callStart.Store(time.Now().UnixNano())
 	// One context for the VM's life, and a stack reused across calls: a
 	// call into the module allocates nothing here.
 	stack := v.stack[:max(len(args), 1)]
 	copy(stack, args)
 	err := fn.CallWithStack(v.ctx, stack)
-	if outer {
-		v.callStart.Store(0)
-	}
+	v.callStart.Store(0)
 	if err != nil {
 		v.fail("wasm VM failed; it will be replaced", "function", fn.Definition().Name(), "error", err)
 		return 0, err
