@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hookguard/hookguard/filter/verify/internal/sha"
 )
 
 // Algorithm is an HMAC's hash function.
@@ -211,7 +213,7 @@ type HMAC struct {
 type compiledHMAC struct {
 	HMAC
 	newHash  func() hash.Hash
-	newMACs  []func() hash.Hash // one per key, with its padded key state computed once
+	macs     []keyedMAC // one per key, with its padded key state computed once
 	size     int
 	prefix   []part // signed before the body
 	suffix   []part // signed after it
@@ -351,9 +353,9 @@ func compileHMAC(h HMAC) (*compiledHMAC, error) {
 	if c.Keys, err = ownKeys(h.Keys); err != nil {
 		return nil, err
 	}
-	c.newMACs = make([]func() hash.Hash, len(c.Keys))
+	c.macs = make([]keyedMAC, len(c.Keys))
 	for i, k := range c.Keys {
-		c.newMACs[i] = keyedMAC(newHash, k.Secret)
+		c.macs[i] = newKeyedMAC(newHash, k.Secret)
 	}
 	return c, nil
 }
@@ -597,7 +599,11 @@ func (c *compiledHMAC) Begin(req *Request, now time.Time) (Check, error) {
 		v := vals
 		v.url = u
 		for i, key := range c.Keys {
-			m := c.newMACs[i]()
+			var slot *sha.MAC
+			if n := len(k.macs); n < len(k.macStore) {
+				slot = &k.macStore[n]
+			}
+			m := c.macs[i].new(slot)
 			c.writeParts(m, c.prefix, req, v)
 			k.macs, k.macVals, k.macKeys = append(k.macs, m), append(k.macVals, v), append(k.macKeys, key)
 		}
@@ -617,10 +623,11 @@ type hmacCheck struct {
 	body    []byte // only when the timestamp is in the body (Linear)
 
 	// Room for the usual one or two keys, so a check is one allocation.
-	macBuf [2]hash.Hash
-	valBuf [2]signedValues
-	keyBuf [2]Key
-	sumBuf [2][sha512.Size]byte
+	macBuf   [2]hash.Hash
+	macStore [2]sha.MAC
+	valBuf   [2]signedValues
+	keyBuf   [2]Key
+	sumBuf   [2][sha512.Size]byte
 }
 
 func (k *hmacCheck) NeedsBody() bool { return true }

@@ -54,7 +54,11 @@ func Encode(p []Pair) []byte {
 // Decode parses buf. Like Envoy, it returns an empty map for any malformed
 // buffer: too short, over the limits, lengths that overrun, a missing NUL
 // terminator, or trailing bytes.
-func Decode(buf []byte) []Pair {
+func Decode(buf []byte) []Pair { return DecodeInto(nil, buf) }
+
+// DecodeInto is Decode appending to dst[:0], so a caller that decodes map
+// after map can reuse one slice.
+func DecodeInto(dst []Pair, buf []byte) []Pair {
 	if len(buf) < 4 || len(buf) > MaxBytes {
 		return nil
 	}
@@ -66,7 +70,10 @@ func Decode(buf []byte) []Pair {
 	// One copy of every key and value; each Pair's strings are slices of
 	// it, so decoding costs two allocations whatever the map holds.
 	data := string(buf[4+8*n:])
-	out := make([]Pair, 0, n)
+	out := dst[:0]
+	if cap(out) < int(n) {
+		out = make([]Pair, 0, n)
+	}
 	for i := uint32(0); i < n; i++ {
 		klen := uint64(binary.LittleEndian.Uint32(sizes[8*i:]))
 		vlen := uint64(binary.LittleEndian.Uint32(sizes[8*i+4:]))

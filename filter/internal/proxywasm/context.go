@@ -59,6 +59,8 @@ var (
 	newRoot func(contextID uint32) RootContext
 	roots   = map[uint32]RootContext{}
 	streams = map[uint32]*stream{}
+	// freeStreams are deleted streams' records, reused by OnContextCreate.
+	freeStreams []*stream
 )
 
 // SetRootContext registers the plugin. Call it from init(): Go c-shared
@@ -94,4 +96,5 @@ func ResetContexts(f func(contextID uint32) RootContext) {
 	newRoot = f
 	roots = map[uint32]RootContext{}
 	streams = map[uint32]*stream{}
+	freeStreams = nil
 }

@@ -26,7 +26,13 @@ func OnContextCreate(contextID, parentID uint32) {
 		Log(LogCritical, "hookguard: stream created under unknown root context")
 		return
 	}
-	s := &stream{handle: HTTPStream{id: contextID}}
+	var s *stream
+	if n := len(freeStreams); n > 0 {
+		s, freeStreams = freeStreams[n-1], freeStreams[:n-1]
+		*s = stream{handle: HTTPStream{id: contextID}}
+	} else {
+		s = &stream{handle: HTTPStream{id: contextID}}
+	}
 	s.ctx = root.NewHTTPContext(&s.handle)
 	streams[contextID] = s
 }
@@ -116,9 +122,21 @@ type Deleter interface{ OnDelete() }
 // OnDelete is proxy_on_delete.
 func OnDelete(contextID uint32) {
 	s, ok := streams[contextID]
+	if !ok {
+		delete(roots, contextID)
+		return
+	}
 	delete(streams, contextID)
-	delete(roots, contextID)
-	if d, isDeleter := s.ctx.(Deleter); ok && isDeleter {
+	if d, isDeleter := s.ctx.(Deleter); isDeleter {
 		d.OnDelete()
 	}
+	// No callback can reach s now: keep it for the next stream.
+	if len(freeStreams) < maxFreeStreams {
+		*s = stream{}
+		freeStreams = append(freeStreams, s)
+	}
 }
+
+// maxFreeStreams bounds the stream records a VM keeps for reuse: in Go
+// compiled to wasm an allocation costs far more than natively.
+const maxFreeStreams = 64

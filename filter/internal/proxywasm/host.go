@@ -83,7 +83,8 @@ func ReadBuffer(bt BufferType, start, end int, fn func([]byte) error) error {
 }
 
 // GetHeaders returns a copy of every entry of a header map, in the host's
-// order, with lower-case keys and pseudo-headers included.
+// order, with lower-case keys and pseudo-headers included. The strings
+// stay valid; the slice only until the next GetHeaders, which may reuse it.
 func GetHeaders(mt MapType) ([]pairs.Pair, error) { return current.GetHeaders(mt) }
 
 // AddHeader adds a header to a header map.

@@ -34,8 +34,14 @@ func (abiHost) GetHeaders(mt MapType) ([]pairs.Pair, error) {
 	if err := statusErr("proxy_get_header_map_pairs", s); err != nil {
 		return nil, err
 	}
-	return pairs.Decode(hostBytes(ptr, size)), nil // Decode copies into strings
+	// The strings are a copy, valid for good; the slice is reused by the
+	// next call (see GetHeaders).
+	headerScratch = pairs.DecodeInto(headerScratch, hostBytes(ptr, size))
+	return headerScratch, nil
 }
+
+// headerScratch is the slice GetHeaders decodes into, call after call.
+var headerScratch []pairs.Pair
 
 func (abiHost) DefineMetric(mt MetricType, name string) (uint32, error) {
 	var id uint32

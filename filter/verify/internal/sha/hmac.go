@@ -35,20 +35,29 @@ func NewKeyed(newHash func() hash.Hash, key []byte) *Keyed {
 }
 
 // New returns a MAC under k's key, ready for the message.
-func (k *Keyed) New() hash.Hash { return &mac{inner: k.inner, k: k} }
+func (k *Keyed) New() hash.Hash {
+	m := new(MAC)
+	k.Init(m)
+	return m
+}
 
-type mac struct {
+// Init makes m a MAC under k's key, ready for the message: New without the
+// allocation, for a caller that keeps MACs in its own storage.
+func (k *Keyed) Init(m *MAC) { *m = MAC{inner: k.inner, k: k} }
+
+// MAC is one HMAC computation; it is a hash.Hash.
+type MAC struct {
 	inner digest
 	k     *Keyed
 }
 
-func (m *mac) Write(p []byte) (int, error) { return m.inner.Write(p) }
-func (m *mac) Reset()                      { m.inner = m.k.inner }
-func (m *mac) Size() int                   { return m.inner.size }
-func (m *mac) BlockSize() int              { return BlockSize }
+func (m *MAC) Write(p []byte) (int, error) { return m.inner.Write(p) }
+func (m *MAC) Reset()                      { m.inner = m.k.inner }
+func (m *MAC) Size() int                   { return m.inner.size }
+func (m *MAC) BlockSize() int              { return BlockSize }
 
 // Sum appends the MAC of what was written to b, leaving m unchanged.
-func (m *mac) Sum(b []byte) []byte {
+func (m *MAC) Sum(b []byte) []byte {
 	in := m.inner
 	var sum [32]byte
 	inner := in.checkSum(sum[:0])
