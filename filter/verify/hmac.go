@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/hookguard/hookguard/filter/verify/internal/sha"
 )
@@ -50,15 +51,22 @@ const (
 )
 
 // decode decodes s into exactly size bytes, or fails.
-func (e Encoding) decode(s string, size int) ([]byte, bool) {
-	var b []byte
-	var err error
+func (e Encoding) decode(s string, size int) ([]byte, bool) { return e.decodeInto(nil, s, size) }
+
+// decodeInto is decode writing into dst's storage when it is large enough,
+// so a request's signatures need no allocation.
+func (e Encoding) decodeInto(dst []byte, s string, size int) ([]byte, bool) {
+	src := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
 	switch e {
 	case Hex:
 		if len(s) != 2*size {
 			return nil, false
 		}
-		b, err = hex.DecodeString(s)
+		if cap(dst) < size {
+			dst = make([]byte, size)
+		}
+		n, err := hex.Decode(dst[:size], src)
+		return dst[:n], err == nil && n == size
 	case Base64, Base64URL:
 		enc := base64.StdEncoding
 		if e == Base64URL {
@@ -67,11 +75,14 @@ func (e Encoding) decode(s string, size int) ([]byte, bool) {
 		if !strings.HasSuffix(s, "=") {
 			enc = enc.WithPadding(base64.NoPadding)
 		}
-		b, err = enc.Strict().DecodeString(s)
-	default:
-		return nil, false
+		enc = enc.Strict()
+		if max := enc.DecodedLen(len(s)); cap(dst) < max {
+			dst = make([]byte, max)
+		}
+		n, err := enc.Decode(dst[:cap(dst)], src)
+		return dst[:n], err == nil && n == size
 	}
-	return b, err == nil && len(b) == size
+	return nil, false
 }
 
 // encode writes sum as e writes it: lower-case hex, padded base64.
@@ -465,7 +476,27 @@ func RequestURL(req *Request, publicURL string) string {
 
 // signatures finds the request's signatures and, for KeyValue, the
 // timestamp inside the header.
-func (c *compiledHMAC) signatures(req *Request) (sigs [][]byte, ts string, err error) {
+// sigStore is room for a request's usual one or two signatures, inside its
+// check.
+type sigStore struct {
+	bytes [2][sha512.Size]byte
+	list  [2][]byte
+	used  int
+}
+
+// decode decodes one signature into the store while it has room.
+func (st *sigStore) decode(e Encoding, v string, size int) ([]byte, bool) {
+	if st == nil || st.used == len(st.bytes) {
+		return e.decode(v, size)
+	}
+	st.used++
+	return e.decodeInto(st.bytes[st.used-1][:0], v, size)
+}
+
+func (c *compiledHMAC) signatures(req *Request, st *sigStore) (sigs [][]byte, ts string, err error) {
+	if st != nil {
+		sigs = st.list[:0]
+	}
 	var value string
 	n := 0
 	for _, name := range c.SignatureHeaders {
@@ -488,11 +519,11 @@ func (c *compiledHMAC) signatures(req *Request) (sigs [][]byte, ts string, err e
 		if len(value) < len(c.SignaturePrefix) || !strings.EqualFold(value[:len(c.SignaturePrefix)], c.SignaturePrefix) {
 			return nil, "", ErrMalformedSignature
 		}
-		sig, ok := c.Encoding.decode(value[len(c.SignaturePrefix):], c.size)
+		sig, ok := st.decode(c.Encoding, value[len(c.SignaturePrefix):], c.size)
 		if !ok {
 			return nil, "", ErrMalformedSignature
 		}
-		return [][]byte{sig}, "", nil
+		return append(sigs, sig), "", nil
 	case KeyValue:
 		tsSeen := 0
 		for _, pair := range strings.FieldsFunc(value, func(r rune) bool { return strings.ContainsRune(c.Separators, r) }) {
@@ -505,7 +536,7 @@ func (c *compiledHMAC) signatures(req *Request) (sigs [][]byte, ts string, err e
 				ts = v
 				tsSeen++
 			case c.SignatureKey:
-				sig, ok := c.Encoding.decode(v, c.size)
+				sig, ok := st.decode(c.Encoding, v, c.size)
 				if !ok {
 					return nil, "", ErrMalformedSignature
 				}
@@ -527,7 +558,7 @@ func (c *compiledHMAC) signatures(req *Request) (sigs [][]byte, ts string, err e
 			if version != c.SignatureKey {
 				continue // another scheme's entry: v1a, v2 …
 			}
-			sig, ok := c.Encoding.decode(v, c.size)
+			sig, ok := st.decode(c.Encoding, v, c.size)
 			if !ok {
 				return nil, "", ErrMalformedSignature
 			}
@@ -563,10 +594,12 @@ func checkTimestamp(ts string, format TimestampFormat, tolerance time.Duration, 
 
 // Begin implements Scheme.
 func (c *compiledHMAC) Begin(req *Request, now time.Time) (Check, error) {
-	sigs, ts, err := c.signatures(req)
+	k := &hmacCheck{c: c, req: req, now: now}
+	sigs, ts, err := c.signatures(req, &k.sigStore)
 	if err != nil {
 		return nil, err
 	}
+	k.sigs = sigs
 	var vals signedValues
 	if c.needsTS {
 		if c.TimestampHeader != "" {
@@ -588,7 +621,6 @@ func (c *compiledHMAC) Begin(req *Request, now time.Time) (Check, error) {
 		}
 		vals.id = id
 	}
-	k := &hmacCheck{c: c, req: req, sigs: sigs, now: now}
 	k.macs, k.macVals, k.macKeys = k.macBuf[:0], k.valBuf[:0], k.keyBuf[:0]
 	urls := []string{""}
 	if c.needsURL {
@@ -623,6 +655,7 @@ type hmacCheck struct {
 	body    []byte // only when the timestamp is in the body (Linear)
 
 	// Room for the usual one or two keys, so a check is one allocation.
+	sigStore sigStore
 	macBuf   [2]hash.Hash
 	macStore [2]sha.MAC
 	valBuf   [2]signedValues
