@@ -16,9 +16,17 @@ func (abiHost) Log(level LogLevel, msg string) {
 	proxyLog(uint32(level), stringPtr(msg), uint32(len(msg)))
 }
 
+// retPtr, retSize and retU64 receive host calls' results. Their addresses
+// go to the host, so locals would escape to the heap on every call; a VM
+// runs one callback at a time, so package variables are safe.
+var (
+	retPtr, retSize uint32
+	retU64          uint64
+)
+
 func (abiHost) GetBufferBytes(bt BufferType, start, maxSize int) ([]byte, error) {
-	var ptr, size uint32
-	s := proxyGetBufferBytes(uint32(bt), uint32(start), uint32(maxSize), unsafe.Pointer(&ptr), unsafe.Pointer(&size))
+	s := proxyGetBufferBytes(uint32(bt), uint32(start), uint32(maxSize), unsafe.Pointer(&retPtr), unsafe.Pointer(&retSize))
+	ptr, size := retPtr, retSize
 	if s == uint32(StatusNotFound) || s == uint32(StatusEmpty) {
 		return nil, nil
 	}
@@ -29,8 +37,8 @@ func (abiHost) GetBufferBytes(bt BufferType, start, maxSize int) ([]byte, error)
 }
 
 func (abiHost) GetHeaders(mt MapType) ([]pairs.Pair, error) {
-	var ptr, size uint32
-	s := proxyGetHeaderMapPairs(uint32(mt), unsafe.Pointer(&ptr), unsafe.Pointer(&size))
+	s := proxyGetHeaderMapPairs(uint32(mt), unsafe.Pointer(&retPtr), unsafe.Pointer(&retSize))
+	ptr, size := retPtr, retSize
 	if err := statusErr("proxy_get_header_map_pairs", s); err != nil {
 		return nil, err
 	}
@@ -64,10 +72,10 @@ func (abiHost) SendLocalResponse(status int, details string, body []byte, header
 }
 
 func (abiHost) Now() (time.Time, error) {
-	var ns uint64
-	if err := statusErr("proxy_get_current_time_nanoseconds", proxyGetCurrentTimeNanoseconds(unsafe.Pointer(&ns))); err != nil {
+	if err := statusErr("proxy_get_current_time_nanoseconds", proxyGetCurrentTimeNanoseconds(unsafe.Pointer(&retU64))); err != nil {
 		return time.Time{}, err
 	}
+	ns := retU64
 	return time.Unix(0, int64(ns)), nil
 }
 

@@ -32,17 +32,28 @@ type digest struct {
 	len     uint64
 	size    int // output bytes: 32 or 20
 	initial *[8]uint32
-	block   func(h *[8]uint32, p []byte)
+}
+
+// block hashes p's whole blocks into d.h. A direct call rather than a
+// function value: escape analysis then sees that no digest, and no buffer
+// passed in, outlives it, so copies of a digest stay on the stack (a
+// function value made every Sum allocate, which in wasm costs dearly).
+func (d *digest) block(p []byte) {
+	if d.size == 20 {
+		block1(&d.h, p)
+	} else {
+		block256(&d.h, p)
+	}
 }
 
 // New256 returns a SHA-256 hash.
-func New256() hash.Hash { return newDigest(32, &initial256, block256) }
+func New256() hash.Hash { return newDigest(32, &initial256) }
 
 // New1 returns a SHA-1 hash.
-func New1() hash.Hash { return newDigest(20, &initial1, block1) }
+func New1() hash.Hash { return newDigest(20, &initial1) }
 
-func newDigest(size int, initial *[8]uint32, block func(*[8]uint32, []byte)) *digest {
-	d := &digest{size: size, initial: initial, block: block}
+func newDigest(size int, initial *[8]uint32) *digest {
+	d := &digest{size: size, initial: initial}
 	d.Reset()
 	return d
 }
@@ -61,14 +72,14 @@ func (d *digest) Write(p []byte) (int, error) {
 		c := copy(d.x[d.nx:], p)
 		d.nx += c
 		if d.nx == BlockSize {
-			d.block(&d.h, d.x[:])
+			d.block(d.x[:])
 			d.nx = 0
 		}
 		p = p[c:]
 	}
 	if len(p) >= BlockSize {
 		whole := len(p) &^ (BlockSize - 1)
-		d.block(&d.h, p[:whole])
+		d.block(p[:whole])
 		p = p[whole:]
 	}
 	if len(p) > 0 {
@@ -101,7 +112,7 @@ func (d *digest) checkSum(b []byte) []byte {
 
 // Sum256 returns the SHA-256 of data.
 func Sum256(data []byte) [32]byte {
-	d := newDigest(32, &initial256, block256)
+	d := newDigest(32, &initial256)
 	d.Write(data)
 	var out [32]byte
 	d.checkSum(out[:0])
