@@ -22,8 +22,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -420,22 +418,36 @@ func gatewayRows(t *table) {
 	}
 	upstream := httptest.NewServer(app)
 	defer upstream.Close()
-	u, _ := url.Parse(upstream.URL)
-	proxy := httptest.NewServer(httputil.NewSingleHostReverseProxy(u))
-	defer proxy.Close()
 
-	addr := freeAddr()
-	cmd := exec.Command(*gatewayPath)
-	cmd.Env = append(os.Environ(), "HOOKGUARD_ADDR="+addr, "HOOKGUARD_UPSTREAM="+upstream.URL,
-		"PIPES_WEBHOOK_SECRET="+secret, "HOOKGUARD_LOG_LEVEL=error")
-	if err := cmd.Start(); err != nil {
-		t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", err.Error())
+	// The plain proxy runs in its own process, as the gateway does.
+	dir, err := os.MkdirTemp("", "hookguard-bench")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	plainBin := filepath.Join(dir, "plainproxy")
+	if out, err := exec.Command("go", "build", "-o", plainBin, filepath.Join(filepath.Dir(harness()), "..", "plainproxy")).CombinedOutput(); err != nil {
+		t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", fmt.Sprintf("building bench/plainproxy: %v: %s", err, out))
 		return
 	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
-	if err := waitFor(addr, time.Minute); err != nil {
-		t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", err.Error())
-		return
+	plainAddr, addr := freeAddr(), freeAddr()
+	plain := exec.Command(plainBin, plainAddr, upstream.URL)
+	gateway := exec.Command(*gatewayPath)
+	gateway.Env = append(os.Environ(), "HOOKGUARD_ADDR="+addr, "HOOKGUARD_UPSTREAM="+upstream.URL,
+		"PIPES_WEBHOOK_SECRET="+secret, "HOOKGUARD_LOG_LEVEL=error")
+	for _, c := range []struct {
+		cmd  *exec.Cmd
+		addr string
+	}{{plain, plainAddr}, {gateway, addr}} {
+		if err := c.cmd.Start(); err != nil {
+			t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", err.Error())
+			return
+		}
+		defer func() { c.cmd.Process.Signal(os.Interrupt); c.cmd.Wait() }()
+		if err := waitFor(c.addr, time.Minute); err != nil {
+			t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", err.Error())
+			return
+		}
 	}
 
 	body := bytes.Repeat([]byte("a"), 1<<10)
@@ -458,13 +470,13 @@ func gatewayRows(t *table) {
 		rps, _ := strconv.ParseFloat(string(m[1]), 64)
 		return rps, string(p99[1]), nil
 	}
-	plain, plainP99, err := run(proxy.URL + "/")
+	plainRPS, plainP99, err := run("http://" + plainAddr + "/")
 	if err == nil {
 		var ours float64
 		var oursP99 string
 		if ours, oursP99, err = run("http://" + addr + "/"); err == nil {
-			t.add("httputil.ReverseProxy, wrk -c16", "1 KiB", fmt.Sprintf("%.0f req/s", plain), "1.00", "p99 "+plainP99)
-			t.add("gateway (make run), wrk -c16", "1 KiB", fmt.Sprintf("%.0f req/s", ours), fmt.Sprintf("%.2f", ours/plain), "p99 "+oursP99+", every request verified")
+			t.add("httputil.ReverseProxy, wrk -c16", "1 KiB", fmt.Sprintf("%.0f req/s", plainRPS), "1.00", "p99 "+plainP99+", bench/plainproxy")
+			t.add("gateway (make run), wrk -c16", "1 KiB", fmt.Sprintf("%.0f req/s", ours), fmt.Sprintf("%.2f", ours/plainRPS), "p99 "+oursP99+", every request verified")
 			return
 		}
 	}
