@@ -99,8 +99,9 @@ type vm struct {
 	// ctx carries the VM to its host functions: every call passes it.
 	// The caller's context is not passed on: a client that goes away must
 	// not kill a VM other streams share; the watchdog bounds each call.
-	ctx   context.Context
-	stack [8]uint64 // arguments and results of the call in progress, guarded by mu
+	ctx        context.Context
+	stack      [8]uint64 // arguments and results of the call in progress, guarded by mu
+	allocStack [1]uint64 // the same for the allocator, called from inside a host call
 
 	// State of the call in progress, guarded by mu.
 	stream      *Stream // the stream whose callback runs, or nil
@@ -179,13 +180,15 @@ func (v *vm) fail(msg string, args ...any) {
 func (v *vm) allocate(size uint32) (uint32, error) {
 	prev := v.restricted
 	v.restricted = restrictAlloc
-	res, err := v.fn.alloc.Call(v.ctx, uint64(size))
+	// Its own stack: the call it runs inside is still using v.stack.
+	v.allocStack[0] = uint64(size)
+	err := v.fn.alloc.CallWithStack(v.ctx, v.allocStack[:])
 	v.restricted = prev
 	if err != nil {
 		v.fail("wasm VM failed in its allocator", "error", err)
 		return 0, err
 	}
-	return api.DecodeU32(res[0]), nil
+	return api.DecodeU32(v.allocStack[0]), nil
 }
 
 // checkRestricted traps the calling module if Envoy would refuse this host
