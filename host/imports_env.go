@@ -126,6 +126,13 @@ func instantiateEnv(ctx context.Context, rt wazero.Runtime) error {
 // proxy_log levels to slog levels.
 var logLevels = [...]slog.Level{slog.LevelDebug - 4, slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError, slog.LevelError + 4}
 
+// logWanted reports whether a module's line at level would be kept: logged
+// at the logger's level, or captured for a start-up error.
+func (v *vm) logWanted(level uint32) bool {
+	level = min(level, uint32(len(logLevels)-1))
+	return v.capture != nil && level >= 4 || v.logger.Enabled(context.Background(), logLevels[level])
+}
+
 func (v *vm) guestLog(level uint32, msg string) {
 	if int(level) >= len(logLevels) {
 		level = uint32(len(logLevels) - 1)
@@ -141,11 +148,16 @@ func (v *vm) guestLog(level uint32, msg string) {
 }
 
 func hostLog(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	msg, ok := readString(mod.Memory(), a[1], a[2])
-	if !ok {
+	// The memory is checked whatever the level, as in Envoy; the line is
+	// copied only when it will be kept (a verified request's debug line is
+	// not, at the default level).
+	b, ok := mod.Memory().Read(a[1], a[2])
+	if !ok && a[2] > 0 {
 		return statusInvalidMemoryAccess
 	}
-	v.guestLog(a[0], msg)
+	if v.logWanted(a[0]) {
+		v.guestLog(a[0], string(b))
+	}
 	return statusOK
 }
 

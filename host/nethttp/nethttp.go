@@ -171,6 +171,24 @@ var lowerKeys = func() map[string]string {
 	return m
 }()
 
+// canonicalKeys maps lowerKeys' values back.
+var canonicalKeys = func() map[string]string {
+	m := make(map[string]string, len(lowerKeys))
+	for k, lk := range lowerKeys {
+		m[lk] = k
+	}
+	return m
+}()
+
+// canonicalKey is http.CanonicalHeaderKey without its allocation for the
+// common names.
+func canonicalKey(k string) string {
+	if ck, ok := canonicalKeys[k]; ok {
+		return ck
+	}
+	return http.CanonicalHeaderKey(k)
+}
+
 func lowerKey(k string) string {
 	if lk, ok := lowerKeys[k]; ok {
 		return lk
@@ -189,6 +207,9 @@ func forwardedRequest(r *http.Request, out *host.Outcome) *http.Request {
 		case ":method":
 			r2.Method = f.Value
 		case ":path":
+			if f.Value == r.URL.RequestURI() {
+				break // unchanged: r's URL serves, unparsed again
+			}
 			if u, err := r.URL.Parse(f.Value); err == nil {
 				r2.URL, r2.RequestURI = u, f.Value
 			}
@@ -197,7 +218,8 @@ func forwardedRequest(r *http.Request, out *host.Outcome) *http.Request {
 		case ":scheme", "transfer-encoding", "content-length":
 		default:
 			if !strings.HasPrefix(f.Key, ":") {
-				r2.Header.Add(f.Key, f.Value)
+				k := canonicalKey(f.Key)
+				r2.Header[k] = append(r2.Header[k], f.Value)
 			}
 		}
 	}
