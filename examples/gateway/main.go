@@ -47,7 +47,7 @@ import (
 
 // cacheDir is where compiled code is kept: setting names it, "off" turns
 // the cache off, and by default it is under the user's cache directory
-// (none if there is no such directory).
+// (none if there is no such directory or it cannot be created).
 func cacheDir(setting string) string {
 	switch setting {
 	case "off":
@@ -57,7 +57,11 @@ func cacheDir(setting string) string {
 		if err != nil {
 			return ""
 		}
-		return filepath.Join(dir, "hookguard", "wazero")
+		dir = filepath.Join(dir, "hookguard", "wazero")
+		if os.MkdirAll(dir, 0o755) != nil {
+			return "" // a default that cannot be had costs a compile, not the start
+		}
+		return dir
 	}
 	return setting
 }

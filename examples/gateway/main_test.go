@@ -246,15 +246,24 @@ func TestMetricsEndpoint(t *testing.T) {
 }
 
 func TestCacheDir(t *testing.T) {
-	t.Setenv("XDG_CACHE_HOME", "/var/cache/u")
-	t.Setenv("HOME", "/home/u")
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
 	for setting, want := range map[string]string{
-		"":           filepath.Join("/var/cache/u", "hookguard", "wazero"),
+		"":           filepath.Join(cache, "hookguard", "wazero"),
 		"off":        "",
 		"/tmp/cache": "/tmp/cache",
 	} {
 		if got := cacheDir(setting); got != want {
 			t.Errorf("cacheDir(%q) = %q, want %q", setting, got, want)
 		}
+	}
+	// A default that cannot be created means no cache, not a failed start.
+	blocker := filepath.Join(cache, "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_CACHE_HOME", blocker)
+	if got := cacheDir(""); got != "" {
+		t.Errorf("cacheDir under a file = %q, want none", got)
 	}
 }
