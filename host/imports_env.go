@@ -8,20 +8,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookguard/hookguard/internal/abi"
 	"github.com/hookguard/hookguard/internal/pairs"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
 
-// proxy_status_t values (proxy-wasm spec, "Types").
+// proxy_status_t values, from the one home of the ABI's numbers.
 const (
-	statusOK                  = 0
-	statusNotFound            = 1
-	statusBadArgument         = 2
-	statusInvalidMemoryAccess = 6
-	statusCasMismatch         = 8
-	statusInternalFailure     = 10
-	statusUnimplemented       = 12
+	statusOK                  = abi.StatusOK
+	statusNotFound            = abi.StatusNotFound
+	statusBadArgument         = abi.StatusBadArgument
+	statusInvalidMemoryAccess = abi.StatusInvalidMemoryAccess
+	statusCasMismatch         = abi.StatusCasMismatch
+	statusInternalFailure     = abi.StatusInternalFailure
+	statusUnimplemented       = abi.StatusUnimplemented
 )
 
 // envFunc is one env host function: its parameters' names as the
@@ -187,12 +188,12 @@ func hostSetTickPeriod(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
 	return statusOK
 }
 
-// Buffer types (proxy-wasm spec).
+// Buffer types.
 const (
-	bufferHTTPRequestBody     = 0
-	bufferHTTPResponseBody    = 1
-	bufferVMConfiguration     = 6
-	bufferPluginConfiguration = 7
+	bufferHTTPRequestBody     = abi.BufferHTTPRequestBody
+	bufferHTTPResponseBody    = abi.BufferHTTPResponseBody
+	bufferVMConfiguration     = abi.BufferVMConfiguration
+	bufferPluginConfiguration = abi.BufferPluginConfiguration
 )
 
 // buffer returns a buffer's bytes. Body buffers outside a body phase exist
@@ -279,12 +280,12 @@ func hostSetBufferBytes(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
 	return statusOK
 }
 
-// Header map types (proxy-wasm spec).
+// Header map types.
 const (
-	mapRequestHeaders   = 0
-	mapRequestTrailers  = 1
-	mapResponseHeaders  = 2
-	mapResponseTrailers = 3
+	mapRequestHeaders   = abi.MapHTTPRequestHeaders
+	mapRequestTrailers  = abi.MapHTTPRequestTrailers
+	mapResponseHeaders  = abi.MapHTTPResponseHeaders
+	mapResponseTrailers = abi.MapHTTPResponseTrailers
 )
 
 // headerMap returns the map the module may use now, or nil. Request
@@ -401,12 +402,12 @@ func hostRemoveHeaderMapValue(v *vm, mod api.Module, a []uint32, _ []uint64) uin
 	return headerEdit(v, mod, []uint32{a[0], a[1], a[2], 0, 0}, func(h *Header, k, _ string) { h.del(k) })
 }
 
-// Stream types for continue/close (proxy-wasm spec).
+// Stream types for continue/close.
 const (
-	streamRequest    = 0
-	streamResponse   = 1
-	streamDownstream = 2
-	streamUpstream   = 3
+	streamRequest    = abi.StreamRequest
+	streamResponse   = abi.StreamResponse
+	streamDownstream = abi.StreamDownstream
+	streamUpstream   = abi.StreamUpstream
 )
 
 func hostContinueStream(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {

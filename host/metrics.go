@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/hookguard/hookguard/internal/abi"
 )
 
 // MetricKind is the kind of a metric a module defines.
@@ -14,9 +16,9 @@ type MetricKind uint32
 
 // Metric kinds, numbered as proxy_define_metric numbers them.
 const (
-	Counter   MetricKind = 0
-	Gauge     MetricKind = 1
-	Histogram MetricKind = 2
+	Counter   MetricKind = abi.MetricCounter
+	Gauge     MetricKind = abi.MetricGauge
+	Histogram MetricKind = abi.MetricHistogram
 )
 
 func (k MetricKind) String() string {

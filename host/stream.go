@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+
+	"github.com/hookguard/hookguard/internal/abi"
 )
 
 var errVMFailed = errors.New("wasm VM failed")
@@ -272,9 +274,9 @@ func (s *Stream) headersStep(ctx context.Context, f *flow, h Header, eos bool) {
 		return
 	}
 	switch action {
-	case 0, 2: // Continue, ContinueAndEndStream
+	case abi.ActionContinue, abi.ActionContinueAndEndStream:
 		s.forwardBody(f, eos)
-	case 1: // StopIteration
+	case abi.ActionPause: // StopIteration
 		if s.vm.plugin.cfg.AllowOnHeadersStopIteration {
 			f.state = stoppedHeaders
 		} else {
@@ -318,9 +320,9 @@ func (s *Stream) bodyStep(ctx context.Context, f *flow, p []byte, eos bool) {
 		return
 	}
 	switch action {
-	case 0: // Continue
+	case abi.ActionContinue:
 		s.forwardBody(f, eos)
-	case 1: // StopIterationAndBuffer: the next callback sees the whole buffer
+	case abi.ActionPause: // StopIterationAndBuffer: the next callback sees the whole buffer
 		f.buffering = true
 	default: // watermark / no-buffer: held, but the module no longer sees it
 		f.hidden = append(f.hidden, f.body...)
@@ -344,7 +346,7 @@ func (s *Stream) trailersStep(ctx context.Context, f *flow, t Header) {
 	if !ok {
 		return
 	}
-	if action == 0 {
+	if action == abi.ActionContinue {
 		s.forwardTrailers(f)
 	} else {
 		f.trailersPending = true

@@ -12,16 +12,18 @@
 // See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1
 package proxywasm
 
+import "github.com/hookguard/hookguard/internal/abi"
+
 // Action is what a stream callback tells the host to do next.
 type Action uint32
 
 const (
 	// Continue passes the headers or data on.
-	Continue Action = 0
+	Continue Action = abi.ActionContinue
 	// Pause holds them: StopIteration for headers (with Envoy's
 	// allow_on_headers_stop_iteration) and StopIterationAndBuffer for a
 	// body, after which the host's body buffer is cumulative.
-	Pause Action = 1
+	Pause Action = abi.ActionPause
 )
 
 // Status is a proxy_status_t returned by a host call.
@@ -29,11 +31,11 @@ type Status uint32
 
 // Host call statuses.
 const (
-	StatusOK                  Status = 0
-	StatusNotFound            Status = 1
-	StatusBadArgument         Status = 2
-	StatusInvalidMemoryAccess Status = 6
-	StatusEmpty               Status = 7
+	StatusOK                  Status = abi.StatusOK
+	StatusNotFound            Status = abi.StatusNotFound
+	StatusBadArgument         Status = abi.StatusBadArgument
+	StatusInvalidMemoryAccess Status = abi.StatusInvalidMemoryAccess
+	StatusEmpty               Status = abi.StatusEmpty
 )
 
 // StatusError is a non-OK status returned by a host call.
@@ -58,12 +60,12 @@ type LogLevel uint32
 
 // Log levels, as Envoy maps them.
 const (
-	LogTrace LogLevel = iota
-	LogDebug
-	LogInfo
-	LogWarn
-	LogError
-	LogCritical
+	LogTrace    LogLevel = abi.LogTrace
+	LogDebug    LogLevel = abi.LogDebug
+	LogInfo     LogLevel = abi.LogInfo
+	LogWarn     LogLevel = abi.LogWarn
+	LogError    LogLevel = abi.LogError
+	LogCritical LogLevel = abi.LogCritical
 )
 
 // BufferType names a host buffer for proxy_get_buffer_bytes.
@@ -71,10 +73,10 @@ type BufferType uint32
 
 // Buffer types.
 const (
-	BufferHTTPRequestBody     BufferType = 0
-	BufferHTTPResponseBody    BufferType = 1
-	BufferVMConfiguration     BufferType = 6
-	BufferPluginConfiguration BufferType = 7
+	BufferHTTPRequestBody     BufferType = abi.BufferHTTPRequestBody
+	BufferHTTPResponseBody    BufferType = abi.BufferHTTPResponseBody
+	BufferVMConfiguration     BufferType = abi.BufferVMConfiguration
+	BufferPluginConfiguration BufferType = abi.BufferPluginConfiguration
 )
 
 // MapType names a host header map.
@@ -82,10 +84,10 @@ type MapType uint32
 
 // Header map types.
 const (
-	MapHTTPRequestHeaders   MapType = 0
-	MapHTTPRequestTrailers  MapType = 1
-	MapHTTPResponseHeaders  MapType = 2
-	MapHTTPResponseTrailers MapType = 3
+	MapHTTPRequestHeaders   MapType = abi.MapHTTPRequestHeaders
+	MapHTTPRequestTrailers  MapType = abi.MapHTTPRequestTrailers
+	MapHTTPResponseHeaders  MapType = abi.MapHTTPResponseHeaders
+	MapHTTPResponseTrailers MapType = abi.MapHTTPResponseTrailers
 )
 
 // MetricType is the kind of a metric defined with DefineMetric.
@@ -93,12 +95,13 @@ type MetricType uint32
 
 // Metric types.
 const (
-	MetricCounter   MetricType = 0
-	MetricGauge     MetricType = 1
-	MetricHistogram MetricType = 2
+	MetricCounter   MetricType = abi.MetricCounter
+	MetricGauge     MetricType = abi.MetricGauge
+	MetricHistogram MetricType = abi.MetricHistogram
 )
 
-// itoa formats n without strconv, which keeps this file dependency-free.
+// itoa formats n without strconv, which keeps this file free of dependencies
+// beyond the ABI's numbers.
 func itoa(n uint64) string {
 	if n == 0 {
 		return "0"
