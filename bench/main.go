@@ -217,27 +217,11 @@ var sizes = []int{1 << 10, 64 << 10, 1 << 20}
 // hmacRows: HMAC-SHA256 natively, and a signed request's body through the
 // module in wazero and in V8.
 func hmacRows(ctx context.Context, t *table, wasm []byte, cacheDir string) {
-	m, err := host.Compile(ctx, wasm, host.ModuleConfig{CompilationCacheDir: cacheDir})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer m.Close(ctx)
-	p, err := m.NewPlugin(ctx, pluginConfig(1))
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer p.Close(ctx)
+	p, closeP := startPlugin(ctx, wasm, host.ModuleConfig{CompilationCacheDir: cacheDir})
+	defer closeP()
 	// The same module without deadlines: what the loop-head checks cost.
-	mNo, err := host.Compile(ctx, wasm, host.ModuleConfig{CompilationCacheDir: cacheDir, CallTimeout: -1})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer mNo.Close(ctx)
-	pNo, err := mNo.NewPlugin(ctx, pluginConfig(1))
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer pNo.Close(ctx)
+	pNo, closeNo := startPlugin(ctx, wasm, host.ModuleConfig{CompilationCacheDir: cacheDir, CallTimeout: -1})
+	defer closeNo()
 	v8, v8err := runV8(*wasmPath)
 	for _, size := range sizes {
 		body := make([]byte, size)
@@ -250,20 +234,7 @@ func hmacRows(ctx context.Context, t *table, wasm []byte, cacheDir string) {
 				m.Sum(sum[:0])
 			}
 		})
-		wz := bench(func(b *testing.B) {
-			for b.Loop() {
-				if err := request(ctx, p, hdr, body); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		noDeadline := bench(func(b *testing.B) {
-			for b.Loop() {
-				if err := request(ctx, pNo, hdr, body); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		wz, noDeadline := benchRequests(ctx, p, hdr, body), benchRequests(ctx, pNo, hdr, body)
 		t.add("HMAC-SHA256, native (crypto/hmac)", sizeName(size), fmt.Sprintf("%.0f MB/s", mbps(size, native)), "1.00", "")
 		t.add("signed request in the module, wazero", sizeName(size), fmt.Sprintf("%.1f MB/s", mbps(size, wz)),
 			fmt.Sprintf("%.3f", mbps(size, wz)/mbps(size, native)), fmt.Sprintf("%.1f µs/request, deadlines on; host: %d allocs, %s allocated",
@@ -279,6 +250,30 @@ func hmacRows(ctx context.Context, t *table, wasm []byte, cacheDir string) {
 		t.add("signed request in the module, V8", sizeName(size), fmt.Sprintf("%.1f MB/s", v8mbps),
 			fmt.Sprintf("%.3f", v8mbps/mbps(size, native)), fmt.Sprintf("%.1f µs/request, bench/v8/run.mjs", ns/1e3))
 	}
+}
+
+// startPlugin compiles wasm with cfg and starts one VM of it.
+func startPlugin(ctx context.Context, wasm []byte, cfg host.ModuleConfig) (*host.Plugin, func()) {
+	m, err := host.Compile(ctx, wasm, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, err := m.NewPlugin(ctx, pluginConfig(1))
+	if err != nil {
+		log.Fatal(err)
+	}
+	return p, func() { p.Close(ctx); m.Close(ctx) }
+}
+
+// benchRequests times signed requests through p.
+func benchRequests(ctx context.Context, p *host.Plugin, hdr host.Header, body []byte) testing.BenchmarkResult {
+	return bench(func(b *testing.B) {
+		for b.Loop() {
+			if err := request(ctx, p, hdr, body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // runV8 runs the Node harness and returns ns per request by size.

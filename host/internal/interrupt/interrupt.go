@@ -112,44 +112,24 @@ func Instrument(wasm []byte) ([]byte, error) {
 		// this, and the host refuses it for lacking an exported memory.
 		return wasm, nil
 	}
-	globals := find(sections, secGlobal)
-	var index uint32
-	if globals == nil {
+	if find(sections, secGlobal) == nil {
 		sections = insert(sections, section{id: secGlobal, payload: []byte{0}})
-		globals = find(sections, secGlobal)
 	}
-	{
-		gr := reader{b: globals.payload}
-		n := gr.u32()
-		if gr.err != nil {
-			return nil, gr.err
-		}
-		index = importedGlobals + n
-		p := appendU32(nil, n+2)
-		p = append(p, gr.rest()...)
-		p = append(p, 0x7f, 0x01, 0x41, 0x00, 0x0b) // interrupt: (global (mut i32) (i32.const 0))
-		p = append(p, 0x7f, 0x01, 0x41)             // fuel: (global (mut i32) (i32.const Period))
-		p = appendS32(p, Period)
-		globals.payload = append(p, 0x0b)
+	// interrupt: (global (mut i32) (i32.const 0)); fuel: (global (mut i32) (i32.const Period)).
+	globals := []byte{0x7f, 0x01, 0x41, 0x00, 0x0b, 0x7f, 0x01, 0x41}
+	globals = append(appendS32(globals, Period), 0x0b)
+	n, err := appendEntries(find(sections, secGlobal), 2, globals)
+	if err != nil {
+		return nil, err
 	}
+	index := importedGlobals + n
 
-	exports := find(sections, secExport)
-	if exports == nil {
+	if find(sections, secExport) == nil {
 		sections = insert(sections, section{id: secExport, payload: []byte{0}})
-		exports = find(sections, secExport)
 	}
-	{
-		er := reader{b: exports.payload}
-		n := er.u32()
-		if er.err != nil {
-			return nil, er.err
-		}
-		p := appendU32(nil, n+1)
-		p = append(p, er.rest()...)
-		p = appendName(p, ExportName)
-		p = append(p, 0x03) // global
-		p = appendU32(p, index)
-		exports.payload = p
+	export := appendU32(append(appendName(nil, ExportName), 0x03), index) // a global
+	if _, err := appendEntries(find(sections, secExport), 1, export); err != nil {
+		return nil, err
 	}
 
 	if code := find(sections, secCode); code != nil {
@@ -171,6 +151,20 @@ func Instrument(wasm []byte) ([]byte, error) {
 		out = append(out, s.payload...)
 	}
 	return out, nil
+}
+
+// appendEntries adds count entries, already encoded, to the vector that is
+// s's payload, and returns how many it held before.
+func appendEntries(s *section, count uint32, entries []byte) (uint32, error) {
+	r := reader{b: s.payload}
+	n := r.u32()
+	if r.err != nil {
+		return 0, r.err
+	}
+	p := appendU32(nil, n+count)
+	p = append(p, r.rest()...)
+	s.payload = append(p, entries...)
+	return n, nil
 }
 
 func isDWARF(payload []byte) bool {
