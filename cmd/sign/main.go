@@ -7,7 +7,14 @@
 //
 // The secret is read from the environment variable -secret-env names
 // (default <PRESET>_WEBHOOK_SECRET), never from the command line, where
-// it would land in shell history.
+// it would land in shell history. Public-key presets (discord, telnyx,
+// sendgrid) sign with a private key of your own, for testing: any 32 bytes
+// in hex, from <PRESET>_SIGNING_KEY; -public-key prints the public key the
+// route needs (<PRESET>_PUBLIC_KEY in the gateway's providers.json). A
+// standard-webhooks whsk_ key signs v1a.
+//
+//	export DISCORD_SIGNING_KEY=$(openssl rand -hex 32)
+//	export DISCORD_PUBLIC_KEY=$(go run ./cmd/sign -preset discord -public-key)
 package main
 
 import (
@@ -41,15 +48,28 @@ func run(args []string, lookupEnv func(string) (string, bool), stdout io.Writer,
 	contentType := fs.String("content-type", "", "the Content-Type (default application/json; form for twilio and mandrill)")
 	secretEnv := fs.String("secret-env", "", "environment variable holding the secret (default <PRESET>_WEBHOOK_SECRET)")
 	send := fs.Bool("send", false, "send the request and print the status instead of a curl command")
+	publicKey := fs.Bool("public-key", false, "print the public key of the signing key (public-key presets) and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	info, _ := verify.LookupPreset(*preset)
 	if *secretEnv == "" {
 		*secretEnv = strings.ToUpper(strings.ReplaceAll(*preset, "-", "_")) + "_WEBHOOK_SECRET"
+		if info.Kind == "public-key" {
+			*secretEnv = strings.ToUpper(*preset) + "_SIGNING_KEY"
+		}
 	}
 	secret, ok := lookupEnv(*secretEnv)
 	if !ok || secret == "" {
 		return fmt.Errorf("set %s to the secret (or name another variable with -secret-env)", *secretEnv)
+	}
+	if *publicKey {
+		pub, err := verify.PublicKeyFor(*preset, secret)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, pub)
+		return nil
 	}
 	u, err := url.Parse(*target)
 	if err != nil || u.Host == "" {

@@ -36,6 +36,17 @@ func TestSignedRequestsVerify(t *testing.T) {
 		if p == "gitlab" {
 			secret = "gitlab-token-0123456789abcdef0123"
 		}
+		if info, _ := verify.LookupPreset(p); info.Kind == "public-key" {
+			// A test key pair: the signer's private key, the route's public one.
+			signing := strings.Repeat("0123", 15) + "abcd"
+			env[strings.ToUpper(p)+"_SIGNING_KEY"] = signing
+			var out bytes.Buffer
+			if err := run([]string{"-preset", p, "-public-key"}, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, &out, signedAt); err != nil {
+				t.Fatal(err)
+			}
+			env[strings.ToUpper(p)+"_PUBLIC_KEY"] = strings.TrimSpace(out.String())
+			continue
+		}
 		env[strings.ToUpper(strings.ReplaceAll(p, "-", "_"))+"_WEBHOOK_SECRET"] = secret
 	}
 	ctx := context.Background()
@@ -65,7 +76,7 @@ func TestSignedRequestsVerify(t *testing.T) {
 			}
 			wrong := map[string]string{}
 			for k, v := range env {
-				wrong[k] = strings.Replace(v, "0123", "3210", 1)
+				wrong[k] = strings.Replace(v, "0123", "3210", 1) // a public key stays: the signing key differs
 				if strings.HasPrefix(v, "whsec_") {
 					wrong[k] = "whsec_d3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmc="
 				}

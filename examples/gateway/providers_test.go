@@ -48,7 +48,11 @@ func TestProvidersJSON(t *testing.T) {
 	}
 	env := map[string]string{"HOOKGUARD_CONFIG": writeTempBytes(t, patched)}
 	for _, v := range f.Vectors {
-		env[strings.ToUpper(strings.ReplaceAll(v.Preset, "-", "_"))+"_WEBHOOK_SECRET"] = v.Secret
+		name := strings.ToUpper(strings.ReplaceAll(v.Preset, "-", "_")) + "_WEBHOOK_SECRET"
+		if info, _ := verify.LookupPreset(v.Preset); info.Kind == "public-key" || strings.HasPrefix(v.Secret, "whpk_") {
+			name = strings.ToUpper(strings.ReplaceAll(v.Preset, "-", "_")) + "_PUBLIC_KEY"
+		}
+		env[name] = v.Secret
 	}
 	base, _ := startGatewayAt(t, env, func() time.Time { return f.Time().Add(365 * 24 * time.Hour) })
 	conformance.Run(t, conformance.Target{BaseURL: base, Cases: cases.ProviderCases(f), EchoesBody: true})

@@ -213,6 +213,7 @@ type rawRoute struct {
 	Match                 rawMatch    `json:"match"`
 	Scheme                string      `json:"scheme"`
 	Secrets               []rawSecret `json:"secrets"`
+	PublicKeys            []rawSecret `json:"public_keys"` // the same as secrets, for public-key schemes, where the name reads better
 	Mode                  string      `json:"mode"`
 	ToleranceSeconds      *int64      `json:"tolerance_seconds"`
 	MaxBodyBytes          *int64      `json:"max_body_bytes"`
@@ -426,6 +427,12 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 		warnings = append(warnings, "route "+r.Name+": mode is off: its requests reach the upstream unverified")
 		return r, warnings, nil
 	}
+	if len(rr.PublicKeys) > 0 {
+		if !info.HMAC.Algorithm.IsPublicKey() && r.SchemeName != "standard-webhooks" && !verify.Algorithm(rr.Algorithm).IsPublicKey() {
+			return Route{}, nil, fmt.Errorf(`%w: "public_keys" are for public-key schemes (discord, telnyx, sendgrid, standard-webhooks v1a, or hmac with algorithm ed25519 or ecdsa-p256-sha256)`, ErrInvalidRoute)
+		}
+		rr.Secrets = append(rr.Secrets, rr.PublicKeys...)
+	}
 	keys, w, err := readSecrets(&r, rr.Secrets, lookupEnv)
 	if err != nil {
 		return Route{}, nil, err
@@ -436,8 +443,15 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 		// Build the scheme with a stand-in key all the same, so a mistake
 		// in the route shows now, not when its secret is set.
 		stand := "AAAA" // valid in every secret encoding
-		if r.SchemeName == SchemeBasic {
+		switch {
+		case r.SchemeName == SchemeBasic:
 			stand = "a:b"
+		case info.ExampleKey != "":
+			stand = info.ExampleKey // a public key
+		case verify.Algorithm(rr.Algorithm) == verify.Ed25519:
+			stand = strings.Repeat("ab", 32)
+		case verify.Algorithm(rr.Algorithm) == verify.ECDSAP256SHA256:
+			stand = sendgridExampleKey()
 		}
 		keys = []verify.Key{{ID: "unset", Secret: []byte(stand)}}
 	}
@@ -476,7 +490,15 @@ func buildScheme(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Durat
 		if tolerance != nil {
 			h.Tolerance = *tolerance
 		}
-		if h.Keys, err = verify.DecodeKeys(keys, verify.SecretEncoding(rr.SecretEncoding)); err == nil {
+		if h.Algorithm.IsPublicKey() {
+			if rr.SecretEncoding != "" && rr.SecretEncoding != string(verify.PublicKeyEncoding) {
+				return fmt.Errorf(`%w: algorithm %q takes public keys: "secret_encoding" does not apply`, ErrInvalidRoute, rr.Algorithm)
+			}
+			h.Keys, err = verify.DecodePublicKeys(keys, h.Algorithm)
+		} else {
+			h.Keys, err = verify.DecodeKeys(keys, verify.SecretEncoding(rr.SecretEncoding))
+		}
+		if err == nil {
 			r.Scheme, err = verify.NewHMAC(h)
 		}
 		r.StripHeaders = []string{strings.ToLower(rr.SignatureHeader)}
@@ -495,6 +517,13 @@ func buildScheme(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Durat
 		r.StripHeaders = info.SignatureHeaders
 	}
 	return err
+}
+
+// sendgridExampleKey is a valid P-256 public key, to build a generic
+// ECDSA route whose key is not set yet.
+func sendgridExampleKey() string {
+	info, _ := verify.LookupPreset("sendgrid")
+	return info.ExampleKey
 }
 
 func parseMatch(rm rawMatch, m *Match) error {
@@ -613,9 +642,8 @@ func EnvNames(data []byte) []string {
 	var raw struct {
 		SecretEnv *string `json:"secret_env"`
 		Routes    []struct {
-			Secrets []struct {
-				Env *string `json:"env"`
-			} `json:"secrets"`
+			Secrets    []rawSecret `json:"secrets"`
+			PublicKeys []rawSecret `json:"public_keys"`
 		} `json:"routes"`
 	}
 	json.Unmarshal(data, &raw)
@@ -629,7 +657,7 @@ func EnvNames(data []byte) []string {
 	}
 	add(raw.SecretEnv)
 	for _, r := range raw.Routes {
-		for _, s := range r.Secrets {
+		for _, s := range append(r.Secrets, r.PublicKeys...) {
 			add(s.Env)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hookguard/hookguard/filter/config"
+	"github.com/hookguard/hookguard/filter/verify"
 )
 
 const routesJSON = `{
@@ -106,6 +107,11 @@ func TestRouteErrors(t *testing.T) {
 		{"bad public_url", `{"routes":[{"name":"a","scheme":"twilio","public_url":"example.com","secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "public_url"},
 		{"bad hex secret", `{"routes":[{"name":"a","scheme":"hmac","signature_header":"x","secret_encoding":"hex","secrets":[{"value":"not-hex"}]}]}`, nil, "not valid hex"},
 		{"unknown route field", `{"routes":[{"name":"a","secret":"x"}]}`, config.ErrUnknownField, "secret"},
+		{"public_keys on an hmac preset", `{"routes":[{"name":"a","scheme":"github","public_keys":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "public-key schemes"},
+		{"secret as discord key", `{"routes":[{"name":"a","scheme":"discord","public_keys":[{"env":"S"}]}]}`, verify.ErrInvalidScheme, "Ed25519"},
+		{"secret as sendgrid key", `{"routes":[{"name":"a","scheme":"sendgrid","secrets":[{"env":"S"}]}]}`, verify.ErrInvalidScheme, "P-256"},
+		{"secret_encoding with ed25519", `{"routes":[{"name":"a","scheme":"hmac","algorithm":"ed25519","signature_header":"x","secret_encoding":"hex","public_keys":[{"value":"` + strings.Repeat("ab", 32) + `"}]}]}`, config.ErrInvalidRoute, "public keys"},
+		{"unknown algorithm", `{"routes":[{"name":"a","scheme":"hmac","algorithm":"rsa","signature_header":"x","secrets":[{"env":"S"}]}]}`, verify.ErrInvalidScheme, "ed25519"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := config.Parse([]byte(tc.json), e)
@@ -137,6 +143,7 @@ func TestEnvNames(t *testing.T) {
 		{`{"secret_env":"A"}`, "A"},
 		{routesJSON, "GH_NEW,GH_OLD,STRIPE"},
 		{`{"routes":[{"secrets":[{"env":"X"},{"value":"v"},{"env":"X"}]},{"secrets":[{"env":"Y"}]}]}`, "X,Y"},
+		{`{"routes":[{"secrets":[{"env":"S"}],"public_keys":[{"env":"P"},{"env":"S"}]}]}`, "S,P"},
 		{`{"secret_env":`, ""},
 	} {
 		if got := strings.Join(config.EnvNames([]byte(tc.json)), ","); got != tc.want {
@@ -179,6 +186,10 @@ func TestUnconfiguredRouteIsStillChecked(t *testing.T) {
 		`{"routes":[{"name":"a","scheme":"hmac","signature_header":"x","secret_encoding":"hex","secrets":[{"env":"UNSET","optional":true}]}]}`,
 		`{"routes":[{"name":"a","scheme":"basic","secrets":[{"env":"UNSET","optional":true}]}]}`,
 		`{"routes":[{"name":"a","scheme":"standard-webhooks","secrets":[{"env":"UNSET","optional":true}]}]}`,
+		`{"routes":[{"name":"a","scheme":"discord","public_keys":[{"env":"UNSET","optional":true}]}]}`,
+		`{"routes":[{"name":"a","scheme":"sendgrid","public_keys":[{"env":"UNSET","optional":true}]}]}`,
+		`{"routes":[{"name":"a","scheme":"hmac","algorithm":"ecdsa-p256-sha256","signature_header":"x","public_keys":[{"env":"UNSET","optional":true}]}]}`,
+		`{"routes":[{"name":"a","scheme":"hmac","algorithm":"ed25519","signature_header":"x","public_keys":[{"env":"UNSET","optional":true}]}]}`,
 	} {
 		c, _, err := config.Parse([]byte(cfg), env())
 		if err != nil || !c.Routes[0].Unconfigured || c.Routes[0].Scheme != nil {

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha512"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +19,8 @@ import (
 	"github.com/hookguard/hookguard/filter/verify/internal/sha"
 )
 
-// Algorithm is an HMAC's hash function.
+// Algorithm is an HMAC's hash function, or a public-key algorithm
+// (Ed25519, ECDSAP256SHA256).
 type Algorithm string
 
 // Algorithms.
@@ -36,7 +39,7 @@ func (a Algorithm) new() (func() hash.Hash, error) {
 	case SHA512:
 		return sha512.New, nil
 	}
-	return nil, errorf(ErrInvalidScheme, "algorithm %q (want sha1, sha256 or sha512)", string(a))
+	return nil, errorf(ErrInvalidScheme, "algorithm %q (want sha1, sha256, sha512, ed25519 or ecdsa-p256-sha256)", string(a))
 }
 
 // Encoding is how a signature's bytes are written in its header.
@@ -50,7 +53,8 @@ const (
 	Base64URL Encoding = "base64url"
 )
 
-// decode decodes s into exactly size bytes, or fails.
+// decode decodes s into exactly size bytes (a negative size: 1 to -size
+// bytes, for DER signatures), or fails.
 func (e Encoding) decode(s string, size int) ([]byte, bool) { return e.decodeInto(nil, s, size) }
 
 // decodeInto is decode writing into dst's storage when it is large enough,
@@ -59,14 +63,20 @@ func (e Encoding) decodeInto(dst []byte, s string, size int) ([]byte, bool) {
 	src := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
 	switch e {
 	case Hex:
-		if len(s) != 2*size {
+		n := size
+		if size < 0 { // any length up to -size
+			if n = len(s) / 2; n == 0 || n > -size {
+				return nil, false
+			}
+		}
+		if len(s) != 2*n {
 			return nil, false
 		}
-		if cap(dst) < size {
-			dst = make([]byte, size)
+		if cap(dst) < n {
+			dst = make([]byte, n)
 		}
-		n, err := hex.Decode(dst[:size], src)
-		return dst[:n], err == nil && n == size
+		m, err := hex.Decode(dst[:n], src)
+		return dst[:m], err == nil && m == n
 	case Base64, Base64URL:
 		enc := base64.StdEncoding
 		if e == Base64URL {
@@ -80,7 +90,7 @@ func (e Encoding) decodeInto(dst []byte, s string, size int) ([]byte, bool) {
 			dst = make([]byte, max)
 		}
 		n, err := enc.Decode(dst[:cap(dst)], src)
-		return dst[:n], err == nil && n == size
+		return dst[:n], err == nil && (n == size || size < 0 && n > 0 && n <= -size)
 	}
 	return nil, false
 }
@@ -212,7 +222,9 @@ type HMAC struct {
 	// PublicURL, when set, is the URL the sender signed in {url}, as
 	// configured at the provider (see RequestURL).
 	PublicURL string
-	// Keys are the accepted secrets, already decoded (see DecodeSecret).
+	// Keys are the accepted secrets, already decoded (see DecodeSecret);
+	// for a public-key Algorithm, the accepted public keys
+	// (DecodePublicKey).
 	Keys []Key
 
 	// Provider quirks, set only by presets.
@@ -224,10 +236,11 @@ type HMAC struct {
 type compiledHMAC struct {
 	HMAC
 	newHash  func() hash.Hash
-	macs     []keyedMAC // one per key, with its padded key state computed once
-	size     int
-	prefix   []part // signed before the body
-	suffix   []part // signed after it
+	macs     []keyedMAC  // one per key, with its padded key state computed once
+	pubs     []publicKey // instead, for a public-key algorithm
+	size     int         // of a signature; negative: at most -size (DER)
+	prefix   []part      // signed before the body
+	suffix   []part      // signed after it
 	needsTS  bool
 	needsURL bool
 }
@@ -302,11 +315,20 @@ func compileHMAC(h HMAC) (*compiledHMAC, error) {
 	if h.VersionSeparator == "" {
 		h.VersionSeparator = ","
 	}
-	newHash, err := h.Algorithm.new()
-	if err != nil {
-		return nil, err
+	c := &compiledHMAC{HMAC: h}
+	switch h.Algorithm {
+	case Ed25519:
+		c.size = ed25519.SignatureSize
+	case ECDSAP256SHA256:
+		c.size = -maxSignatureSize
+	default:
+		newHash, err := h.Algorithm.new()
+		if err != nil {
+			return nil, err
+		}
+		c.newHash, c.size = newHash, newHash().Size()
 	}
-	c := &compiledHMAC{HMAC: h, newHash: newHash, size: newHash().Size()}
+	var err error
 	if !h.Encoding.valid() {
 		return nil, errorf(ErrInvalidScheme, "encoding %q (want hex, base64 or base64url)", string(h.Encoding))
 	}
@@ -364,18 +386,37 @@ func compileHMAC(h HMAC) (*compiledHMAC, error) {
 	if c.Keys, err = ownKeys(h.Keys); err != nil {
 		return nil, err
 	}
+	if h.Algorithm.IsPublicKey() {
+		c.pubs = make([]publicKey, len(c.Keys))
+		for i, k := range c.Keys {
+			if c.pubs[i], err = newPublicKey(h.Algorithm, k.Secret); err != nil {
+				return nil, err
+			}
+		}
+		return c, nil
+	}
 	c.macs = make([]keyedMAC, len(c.Keys))
 	for i, k := range c.Keys {
-		c.macs[i] = newKeyedMAC(newHash, k.Secret)
+		c.macs[i] = newKeyedMAC(c.newHash, k.Secret)
 	}
 	return c, nil
 }
 
 // Sign returns the signature header value for a request: what the sender
-// puts in the first of SignatureHeaders, signed with the first key. It is
-// for tests and fixtures. For KeyValue with a TimestampKey, the timestamp
-// is taken from req's header TimestampHeader if set, else from ts.
+// puts in the first of SignatureHeaders, signed with the first key (for a
+// public-key algorithm, a private key: see DecodePrivateKey). It is for
+// tests and fixtures. For KeyValue with a TimestampKey, the timestamp is
+// taken from req's header TimestampHeader if set, else from ts.
 func (h HMAC) Sign(req *Request, body []byte, ts string) (string, error) {
+	var priv []byte
+	if h.Algorithm.IsPublicKey() && len(h.Keys) > 0 {
+		priv = h.Keys[0].Secret
+		pub, err := publicOf(h.Algorithm, priv)
+		if err != nil {
+			return "", err
+		}
+		h.Keys = []Key{{ID: h.Keys[0].ID, Secret: pub}}
+	}
 	c, err := compileHMAC(h)
 	if err != nil {
 		return "", err
@@ -387,11 +428,23 @@ func (h HMAC) Sign(req *Request, body []byte, ts string) (string, error) {
 	if c.TimestampHeader != "" {
 		vals.timestamp, _ = req.single(c.TimestampHeader)
 	}
-	m := hmac.New(c.newHash, c.Keys[0].Secret)
-	c.writeParts(m, c.prefix, req, vals)
-	m.Write(body)
-	c.writeParts(m, c.suffix, req, vals)
-	sig := c.Encoding.encode(m.Sum(nil))
+	var sum []byte
+	if priv != nil {
+		var msg bytes.Buffer
+		c.writeParts(&msg, c.prefix, req, vals)
+		msg.Write(body)
+		c.writeParts(&msg, c.suffix, req, vals)
+		if sum, err = signMessage(c.Algorithm, priv, msg.Bytes()); err != nil {
+			return "", err
+		}
+	} else {
+		m := hmac.New(c.newHash, c.Keys[0].Secret)
+		c.writeParts(m, c.prefix, req, vals)
+		m.Write(body)
+		c.writeParts(m, c.suffix, req, vals)
+		sum = m.Sum(nil)
+	}
+	sig := c.Encoding.encode(sum)
 	switch c.SignatureFormat {
 	case KeyValue:
 		s := c.SignatureKey + "=" + sig
@@ -409,7 +462,7 @@ func (h HMAC) Sign(req *Request, body []byte, ts string) (string, error) {
 type signedValues struct{ id, timestamp, url string }
 
 // writeParts writes a template's pieces for one request.
-func (c *compiledHMAC) writeParts(w hash.Hash, parts []part, req *Request, vals signedValues) {
+func (c *compiledHMAC) writeParts(w io.Writer, parts []part, req *Request, vals signedValues) {
 	for _, p := range parts {
 		switch {
 		case p.name == "":
@@ -479,7 +532,7 @@ func RequestURL(req *Request, publicURL string) string {
 // sigStore is room for a request's usual one or two signatures, inside its
 // check.
 type sigStore struct {
-	bytes [2][sha512.Size]byte
+	bytes [2][maxSignatureSize]byte
 	list  [2][]byte
 	used  int
 }
@@ -566,13 +619,17 @@ func (c *compiledHMAC) signatures(req *Request, st *sigStore) (sigs [][]byte, ts
 		}
 	}
 	if len(sigs) == 0 {
-		return nil, "", ErrMalformedSignature // no signature of the expected version
+		return nil, "", errNoEntryOfVersion
 	}
 	if len(sigs) > maxSignatures {
 		return nil, "", ErrMalformedSignature
 	}
 	return sigs, ts, nil
 }
+
+// errNoEntryOfVersion means a signature header listed entries, none of
+// the scheme's version (a v1a-only list, for a v1 route).
+var errNoEntryOfVersion = fmt.Errorf("%w: no entry of the expected version", ErrMalformedSignature)
 
 // checkTimestamp checks ts against now and the tolerance.
 func checkTimestamp(ts string, format TimestampFormat, tolerance time.Duration, now time.Time) error {
@@ -630,6 +687,12 @@ func (c *compiledHMAC) Begin(req *Request, now time.Time) (Check, error) {
 	for _, u := range urls {
 		v := vals
 		v.url = u
+		if c.pubs != nil {
+			m := newMessage(c.Algorithm)
+			c.writeParts(m, c.prefix, req, v)
+			k.msgs, k.macVals = append(k.msgs, m), append(k.macVals, v)
+			continue
+		}
 		for i, key := range c.Keys {
 			var slot *sha.MAC
 			if n := len(k.macs); n < len(k.macStore) {
@@ -649,7 +712,8 @@ type hmacCheck struct {
 	req     *Request
 	sigs    [][]byte
 	macs    []hash.Hash
-	macVals []signedValues // what each MAC signs besides the body
+	msgs    []io.Writer    // instead of macs, for a public-key algorithm: one per form of the URL
+	macVals []signedValues // what each MAC (or message) signs besides the body
 	macKeys []Key          // whose each MAC is
 	now     time.Time
 	body    []byte // only when the timestamp is in the body (Linear)
@@ -669,6 +733,9 @@ func (k *hmacCheck) Write(p []byte) (int, error) {
 	for _, m := range k.macs {
 		m.Write(p)
 	}
+	for _, m := range k.msgs {
+		m.Write(p)
+	}
 	if k.c.bodyTimestampField != "" {
 		k.body = append(k.body, p...)
 	}
@@ -676,6 +743,9 @@ func (k *hmacCheck) Write(p []byte) (int, error) {
 }
 
 func (k *hmacCheck) Verify() (string, error) {
+	if k.msgs != nil {
+		return k.verifyPublic()
+	}
 	var sumsBuf [2][]byte
 	sums := sumsBuf[:0]
 	for i, m := range k.macs {
@@ -690,12 +760,39 @@ func (k *hmacCheck) Verify() (string, error) {
 	if !ok {
 		return "", ErrSignatureMismatch
 	}
-	if k.c.bodyTimestampField != "" {
-		if err := checkBodyTimestamp(k.body, k.c.bodyTimestampField, k.c.Tolerance, k.now); err != nil {
-			return "", err
-		}
+	if err := k.checkBodyTimestamp(); err != nil {
+		return "", err
 	}
 	return id, nil
+}
+
+// checkBodyTimestamp checks a timestamp inside the body, for the schemes
+// that put it there (Linear), once the signature has matched.
+func (k *hmacCheck) checkBodyTimestamp() error {
+	if k.c.bodyTimestampField == "" {
+		return nil
+	}
+	return checkBodyTimestamp(k.body, k.c.bodyTimestampField, k.c.Tolerance, k.now)
+}
+
+// verifyPublic checks the signatures against every public key. Nothing
+// secret is compared, so it may stop at the first that verifies.
+func (k *hmacCheck) verifyPublic() (string, error) {
+	for i, m := range k.msgs {
+		k.c.writeParts(m, k.c.suffix, k.req, k.macVals[i])
+		for j, pub := range k.c.pubs {
+			for _, sig := range k.sigs {
+				if !pub.verify(m, sig) {
+					continue
+				}
+				if err := k.checkBodyTimestamp(); err != nil {
+					return "", err
+				}
+				return k.c.Keys[j].ID, nil
+			}
+		}
+	}
+	return "", ErrSignatureMismatch
 }
 
 // match compares every signature with every key's MAC in constant time,

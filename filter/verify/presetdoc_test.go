@@ -88,7 +88,14 @@ func presetDoc() string {
 			if tmpl == "" {
 				tmpl = "{body}"
 			}
-			fmt.Fprintf(&b, "- Headers: %s\n- Signed: HMAC-%s-%s of `%s`\n", describeSignature(h), alg[:3], alg[3:], tmpl)
+			signed := "HMAC-" + alg[:3] + "-" + alg[3:]
+			switch h.Algorithm {
+			case verify.Ed25519:
+				signed = "an Ed25519 signature"
+			case verify.ECDSAP256SHA256:
+				signed = "an ECDSA P-256 signature (DER) of the SHA-256"
+			}
+			fmt.Fprintf(&b, "- Headers: %s\n- Signed: %s of `%s`\n", describeSignature(h), signed, tmpl)
 		}
 		switch {
 		case name == "linear", name == "mailgun", h.TimestampHeader != "" || h.TimestampKey != "":
@@ -104,11 +111,21 @@ func presetDoc() string {
 		if info.SecretEncoding == verify.Whsec {
 			secret = "`whsec_` + base64, decoded (an unprefixed base64 secret works too)"
 		}
+		keys := "secrets"
+		if info.Kind == "public-key" {
+			secret = "none: the route holds the provider's public key (hex, base64, base64 DER or PEM), e.g. `" + info.ExampleKey + "`"
+			keys, env = "public_keys", strings.ToUpper(name)+"_PUBLIC_KEY"
+		}
 		fmt.Fprintf(&b, "- Secret: %s\n", secret)
 		if info.Quirks != "" {
 			fmt.Fprintf(&b, "- Notes: %s\n", info.Quirks)
 		}
-		fmt.Fprintf(&b, "- Route: `{\"name\": %q, \"match\": {\"path_prefix\": \"/hooks/%s\", \"methods\": [\"POST\"]}, \"scheme\": %q, \"secrets\": [{\"id\": \"current\", \"env\": %q}]}`\n", name, name, name, env)
+		fmt.Fprintf(&b, "- Route: `{\"name\": %q, \"match\": {\"path_prefix\": \"/hooks/%s\", \"methods\": [\"POST\"]}, \"scheme\": %q, \"%s\": [{\"id\": \"current\", \"env\": %q}]}`\n", name, name, name, keys, env)
+		if info.Kind == "public-key" {
+			up := strings.ToUpper(name)
+			fmt.Fprintf(&b, "- Test request, with a test key pair: `export %s_SIGNING_KEY=$(openssl rand -hex 32); export %s=$(go run ./cmd/sign -preset %s -public-key)`, start the gateway, then `go run ./cmd/sign -preset %s -url http://127.0.0.1:8080/hooks/%s -send`\n\n", up, env, name, name, name)
+			continue
+		}
 		fmt.Fprintf(&b, "- Test request: `%s=… go run ./cmd/sign -preset %s -url http://127.0.0.1:8080/hooks/%s -send`\n\n", env, name, name)
 	}
 	return b.String()

@@ -3,6 +3,7 @@ package verify
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -74,7 +75,7 @@ type Options struct {
 // PresetInfo describes a preset for documentation and configuration.
 type PresetInfo struct {
 	Name string
-	// Kind is "hmac", "url-form", "body-field" or "token".
+	// Kind is "hmac", "public-key", "url-form", "body-field" or "token".
 	Kind string
 	// HMAC is the preset written out in the generic model (for kind
 	// "hmac"), without the provider's quirks below.
@@ -83,15 +84,35 @@ type PresetInfo struct {
 	SecretEncoding SecretEncoding
 	// Quirks says what the generic model does not express.
 	Quirks string
+	// ExampleKey, for kind "public-key", is a valid public key in the form
+	// the provider shows (no sender holds its private key): for examples,
+	// and to build a route whose key is not set yet.
+	ExampleKey string
 	// SignatureHeaders are every header the preset reads its signature (or
 	// token) from, the current one first; none for Mailgun, which signs in
 	// the body.
 	SignatureHeaders []string
 }
 
+// exampleKeys are the public-key presets' ExampleKey values, made by
+// PublicKeyFor from seeds no sender uses.
+var exampleKeys = map[string]string{
+	"discord":  "e089eb85f5008937d4761b46f5b0197bbc7171afceaae06fdbf687024ef4007f",
+	"telnyx":   "Y7EKTp0vVxU/Qg7D+0plurUX9iCOMCmalb93CQ4wyRU=",
+	"sendgrid": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEtqiE2kD4nyrUeXTLuQPXc6IMe3aWcKfKVA2qv5wduekJ1z6aTwFNpqyQLFWmEwAMPGPEVYGscyoBjsRTac4VCQ==",
+}
+
 type preset struct {
-	info  PresetInfo
-	build func(p preset, o Options) (Scheme, error)
+	info    PresetInfo
+	build   func(p preset, o Options) (Scheme, error)
+	keyForm string // how the provider shows a public key: hex, base64, spki (base64 DER) or whpk
+}
+
+// publicKeyPreset is a preset whose sender signs with a private key; the
+// route holds the public key, shown by the provider as keyForm says.
+func publicKeyPreset(h HMAC, keyForm, example, quirks string) preset {
+	return preset{info: PresetInfo{Kind: "public-key", HMAC: h, SecretEncoding: PublicKeyEncoding, ExampleKey: example, Quirks: quirks},
+		build: buildHMAC, keyForm: keyForm}
 }
 
 func hmacPreset(h HMAC, enc SecretEncoding, quirks string) preset {
@@ -109,7 +130,11 @@ func buildHMAC(p preset, o Options) (Scheme, error) {
 // withOptions returns the preset's HMAC with o's keys and settings.
 func (p preset) withOptions(o Options) (HMAC, error) {
 	h := p.info.HMAC
-	keys, err := DecodeKeys(o.Keys, p.info.SecretEncoding)
+	decode := func(keys []Key) ([]Key, error) { return DecodeKeys(keys, p.info.SecretEncoding) }
+	if h.Algorithm.IsPublicKey() {
+		decode = func(keys []Key) ([]Key, error) { return DecodePublicKeys(keys, h.Algorithm) }
+	}
+	keys, err := decode(o.Keys)
 	if err != nil {
 		return HMAC{}, err
 	}
@@ -127,6 +152,20 @@ func DecodeKeys(keys []Key, enc SecretEncoding) ([]Key, error) {
 	out := make([]Key, len(keys))
 	for i, k := range keys {
 		b, err := DecodeSecret(enc, string(k.Secret))
+		if err != nil {
+			return nil, errorf(err, "key %q", k.ID)
+		}
+		out[i] = Key{ID: k.ID, Secret: b}
+	}
+	return out, nil
+}
+
+// DecodePublicKeys is DecodeKeys for a public-key algorithm's keys
+// (DecodePublicKey).
+func DecodePublicKeys(keys []Key, alg Algorithm) ([]Key, error) {
+	out := make([]Key, len(keys))
+	for i, k := range keys {
+		b, err := DecodePublicKey(alg, string(k.Secret))
 		if err != nil {
 			return nil, errorf(err, "key %q", k.ID)
 		}
@@ -163,7 +202,19 @@ var presets = map[string]preset{
 	"stripe": hmacPreset(HMAC{SignatureHeaders: []string{"stripe-signature"}, SignatureFormat: KeyValue,
 		SignatureKey: "v1", TimestampKey: "t", Template: "{timestamp}.{body}", Tolerance: DefaultTolerance}, UTF8,
 		"the whsec_ secret is used as literal bytes; v0 entries are ignored"),
-	"standard-webhooks": hmacPreset(standardWebhooks("webhook-"), Whsec, ""),
+	"standard-webhooks": {
+		info: PresetInfo{Kind: "hmac", HMAC: standardWebhooks("webhook-"), SecretEncoding: Whsec,
+			Quirks: "whsec_ secrets verify v1 (HMAC-SHA256) entries and whpk_ public keys v1a (Ed25519) entries; a route may hold both"},
+		build: buildStandardWebhooks, keyForm: "whpk"},
+	"discord": publicKeyPreset(HMAC{Algorithm: Ed25519, SignatureHeaders: []string{"x-signature-ed25519"}, Encoding: Hex,
+		TimestampHeader: "x-signature-timestamp", Template: "{timestamp}{body}", Tolerance: DefaultTolerance}, "hex", exampleKeys["discord"],
+		"the application's public key, in hex; Discord's own libraries do not check the timestamp's age, hookguard does (tolerance_seconds)"),
+	"telnyx": publicKeyPreset(HMAC{Algorithm: Ed25519, SignatureHeaders: []string{"telnyx-signature-ed25519"}, Encoding: Base64,
+		TimestampHeader: "telnyx-timestamp", Template: "{timestamp}|{body}", Tolerance: DefaultTolerance}, "base64", exampleKeys["telnyx"],
+		"the account's public key, in base64"),
+	"sendgrid": publicKeyPreset(HMAC{Algorithm: ECDSAP256SHA256, SignatureHeaders: []string{"x-twilio-email-event-webhook-signature"}, Encoding: Base64,
+		TimestampHeader: "x-twilio-email-event-webhook-timestamp", Template: "{timestamp}{body}", Tolerance: DefaultTolerance}, "spki", exampleKeys["sendgrid"],
+		"the verification key, base64 DER, as the dashboard shows it; SendGrid's libraries do not check the timestamp's age, hookguard does (tolerance_seconds)"),
 	"svix": {
 		info: PresetInfo{Kind: "hmac", HMAC: standardWebhooks("svix-"), SecretEncoding: Whsec,
 			SignatureHeaders: []string{"svix-signature", "webhook-signature"},
@@ -275,6 +326,100 @@ func withSHA1Fallback(p preset, o Options, legacy HMAC) (Scheme, error) {
 		return nil, err
 	}
 	return firstPresent{primary.(*compiledHMAC), fallback.(*compiledHMAC)}, nil
+}
+
+// buildStandardWebhooks verifies v1 entries with the route's whsec_
+// secrets and v1a entries with its whpk_ public keys.
+func buildStandardWebhooks(p preset, o Options) (Scheme, error) {
+	var secrets, publics []Key
+	for _, k := range o.Keys {
+		if strings.HasPrefix(strings.TrimSpace(string(k.Secret)), "whpk_") {
+			publics = append(publics, k)
+		} else {
+			secrets = append(secrets, k)
+		}
+	}
+	var either eitherVersion
+	if len(secrets) > 0 || len(publics) == 0 {
+		o.Keys = secrets
+		s, err := buildHMAC(p, o)
+		if err != nil {
+			return nil, err
+		}
+		either = append(either, s.(*compiledHMAC))
+	}
+	if len(publics) > 0 {
+		v1a := p
+		v1a.info.HMAC = standardWebhooksV1a("webhook-")
+		o.Keys = publics
+		s, err := buildHMAC(v1a, o)
+		if err != nil {
+			return nil, err
+		}
+		either = append(either, s.(*compiledHMAC))
+	}
+	if len(either) == 1 {
+		return either[0], nil
+	}
+	return either, nil
+}
+
+// standardWebhooksV1a is Standard Webhooks' asymmetric variant: the same
+// headers and signed content, Ed25519 signatures listed as v1a.
+func standardWebhooksV1a(prefix string) HMAC {
+	h := standardWebhooks(prefix)
+	h.Algorithm, h.SignatureKey = Ed25519, "v1a"
+	return h
+}
+
+// eitherVersion verifies with each scheme whose entries the signature
+// header lists (Standard Webhooks' v1 and v1a): the request passes if any
+// of them verifies.
+type eitherVersion []*compiledHMAC
+
+func (e eitherVersion) Begin(req *Request, now time.Time) (Check, error) {
+	var checks eitherCheck
+	for _, s := range e {
+		c, err := s.Begin(req, now)
+		if errors.Is(err, errNoEntryOfVersion) {
+			continue
+		}
+		if err != nil {
+			return nil, err // the same headers fail every version alike
+		}
+		checks = append(checks, c)
+	}
+	if len(checks) == 0 {
+		return nil, ErrMalformedSignature
+	}
+	return checks, nil
+}
+
+type eitherCheck []Check
+
+func (e eitherCheck) NeedsBody() bool { return true }
+
+func (e eitherCheck) Write(p []byte) (int, error) {
+	for _, c := range e {
+		if _, err := c.Write(p); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+func (e eitherCheck) Verify() (string, error) {
+	var first error
+	for _, c := range e {
+		id, err := c.Verify()
+		if err == nil {
+			return id, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return "", first
 }
 
 func standardWebhooks(prefix string) HMAC {

@@ -90,20 +90,14 @@ func TestProviderVectors(t *testing.T) {
 	}
 	for _, v := range f.Vectors {
 		t.Run(v.Name+"/wrong secret", func(t *testing.T) {
-			wrong := "wrong-" + v.Secret
-			if v.Preset == "standard-webhooks" || v.Preset == "svix" {
-				wrong = "whsec_d3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmc="
-			}
+			wrong := cases.OtherKey(v.Preset, "wrong")
 			if _, err := runAt(preset(t, v.Preset, verify.Key{ID: "k1", Secret: []byte(wrong)}), v.Case(f.Time()), v.Authority()); err == nil {
 				t.Fatal("accepted under the wrong secret")
 			}
 		})
 		t.Run(v.Name+"/rotation", func(t *testing.T) {
 			old := verify.Key{ID: "old", Secret: []byte(v.Secret)}
-			other := verify.Key{ID: "new", Secret: []byte("another-" + v.Secret)}
-			if v.Preset == "standard-webhooks" || v.Preset == "svix" {
-				other.Secret = []byte("whsec_bmV3LW5ldy1uZXctbmV3LW5ldy1uZXctbmV3")
-			}
+			other := verify.Key{ID: "new", Secret: []byte(cases.OtherKey(v.Preset, "another"))}
 			for _, keys := range [][]verify.Key{{other, old}, {old, other}} {
 				id, err := runAt(preset(t, v.Preset, keys...), v.Case(f.Time()), v.Authority())
 				if err != nil || id != "old" {
@@ -121,17 +115,20 @@ func TestGenericModelExpressesPresets(t *testing.T) {
 	n := 0
 	for _, v := range f.Vectors {
 		info, _ := verify.LookupPreset(v.Preset)
-		if info.Kind != "hmac" || v.Preset == "svix" && false {
-			continue
+		if info.Kind != "hmac" && info.Kind != "public-key" || strings.HasPrefix(v.Secret, "whpk_") {
+			continue // a v1a vector: the written-out standard-webhooks is its v1 form
 		}
 		n++
 		t.Run(v.Name, func(t *testing.T) {
 			h := info.HMAC
-			secret, err := verify.DecodeSecret(info.SecretEncoding, v.Secret)
+			keys, err := verify.DecodeKeys([]verify.Key{{ID: "g", Secret: []byte(v.Secret)}}, info.SecretEncoding)
+			if h.Algorithm.IsPublicKey() {
+				keys, err = verify.DecodePublicKeys([]verify.Key{{ID: "g", Secret: []byte(v.Secret)}}, h.Algorithm)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			h.Keys = []verify.Key{{ID: "g", Secret: secret}}
+			h.Keys = keys
 			s, err := verify.NewHMAC(h)
 			if err != nil {
 				t.Fatal(err)
@@ -384,25 +381,43 @@ type oursFile struct {
 }
 
 type oursRequest struct {
-	Preset  string            `json:"preset"`
-	Secret  string            `json:"secret"`
-	URL     string            `json:"url"`
-	Headers map[string]string `json:"headers"`
-	Body    string            `json:"body"`
+	Name   string `json:"name"`
+	Preset string `json:"preset"`
+	Secret string `json:"secret"`
+	// PublicKey, for a public-key scheme, is the route's key; Secret is
+	// then the private key Sign used.
+	PublicKey string            `json:"public_key,omitempty"`
+	URL       string            `json:"url"`
+	Headers   map[string]string `json:"headers"`
+	Body      string            `json:"body"`
 }
 
 // sdkVerified are the presets whose SDK has a verifier gen.mjs runs.
-var sdkVerified = []string{"github", "hubspot", "linear", "orb", "paddle", "square", "standard-webhooks", "stripe", "svix", "twilio"}
+// (standard-webhooks-v1a is standard-webhooks signed with a whsk_ key.)
+var sdkVerified = []string{"discord", "github", "hubspot", "linear", "orb", "paddle", "sendgrid", "square", "standard-webhooks",
+	"standard-webhooks-v1a", "stripe", "svix", "telnyx", "twilio"}
 
 func makeOurs(t *testing.T, now time.Time) []byte {
 	var f oursFile
-	for _, name := range sdkVerified {
+	for _, entry := range sdkVerified {
+		name := strings.TrimSuffix(entry, "-v1a")
 		secret := "ours-secret-0123456789abcdef0123"
-		switch name {
+		switch entry {
 		case "standard-webhooks", "svix":
 			secret = "whsec_b3Vycy1vdXJzLW91cnMtb3Vycy1vdXJzLW91cnM="
 		case "stripe":
 			secret = "whsec_ours0123456789abcdef"
+		case "discord", "telnyx", "sendgrid":
+			secret = "6f75727300000000000000000000000000000000000000000000000000000001" // a private key
+		case "standard-webhooks-v1a":
+			secret = "whsk_b3Vyc291cnNvdXJzb3Vyc291cnNvdXJzb3Vyc291cnM="
+		}
+		var public string
+		if info, _ := verify.LookupPreset(name); info.Kind == "public-key" || entry == "standard-webhooks-v1a" {
+			var err error
+			if public, err = verify.PublicKeyFor(name, secret); err != nil {
+				t.Fatal(err)
+			}
 		}
 		body := `{"id":"ours_1","text":"héllo"}`
 		if name == "linear" {
@@ -422,7 +437,7 @@ func makeOurs(t *testing.T, now time.Time) []byte {
 		for _, h := range hdr {
 			headers[h.Name] = h.Value
 		}
-		f.Requests = append(f.Requests, oursRequest{Preset: name, Secret: secret, URL: verify.RequestURL(req, ""), Headers: headers, Body: body})
+		f.Requests = append(f.Requests, oursRequest{Name: entry, Preset: name, Secret: secret, PublicKey: public, URL: verify.RequestURL(req, ""), Headers: headers, Body: body})
 	}
 	data, err := json.MarshalIndent(f, "", " ")
 	if err != nil {
@@ -479,7 +494,7 @@ func TestProviderVectorsAreCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatal("vectors.json is stale: run `cd testdata/providers && node gen.mjs > vectors.json`")
+		t.Fatal("vectors.json is stale: run `cd testdata/providers && node gen.mjs --write`")
 	}
 }
 
@@ -507,19 +522,25 @@ func FuzzPresetHeaders(f *testing.F) {
 		now := time.Unix(1764547200, 0)
 		names := verify.Presets()
 		name := names[int(pick)%len(names)]
-		secret := "fuzz-secret-0123456789abcdef0123"
-		if info, _ := verify.LookupPreset(name); info.SecretEncoding == verify.Whsec {
-			secret = "whsec_ZnV6ei1mdXp6LWZ1enotZnV6ei1mdXp6"
+		keys := []verify.Key{{ID: "k", Secret: []byte(cases.OtherKey(name, "fuzz"))}}
+		if name == "standard-webhooks" { // v1 and v1a
+			pk, err := verify.PublicKeyFor(name, "whsk_ZnV6ei1mdXp6LWZ1enotZnV6ei1mdXp6LWZ1enotZnU=")
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, verify.Key{ID: "pk", Secret: []byte(pk)})
 		}
-		s := preset(t, name, verify.Key{ID: "k", Secret: []byte(secret)})
+		s := preset(t, name, keys...)
 		var h []verify.Field
 		for _, n := range []string{"x-pipes-signature", "x-hub-signature-256", "x-hub-signature", "stripe-signature", "webhook-signature",
 			"svix-signature", "x-slack-signature", "x-shopify-hmac-sha256", "x-twilio-signature", "paddle-signature", "x-orb-signature",
-			"tiktok-signature", "calendly-webhook-signature", "linear-signature", "x-hubspot-signature-v3", "x-zm-signature"} {
+			"tiktok-signature", "calendly-webhook-signature", "linear-signature", "x-hubspot-signature-v3", "x-zm-signature",
+			"x-signature-ed25519", "telnyx-signature-ed25519", "x-twilio-email-event-webhook-signature"} {
 			h = append(h, verify.Field{Name: n, Value: sig})
 		}
 		for _, n := range []string{"webhook-timestamp", "svix-timestamp", "x-slack-request-timestamp", "x-hubspot-request-timestamp",
-			"x-zendesk-webhook-signature-timestamp", "x-orb-timestamp", "x-zm-request-timestamp"} {
+			"x-zendesk-webhook-signature-timestamp", "x-orb-timestamp", "x-zm-request-timestamp",
+			"x-signature-timestamp", "telnyx-timestamp", "x-twilio-email-event-webhook-timestamp"} {
 			h = append(h, verify.Field{Name: n, Value: ts})
 		}
 		h = append(h, verify.Field{Name: "webhook-id", Value: list}, verify.Field{Name: "svix-id", Value: list},

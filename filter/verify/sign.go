@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -28,8 +29,10 @@ const TestID = "msg_hookguard_test"
 // Sign returns the headers a sender using the named preset adds to req to
 // sign body at time now with secret (as the provider issues it): the
 // signature and, where the preset signs them, the timestamp and id. It is
-// for tests, fixtures and trying a route by hand. Mailgun signs inside the
-// body: use SignMailgun.
+// for tests, fixtures and trying a route by hand. A public-key preset
+// (and standard-webhooks given a whsk_ key, for v1a) takes the private key
+// in secret (DecodePrivateKey); PublicKeyFor gives the route's key. Mailgun
+// signs inside the body: use SignMailgun.
 func Sign(preset, secret string, req *Request, body []byte, now time.Time) ([]Field, error) {
 	info, ok := LookupPreset(preset)
 	if !ok {
@@ -45,7 +48,14 @@ func Sign(preset, secret string, req *Request, body []byte, now time.Time) ([]Fi
 		return nil, errorf(ErrInvalidScheme, "%s signs inside the body: use SignMailgun", preset)
 	}
 	h := info.HMAC
-	key, err := DecodeSecret(info.SecretEncoding, secret)
+	if preset == "standard-webhooks" && strings.HasPrefix(secret, "whsk_") {
+		h = standardWebhooksV1a("webhook-")
+	}
+	decode := func(s string) ([]byte, error) { return DecodeSecret(info.SecretEncoding, s) }
+	if h.Algorithm.IsPublicKey() {
+		decode = func(s string) ([]byte, error) { return DecodePrivateKey(h.Algorithm, s) }
+	}
+	key, err := decode(secret)
 	if err != nil {
 		return nil, err
 	}

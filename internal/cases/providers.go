@@ -1,12 +1,15 @@
 package cases
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,14 +22,17 @@ import (
 // Node's crypto following the provider's documentation) signed, from
 // testdata/providers/vectors.json, made by gen.mjs beside it.
 type ProviderVector struct {
-	Name    string            `json:"name"`
-	Preset  string            `json:"preset"`
-	Oracle  string            `json:"oracle"`
-	Secret  string            `json:"secret"`
-	Method  string            `json:"method"`
-	URL     string            `json:"url"`
-	Headers map[string]string `json:"headers"`
-	Body    string            `json:"body"`
+	Name   string `json:"name"`
+	Preset string `json:"preset"`
+	Oracle string `json:"oracle"`
+	Secret string `json:"secret"`
+	// SigningKey, for a public-key preset, is the private key the vector
+	// was signed with (test keys); Secret is then the route's public key.
+	SigningKey string            `json:"signing_key,omitempty"`
+	Method     string            `json:"method"`
+	URL        string            `json:"url"`
+	Headers    map[string]string `json:"headers"`
+	Body       string            `json:"body"`
 	// Source and PublicURL are set for published vectors: where the
 	// vector was published, and the route's public_url it needs.
 	Source    string `json:"source,omitempty"`
@@ -209,46 +215,110 @@ func RoutedCases(f ProviderFile) []Case {
 		authority[v.Name], preset[v.Name] = v.Authority(), v.Preset
 		authority[v.Preset], preset[v.Preset] = v.Authority(), v.Preset
 	}
+	ids := KeyIDs(f)
 	all := append(ProviderCases(f), SignedCases(f)...)
 	for i := range all {
 		vector := strings.SplitN(all[i].Name, "/", 2)[0]
 		all[i].Authority = authority[vector]
 		if !all[i].CheckVerified {
-			all[i].WantVerified, all[i].CheckVerified = "route="+preset[vector]+"; key=k1", true
+			all[i].WantVerified, all[i].CheckVerified = "route="+preset[vector]+"; key="+ids[vector], true
 		}
 	}
 	return all
 }
 
+// Signing is the key the vector was signed with: its secret, or for a
+// public-key preset its private key.
+func (v ProviderVector) Signing() string {
+	if v.SigningKey != "" {
+		return v.SigningKey
+	}
+	return v.Secret
+}
+
 // RotatedSecret is the second key RouteConfig gives each preset's route,
 // listed before the vectors' own: a secret being rotated out.
-func RotatedSecret(preset string) string { return secretFor(preset, "rotated") }
+func RotatedSecret(preset string) string { return OtherKey(preset, "rotated") }
 
-// secretFor makes a secret of the form preset's secrets take.
+// OtherKey is a route key for preset that signs none of the vectors, made
+// from label: a secret, or for a public-key preset a public key.
+func OtherKey(preset, label string) string { return routeKey(preset, secretFor(preset, label)) }
+
+// secretFor makes a key of the form preset's senders sign with: a secret,
+// or for a public-key preset a private key (hex).
 func secretFor(preset, label string) string {
-	if info, _ := verify.LookupPreset(preset); info.SecretEncoding == verify.Whsec {
+	info, _ := verify.LookupPreset(preset)
+	switch {
+	case info.Kind == "public-key":
+		sum := sha256.Sum256([]byte(label + "-key-for-" + preset))
+		return hex.EncodeToString(sum[:])
+	case info.SecretEncoding == verify.Whsec:
 		return "whsec_" + base64.StdEncoding.EncodeToString([]byte(label+"-key-for-"+preset))
 	}
 	return label + "-secret-0123456789abcdef-" + preset
 }
 
+// routeKey is the key a route holds for a sender signing with signing:
+// the secret itself, or the public key of a private one.
+func routeKey(preset, signing string) string {
+	if info, _ := verify.LookupPreset(preset); info.Kind != "public-key" && !strings.HasPrefix(signing, "whsk_") {
+		return signing
+	}
+	pub, err := verify.PublicKeyFor(preset, signing)
+	if err != nil {
+		panic(err)
+	}
+	return pub
+}
+
+// KeyIDs names, per vector, the key RouteConfig gives its secret: "k1"
+// for the first vector of each preset, "k2", "k3" … for further vectors
+// signed under other keys (Standard Webhooks' v1a public key).
+func KeyIDs(f ProviderFile) map[string]string {
+	ids := map[string]string{}
+	byPreset := map[string][]string{}
+	for _, v := range f.Vectors {
+		i := slices.Index(byPreset[v.Preset], v.Secret)
+		if i < 0 {
+			byPreset[v.Preset] = append(byPreset[v.Preset], v.Secret)
+			i = len(byPreset[v.Preset]) - 1
+		}
+		ids[v.Name] = "k" + strconv.Itoa(i+1)
+	}
+	return ids
+}
+
 // RouteConfig returns a plugin configuration with one route per vector
-// preset at /hooks/<preset>, each with two keys, "k0" (RotatedSecret, from
-// HOOKGUARD_TEST_<PRESET>_OLD) and "k1" (the vectors' secret, from
-// HOOKGUARD_TEST_<PRESET>), and the environment it needs.
+// preset at /hooks/<preset>, each with the keys "k0" (RotatedSecret, from
+// HOOKGUARD_TEST_<PRESET>_OLD), "k1" (the vectors' secret, from
+// HOOKGUARD_TEST_<PRESET>) and, where a preset's vectors use more secrets,
+// "k2" … (KeyIDs; HOOKGUARD_TEST_<PRESET>_K2 …), and the environment it
+// needs.
 func RouteConfig(f ProviderFile) (string, map[string]string) {
 	env := map[string]string{}
 	var routes []string
-	seen := map[string]bool{}
+	var presets []string
+	keys := map[string][]string{}
+	ids := KeyIDs(f)
 	for _, v := range f.Vectors {
-		if seen[v.Preset] {
-			continue
-		}
-		seen[v.Preset] = true
 		name := "HOOKGUARD_TEST_" + strings.ToUpper(strings.ReplaceAll(v.Preset, "-", "_"))
-		env[name], env[name+"_OLD"] = v.Secret, RotatedSecret(v.Preset)
-		routes = append(routes, `{"name":`+strconv.Quote(v.Preset)+`,"match":{"path_prefix":"/hooks/`+v.Preset+`"},"scheme":`+
-			strconv.Quote(v.Preset)+`,"secrets":[{"id":"k0","env":`+strconv.Quote(name+"_OLD")+`},{"id":"k1","env":`+strconv.Quote(name)+`}]}`)
+		if _, ok := keys[v.Preset]; !ok {
+			presets = append(presets, v.Preset)
+			env[name+"_OLD"] = RotatedSecret(v.Preset)
+			keys[v.Preset] = []string{`{"id":"k0","env":` + strconv.Quote(name+"_OLD") + `}`}
+		}
+		id := ids[v.Name]
+		if id != "k1" {
+			name += "_" + strings.ToUpper(id)
+		}
+		if _, ok := env[name]; !ok {
+			env[name] = v.Secret
+			keys[v.Preset] = append(keys[v.Preset], `{"id":`+strconv.Quote(id)+`,"env":`+strconv.Quote(name)+`}`)
+		}
+	}
+	for _, p := range presets {
+		routes = append(routes, `{"name":`+strconv.Quote(p)+`,"match":{"path_prefix":"/hooks/`+p+`"},"scheme":`+
+			strconv.Quote(p)+`,"secrets":[`+strings.Join(keys[p], ",")+`]}`)
 	}
 	return `{"routes":[` + strings.Join(routes, ",") + `]}`, env
 }
@@ -300,8 +370,8 @@ func SignedCases(f ProviderFile) []Case {
 		}
 		out = append(out,
 			sign("wrong secret", secretFor(v.Preset, "unknown"), now, 401, ""),
-			sign("rotated key", RotatedSecret(v.Preset), now, 200, "k0"),
-			sign("current key", v.Secret, now, 200, "k1"),
+			sign("rotated key", secretFor(v.Preset, "rotated"), now, 200, "k0"),
+			sign("current key", v.Signing(), now, 200, "k1"),
 		)
 		tol, timed := h.Tolerance, h.TimestampHeader != "" || h.TimestampKey != "" || v.Preset == "linear"
 		if v.Preset == "mailgun" {
@@ -309,16 +379,16 @@ func SignedCases(f ProviderFile) []Case {
 		}
 		if timed {
 			out = append(out,
-				sign("1 s inside -tolerance", v.Secret, now.Add(-tol+time.Second), 200, "k1"),
-				sign("1 s inside +tolerance", v.Secret, now.Add(tol-time.Second), 200, "k1"),
-				sign("at -tolerance", v.Secret, now.Add(-tol), 200, "k1"),
-				sign("at +tolerance", v.Secret, now.Add(tol), 200, "k1"),
-				sign("1 s past -tolerance", v.Secret, now.Add(-tol-time.Second), 401, ""),
-				sign("1 s past +tolerance", v.Secret, now.Add(tol+time.Second), 401, ""),
+				sign("1 s inside -tolerance", v.Signing(), now.Add(-tol+time.Second), 200, "k1"),
+				sign("1 s inside +tolerance", v.Signing(), now.Add(tol-time.Second), 200, "k1"),
+				sign("at -tolerance", v.Signing(), now.Add(-tol), 200, "k1"),
+				sign("at +tolerance", v.Signing(), now.Add(tol), 200, "k1"),
+				sign("1 s past -tolerance", v.Signing(), now.Add(-tol-time.Second), 401, ""),
+				sign("1 s past +tolerance", v.Signing(), now.Add(tol+time.Second), 401, ""),
 			)
 		}
 		if h.SignatureFormat == verify.KeyValue || h.SignatureFormat == verify.List {
-			c := sign("several signatures, one valid", v.Secret, now, 200, "k1")
+			c := sign("several signatures, one valid", v.Signing(), now, 200, "k1")
 			bogus := sign("bogus", secretFor(v.Preset, "unknown"), now, 401, "")
 			sep := h.Separators
 			if h.SignatureFormat == verify.List || sep == "" {
@@ -340,7 +410,7 @@ func SignedCases(f ProviderFile) []Case {
 			out = append(out, c)
 		}
 		if name, ok := signatureHeader(v.Preset); ok {
-			c := sign("malformed signature", v.Secret, now, 401, "")
+			c := sign("malformed signature", v.Signing(), now, 401, "")
 			for i := range c.Header {
 				if c.Header[i].Name == name {
 					c.Header[i].Value = "%%not a signature%%"
@@ -352,7 +422,7 @@ func SignedCases(f ProviderFile) []Case {
 	return out
 }
 
-// GenericRouteConfig writes each HMAC preset of the vectors out in the
+// GenericRouteConfig writes each HMAC and public-key preset of the vectors out in the
 // generic model: one "hmac" route per preset at /hooks/<preset>, named
 // <preset>-generic, with its secret from HOOKGUARD_TEST_<PRESET> (key k1).
 // GenericCases are the cases it must answer.
@@ -364,8 +434,8 @@ func GenericRouteConfig(f ProviderFile) (string, map[string]string) {
 		h := info.HMAC
 		name := "HOOKGUARD_TEST_" + strings.ToUpper(strings.ReplaceAll(p, "-", "_"))
 		for _, v := range f.Vectors {
-			if v.Preset == p {
-				env[name] = v.Secret
+			if _, set := env[name]; v.Preset == p && !set {
+				env[name] = v.Secret // the first vector's: KeyIDs' k1
 			}
 		}
 		route := map[string]any{"name": p + "-generic", "match": map[string]any{"path_prefix": "/hooks/" + p}, "scheme": "hmac",
@@ -399,11 +469,12 @@ func GenericCases(f ProviderFile) []Case {
 	for _, v := range f.Vectors {
 		byName[v.Name] = v
 	}
+	ids := KeyIDs(f)
 	var out []Case
 	for _, c := range ProviderCases(f) {
 		v := byName[strings.SplitN(c.Name, "/", 2)[0]]
-		if !generic[v.Preset] {
-			continue
+		if !generic[v.Preset] || ids[v.Name] != "k1" {
+			continue // the route has the preset's first key only
 		}
 		c.Authority, c.WantVerified, c.CheckVerified = v.Authority(), "route="+v.Preset+"-generic; key=k1", true
 		out = append(out, c)
@@ -411,12 +482,12 @@ func GenericCases(f ProviderFile) []Case {
 	return out
 }
 
-// genericPresets are the vectors' presets of kind "hmac", sorted.
+// genericPresets are the vectors' presets of kind "hmac" or "public-key", sorted.
 func genericPresets(f ProviderFile) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, v := range f.Vectors {
-		if info, _ := verify.LookupPreset(v.Preset); info.Kind == "hmac" && !seen[v.Preset] {
+		if info, _ := verify.LookupPreset(v.Preset); (info.Kind == "hmac" || info.Kind == "public-key") && !seen[v.Preset] {
 			seen[v.Preset] = true
 			out = append(out, v.Preset)
 		}

@@ -5,12 +5,14 @@
 // vectors.json; a Go test checks that file is current and runs every vector
 // natively and through the built module.
 //
-//	cd testdata/providers && npm ci && node gen.mjs > vectors.json
+//	cd testdata/providers && npm ci && node gen.mjs --write
 import crypto from "node:crypto";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import { sign as octokitSign, verify as octokitVerify } from "@octokit/webhooks-methods";
 import { LinearWebhookClient } from "@linear/sdk/webhooks";
+import { verifyKey as discordVerify } from "discord-interactions";
+import { TelnyxWebhook } from "telnyx/lib/webhooks.js";
 
 const require = createRequire(import.meta.url);
 const Stripe = require("stripe");
@@ -23,6 +25,7 @@ const { Paddle } = require("@paddle/paddle-node-sdk");
 new Paddle("pdl_unused_api_key"); // registers the Node runtime the validator needs
 const { WebhooksValidator: PaddleValidator } = require(require.resolve("@paddle/paddle-node-sdk").replace(/index[^/]*$/, "") + "notifications/helpers/webhooks-validator.js");
 const Orb = require("orb-billing");
+const { EventWebhook: SendGridWebhook } = require("@sendgrid/eventwebhook");
 const pkgs = JSON.parse(fs.readFileSync(new URL("./package-lock.json", import.meta.url)));
 const version = (name) => `${name}@${pkgs.packages["node_modules/" + name].version}`;
 
@@ -41,9 +44,13 @@ const base = "http://127.0.0.1:8080";
 const secret = "hookguard-test-secret-0123456789abcdef";
 
 const vectors = [];
-function add(preset, oracle, { method = "POST", path, headers, body }) {
-  vectors.push({ name: preset, preset, oracle, secret: headers.__secret ?? secret, method, url: base + path,
-    headers: Object.fromEntries(Object.entries(headers).filter(([k]) => k !== "__secret")), body });
+// previous finds a vector in the committed vectors.json, to keep a
+// randomized signature that still verifies.
+const committed = fs.existsSync(new URL("./vectors.json", import.meta.url)) ? JSON.parse(fs.readFileSync(new URL("./vectors.json", import.meta.url))).vectors : [];
+const previous = (name) => committed.find((v) => v.name === name);
+function add(preset, oracle, { name = preset, method = "POST", path, headers, body }) {
+  vectors.push({ name, preset, oracle, secret: headers.__secret ?? secret, ...(headers.__signing ? { signing_key: headers.__signing } : {}),
+    method, url: base + path, headers: Object.fromEntries(Object.entries(headers).filter(([k]) => !k.startsWith("__"))), body });
 }
 const event = (o) => json({ id: "evt_123", type: "test.event", text: "héllo", ...o });
 
@@ -121,6 +128,68 @@ const swKey = Buffer.from("hookguard-standard-webhooks-key!").toString("base64")
     headers: { "content-type": "application/json", "linear-signature": sig } });
 }
 
+// Providers that sign with a private key. Node's crypto signs, with keys
+// made from fixed seeds (test keys, nobody's real ones); the provider's own
+// verifier checks each vector. signing_key lets the Go tests sign more.
+const seedFor = (label) => crypto.createHash("sha256").update("hookguard test key for " + label).digest();
+function ed25519Key(label) {
+  const seed = seedFor(label);
+  const key = crypto.createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]), format: "der", type: "pkcs8" });
+  const pub = crypto.createPublicKey(key).export({ format: "der", type: "spki" }).subarray(12);
+  return { seed, key, pub, sign: (msg) => crypto.sign(null, Buffer.from(msg), key) };
+}
+{
+  const k = ed25519Key("discord");
+  const body = json({ type: 1, id: "interaction_1", application_id: "app_1", token: "tok" });
+  const ts = String(NOW), sig = k.sign(ts + body).toString("hex"), pub = k.pub.toString("hex");
+  if (!(await discordVerify(body, sig, ts, pub))) throw new Error("discord-interactions rejects its vector");
+  add("discord", "node crypto, checked by " + version("discord-interactions") + " verifyKey", { path: "/hooks/discord", body,
+    headers: { "content-type": "application/json", "x-signature-ed25519": sig, "x-signature-timestamp": ts, __secret: pub, __signing: k.seed.toString("hex") } });
+}
+{
+  const k = ed25519Key("telnyx");
+  const body = json({ data: { event_type: "message.received", id: "evt_tx1", payload: { text: "héllo" } } });
+  const ts = String(NOW), sig = k.sign(ts + "|" + body).toString("base64"), pub = k.pub.toString("base64");
+  const headers = { "content-type": "application/json", "telnyx-signature-ed25519": sig, "telnyx-timestamp": ts };
+  await new TelnyxWebhook(pub).verify(body, headers); // throws unless it verifies
+  add("telnyx", "node crypto, checked by " + version("telnyx") + " TelnyxWebhook.verify", { path: "/hooks/telnyx", body,
+    headers: { ...headers, __secret: pub, __signing: k.seed.toString("hex") } });
+}
+{
+  // ECDSA signatures are randomized: a signature the last run made is
+  // kept while it still verifies, so the file is reproducible.
+  const d = seedFor("sendgrid");
+  const ecdh = crypto.createECDH("prime256v1");
+  ecdh.setPrivateKey(d);
+  const point = ecdh.getPublicKey();
+  const b64u = (b) => b.toString("base64url");
+  const key = crypto.createPrivateKey({ key: { kty: "EC", crv: "P-256", d: b64u(d), x: b64u(point.subarray(1, 33)), y: b64u(point.subarray(33)) }, format: "jwk" });
+  const pub = crypto.createPublicKey(key).export({ format: "der", type: "spki" }).toString("base64");
+  const body = json([{ email: "user@example.com", event: "delivered", sg_event_id: "sg_1", timestamp: NOW }]) + "\r\n";
+  const ts = String(NOW);
+  const sgw = new SendGridWebhook();
+  const ok = (sig) => sgw.verifySignature(sgw.convertPublicKeyToECDSA(pub), body, sig, ts);
+  let sig = previous("sendgrid")?.headers["x-twilio-email-event-webhook-signature"];
+  if (!sig || !ok(sig)) sig = crypto.sign("sha256", Buffer.from(ts + body), { key, dsaEncoding: "der" }).toString("base64");
+  if (!ok(sig)) throw new Error("@sendgrid/eventwebhook rejects its vector");
+  add("sendgrid", "node crypto, checked by " + version("@sendgrid/eventwebhook") + " verifySignature", { path: "/hooks/sendgrid", body,
+    headers: { "content-type": "application/json", "x-twilio-email-event-webhook-signature": sig, "x-twilio-email-event-webhook-timestamp": ts,
+      __secret: pub, __signing: d.toString("hex") } });
+}
+{
+  // Standard Webhooks v1a (Ed25519), per the spec: no SDK here signs it.
+  // A v1 entry under a secret the route lacks is listed first.
+  const k = ed25519Key("standard-webhooks");
+  const body = event({ type: "user.deleted" });
+  const id = "msg_v1a", ts = String(NOW), msg = `${id}.${ts}.${body}`;
+  const sig = k.sign(msg).toString("base64");
+  if (!crypto.verify(null, Buffer.from(msg), crypto.createPublicKey(k.key), Buffer.from(sig, "base64"))) throw new Error("v1a does not verify");
+  add("standard-webhooks", "node crypto per standardwebhooks.com spec (v1a, Ed25519)", { name: "standard-webhooks-v1a", path: "/hooks/standard-webhooks", body,
+    headers: { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": ts,
+      "webhook-signature": "v1," + hmac("sha256", "not-the-route-secret", msg, "base64") + " v1a," + sig,
+      __secret: "whpk_" + k.pub.toString("base64"), __signing: "whsk_" + Buffer.concat([k.seed, k.pub]).toString("base64") } });
+}
+
 // Providers without an SDK here: Node's crypto, following their docs.
 const docs = (p, h) => add(p.preset, "node crypto per " + p.doc, h);
 const simple = [
@@ -190,15 +259,30 @@ const verifiers = {
   paddle: (r) => new PaddleValidator().isValidSignature(r.body, r.secret, r.headers["paddle-signature"]),
   orb: (r) => { new Orb({ apiKey: "unused" }).webhooks.verifySignature(r.body, r.headers, r.secret); return true; },
   linear: (r) => new LinearWebhookClient(r.secret).verify(Buffer.from(r.body), r.headers["linear-signature"]),
+  discord: (r) => discordVerify(r.body, r.headers["x-signature-ed25519"], r.headers["x-signature-timestamp"], r.public_key),
+  telnyx: async (r) => { await new TelnyxWebhook(r.public_key).verify(r.body, r.headers); return true; },
+  sendgrid: (r) => { const w = new SendGridWebhook(); return w.verifySignature(w.convertPublicKeyToECDSA(r.public_key), r.body, r.headers["x-twilio-email-event-webhook-signature"], r.headers["x-twilio-email-event-webhook-timestamp"]); },
+  // No SDK here verifies v1a: Node's crypto, per the spec, over every v1a entry.
+  "standard-webhooks-v1a": (r) => {
+    const key = crypto.createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(r.public_key.slice(5), "base64")]), format: "der", type: "spki" });
+    const msg = Buffer.from(`${r.headers["webhook-id"]}.${r.headers["webhook-timestamp"]}.${r.body}`);
+    return r.headers["webhook-signature"].split(" ").some((e) => e.startsWith("v1a,") && crypto.verify(null, msg, key, Buffer.from(e.slice(4), "base64")));
+  },
 };
 const ours = JSON.parse(fs.readFileSync(new URL("./ours.json", import.meta.url)));
 const oursVerified = {};
 for (const r of ours.requests) {
-  const v = verifiers[r.preset];
-  if (!v) throw new Error("no verifier for " + r.preset);
+  const v = verifiers[r.name];
+  if (!v) throw new Error("no verifier for " + r.name);
   let ok;
   try { ok = await v(r); } catch (e) { ok = false; }
-  oursVerified[r.preset] = { oracle: version({ "standard-webhooks": "standardwebhooks", github: "@octokit/webhooks-methods", hubspot: "@hubspot/api-client", paddle: "@paddle/paddle-node-sdk", orb: "orb-billing", linear: "@linear/sdk" }[r.preset] ?? r.preset), verified: ok === true };
+  const pkg = { "standard-webhooks": "standardwebhooks", github: "@octokit/webhooks-methods", hubspot: "@hubspot/api-client", paddle: "@paddle/paddle-node-sdk",
+    orb: "orb-billing", linear: "@linear/sdk", discord: "discord-interactions", sendgrid: "@sendgrid/eventwebhook" }[r.name] ?? r.name;
+  oursVerified[r.name] = { oracle: r.name === "standard-webhooks-v1a" ? "node crypto per the spec" : version(pkg), verified: ok === true };
 }
 
-process.stdout.write(JSON.stringify({ generator: "gen.mjs", now: NOW, vectors, ours_verified: oursVerified }, null, 1) + "\n");
+const out = JSON.stringify({ generator: "gen.mjs", now: NOW, vectors, ours_verified: oursVerified }, null, 1) + "\n";
+// --write replaces vectors.json (a shell redirect would empty it before it
+// is read for previous); otherwise the file goes to stdout, for the test.
+if (process.argv.includes("--write")) fs.writeFileSync(new URL("./vectors.json", import.meta.url), out);
+else process.stdout.write(out);

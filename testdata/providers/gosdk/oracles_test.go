@@ -7,6 +7,7 @@ package gosdk
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,6 +100,9 @@ func TestTheirVerifiersAcceptTheVectors(t *testing.T) {
 			t.Fatalf("no vectors for %s", preset)
 		}
 		for _, v := range all[preset] {
+			if strings.HasPrefix(v.Secret, "whpk_") {
+				continue // v1a (Ed25519): the Go library we pin verifies v1 only
+			}
 			t.Run(v.Name, func(t *testing.T) {
 				if err := verify(v); err != nil {
 					t.Fatalf("%s (%s): %v", v.Oracle+v.Source, preset, err)
