@@ -79,10 +79,11 @@ func TestStatsTagsCoverEveryMetric(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mod.Close(ctx)
-	p, err := mod.NewPlugin(ctx, host.PluginConfig{VMs: 1, Env: map[string]string{"S": "stats-secret-0123456789abcdef0123"},
+	p, err := mod.NewPlugin(ctx, host.PluginConfig{VMs: 1, Env: map[string]string{"S": "stats-secret-0123456789abcdef0123", "W": "whsec_c3RhdHMtc2VjcmV0LTAxMjM0NTY3ODk="},
 		Configuration: []byte(`{"routes":[{"name":"gh-1","match":{"path":"/a"},"scheme":"github","secrets":[{"id":"k-1","env":"S"}]},
 			{"name":"d","match":{"path":"/d"},"mode":"detect","secrets":[{"id":"k","env":"S"}]},
-			{"name":"u","match":{"path":"/u"},"secrets":[{"env":"UNSET","optional":true}]}]}`)})
+			{"name":"u","match":{"path":"/u"},"secrets":[{"env":"UNSET","optional":true}]},
+			{"name":"w","match":{"path":"/w"},"scheme":"standard-webhooks","secrets":[{"env":"W"}],"dedupe":{"max_ids":16}}]}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +110,11 @@ func TestStatsTagsCoverEveryMetric(t *testing.T) {
 				t.Errorf("%s: %s %v", full, base, tags)
 			}
 			seenReasons[tags["reason"]] = true
+		case strings.HasPrefix(m.Name, "hookguard.duplicates."), strings.HasPrefix(m.Name, "hookguard.dedupe_evicted."):
+			want := strings.Join(strings.Split(m.Name, ".")[:2], ".")
+			if base != "wasmcustom."+want || tags["route"] != "w" || len(tags) != 1 {
+				t.Errorf("%s: %s %v", full, base, tags)
+			}
 		default:
 			t.Errorf("%s: a metric envoy.yaml does not know", full)
 		}

@@ -117,7 +117,36 @@ type Route struct {
 	// Unconfigured is set when every secret of the route was optional and
 	// unset: the route matches, and its requests are refused with 500.
 	Unconfigured bool
+	// Dedupe, when set, answers a delivery the upstream already accepted
+	// without passing it on (see Dedupe).
+	Dedupe *Dedupe
 }
+
+// Dedupe is a route's replay de-duplication: verified deliveries are
+// remembered by id in the host's shared data (every VM, every Envoy
+// worker), an id only once the upstream answered it 2xx.
+type Dedupe struct {
+	// IDHeaders are where the delivery id is read, the first present.
+	IDHeaders []string
+	// Window is how long an accepted id is remembered.
+	Window time.Duration
+	// InFlight is how long a delivery let through and not yet answered
+	// holds its id; a duplicate meanwhile is told to retry.
+	InFlight time.Duration
+	// Slots is how many shared-data keys hold the ids; each holds at most
+	// DedupeSlotEntries, so Slots × DedupeSlotEntries ids are remembered.
+	Slots int
+}
+
+// DedupeSlotEntries is how many ids one shared-data slot holds.
+const DedupeSlotEntries = 16
+
+// Defaults of a route's "dedupe".
+const (
+	DefaultDedupeWindow   = 24 * time.Hour
+	DefaultDedupeInFlight = time.Minute
+	DefaultDedupeMaxIDs   = 65536
+)
 
 // Match selects requests. Empty fields match anything.
 type Match struct {
@@ -220,6 +249,7 @@ type rawRoute struct {
 	PublicURL             string      `json:"public_url"`
 	AllowSHA1             bool        `json:"allow_sha1"`
 	StripSignatureHeaders bool        `json:"strip_signature_headers"`
+	Dedupe                *rawDedupe  `json:"dedupe"`
 
 	// The generic HMAC model (scheme "hmac").
 	Algorithm        string `json:"algorithm"`
@@ -241,6 +271,13 @@ type rawRoute struct {
 	TokenHeader string `json:"token_header"`
 	TokenBearer bool   `json:"token_bearer"`
 	TokenQuery  string `json:"token_query"`
+}
+
+type rawDedupe struct {
+	IDHeader        string `json:"id_header"`
+	WindowSeconds   *int64 `json:"window_seconds"`
+	InFlightSeconds *int64 `json:"in_flight_seconds"`
+	MaxIDs          *int64 `json:"max_ids"`
 }
 
 type rawMatch struct {
@@ -467,7 +504,54 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 	if !rr.StripSignatureHeaders {
 		r.StripHeaders = nil
 	}
+	if rr.Dedupe != nil {
+		if r.Dedupe, err = parseDedupe(*rr.Dedupe, r, info, rr.IDHeader); err != nil {
+			return Route{}, nil, err
+		}
+	}
 	return r, warnings, nil
+}
+
+// parseDedupe validates a route's "dedupe".
+func parseDedupe(rd rawDedupe, r Route, info verify.PresetInfo, signedID string) (*Dedupe, error) {
+	if r.Mode != Enforce {
+		return nil, fmt.Errorf(`%w: "dedupe" needs mode "enforce": only verified deliveries are remembered`, ErrInvalidRoute)
+	}
+	d := &Dedupe{IDHeaders: info.DeliveryIDHeaders, Window: DefaultDedupeWindow, InFlight: DefaultDedupeInFlight}
+	if signedID != "" { // the generic model's id_header, which is signed
+		d.IDHeaders = []string{strings.ToLower(signedID)}
+	}
+	if rd.IDHeader != "" {
+		d.IDHeaders = []string{strings.ToLower(rd.IDHeader)}
+	}
+	if len(d.IDHeaders) == 0 {
+		return nil, fmt.Errorf(`%w: "dedupe" needs "id_header": scheme %q names no delivery id header`, ErrInvalidRoute, r.SchemeName)
+	}
+	seconds := func(field string, v *int64, into *time.Duration) error {
+		if v == nil {
+			return nil
+		}
+		if *v <= 0 || *v > 1<<32 {
+			return fmt.Errorf(`%w: "dedupe.%s" must be a positive number of seconds`, ErrInvalidRoute, field)
+		}
+		*into = time.Duration(*v) * time.Second
+		return nil
+	}
+	if err := seconds("window_seconds", rd.WindowSeconds, &d.Window); err != nil {
+		return nil, err
+	}
+	if err := seconds("in_flight_seconds", rd.InFlightSeconds, &d.InFlight); err != nil {
+		return nil, err
+	}
+	maxIDs := int64(DefaultDedupeMaxIDs)
+	if rd.MaxIDs != nil {
+		if *rd.MaxIDs < DedupeSlotEntries || *rd.MaxIDs > 1<<24 {
+			return nil, fmt.Errorf(`%w: "dedupe.max_ids" must be %d to %d`, ErrInvalidRoute, DedupeSlotEntries, 1<<24)
+		}
+		maxIDs = *rd.MaxIDs
+	}
+	d.Slots = int((maxIDs + DedupeSlotEntries - 1) / DedupeSlotEntries)
+	return d, nil
 }
 
 // buildScheme builds r's scheme from its raw fields and keys, and the

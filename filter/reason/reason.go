@@ -25,10 +25,13 @@ type Reason struct {
 
 // Responses, one per status.
 var bodies = map[int]string{
+	400: "Bad request",
 	401: "Invalid signature",
 	404: "Not found",
+	409: "Delivery in progress; retry later",
 	413: "Payload too large",
 	500: "Internal error",
+	503: "Service unavailable; retry later",
 }
 
 // Body returns the response body for status.
@@ -40,7 +43,18 @@ var (
 	// Unconfigured is a route whose optional secrets are all unset.
 	Unconfigured  = Reason{Name: "route_unconfigured", Status: 500}
 	InternalError = Reason{Name: "internal_error", Status: 500}
+	// The reasons of a route with "dedupe", for a request that verified.
+	// MissingDeliveryID: no delivery id header. DuplicateInFlight: the
+	// same id was let through and the upstream has not answered yet.
+	// DedupeFull: every id of the delivery's slot is in flight.
+	MissingDeliveryID = Reason{Name: "missing_delivery_id", Status: 400}
+	DuplicateInFlight = Reason{Name: "duplicate_in_flight", Status: 409}
+	DedupeFull        = Reason{Name: "dedupe_full", Status: 503}
 )
+
+// DuplicateBody: a duplicate is not a rejection: a delivery the upstream already accepted,
+// answered 200 with this body so the sender stops retrying.
+const DuplicateBody = "Duplicate delivery: already accepted"
 
 // All is every reason, in the order README.md lists them.
 var All = []Reason{
@@ -55,7 +69,15 @@ var All = []Reason{
 	{"body_too_large", 413, verify.ErrBodyTooLarge},
 	NoRoute,
 	Unconfigured,
+	MissingDeliveryID,
+	DuplicateInFlight,
+	DedupeFull,
 	InternalError,
+}
+
+// Dedupe reports whether r is one only a route with "dedupe" gives.
+func (r Reason) Dedupe() bool {
+	return r == MissingDeliveryID || r == DuplicateInFlight || r == DedupeFull
 }
 
 // Of returns the reason for err: internal_error for anything that is not

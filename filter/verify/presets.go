@@ -88,6 +88,10 @@ type PresetInfo struct {
 	// the provider shows (no sender holds its private key): for examples,
 	// and to build a route whose key is not set yet.
 	ExampleKey string
+	// DeliveryIDHeaders are where the provider puts a delivery's id, the
+	// same on every retry, for replay de-duplication; the first present is
+	// used. None for providers that put it only in the body.
+	DeliveryIDHeaders []string
 	// SignatureHeaders are every header the preset reads its signature (or
 	// token) from, the current one first; none for Mailgun, which signs in
 	// the body.
@@ -448,10 +452,27 @@ func Presets() []string {
 	return out
 }
 
+// deliveryIDHeaders are the headers each provider documents as a
+// delivery's id, kept across its retries. Only Standard Webhooks' and
+// Svix's ids are signed.
+var deliveryIDHeaders = map[string][]string{
+	"standard-webhooks": {"webhook-id"},
+	"svix":              {"svix-id", "webhook-id"},
+	"github":            {"x-github-delivery"},
+	"gitlab":            {"idempotency-key"},
+	"bitbucket":         {"x-request-uuid"},
+	"shopify":           {"x-shopify-webhook-id"},
+	"linear":            {"linear-delivery"},
+	"twilio":            {"i-twilio-idempotency-token"},
+	"woocommerce":       {"x-wc-webhook-delivery-id"},
+	"zendesk":           {"x-zendesk-webhook-invocation-id"},
+}
+
 // LookupPreset describes the named preset.
 func LookupPreset(name string) (PresetInfo, bool) {
 	p, ok := presets[name]
 	p.info.Name = name
+	p.info.DeliveryIDHeaders = deliveryIDHeaders[name]
 	if p.info.SignatureHeaders == nil {
 		p.info.SignatureHeaders = p.info.HMAC.SignatureHeaders
 	}

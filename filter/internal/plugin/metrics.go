@@ -25,6 +25,13 @@ func rejectedMetric(route, why string) string {
 	return "hookguard.requests_rejected.route=" + route + ".reason=" + why
 }
 
+// duplicateMetric counts duplicate deliveries answered locally.
+func duplicateMetric(route string) string { return "hookguard.duplicates.route=" + route }
+
+// evictedMetric counts accepted ids forgotten before their window ended,
+// for room: a sign that the route's max_ids is too small.
+func evictedMetric(route string) string { return "hookguard.dedupe_evicted.route=" + route }
+
 // unverifiedMetric counts detect-mode requests that failed and went on.
 func unverifiedMetric(route, why string) string {
 	return "hookguard.requests_unverified.route=" + route + ".reason=" + why
@@ -57,8 +64,12 @@ func (m *metrics) defineRoutes(cfg *config.Config) {
 		for _, k := range rt.KeyIDs {
 			m.define(verifiedMetric(rt.Name, k))
 		}
+		if rt.Dedupe != nil {
+			m.define(duplicateMetric(rt.Name))
+			m.define(evictedMetric(rt.Name))
+		}
 		for _, r := range reason.All {
-			if r == reason.NoRoute || r == reason.Unconfigured && !rt.Unconfigured {
+			if r == reason.NoRoute || r == reason.Unconfigured && !rt.Unconfigured || r.Dedupe() && rt.Dedupe == nil {
 				continue
 			}
 			m.define(rejectedMetric(rt.Name, r.Name))

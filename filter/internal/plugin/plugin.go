@@ -79,6 +79,16 @@ func (r *Root) OnConfigure(size int) bool {
 		return false
 	}
 	r.metrics.defineRoutes(&cfg)
+	for _, rt := range cfg.Routes {
+		if rt.Dedupe == nil {
+			continue
+		}
+		if err := initSlots(rt.Name, rt.Dedupe); err != nil {
+			r.metrics.inc(metricConfigRejected)
+			logLine(proxywasm.LogCritical, "route "+rt.Name+": cannot create the de-duplication slots in shared data: "+err.Error())
+			return false
+		}
+	}
 	r.cfg = &cfg
 	r.marks = map[*config.Route]map[string]*mark{}
 	for i := range cfg.Routes {
@@ -167,6 +177,14 @@ type request struct {
 	// headersSent is set once the headers went on before the verdict
 	// (hold_headers false).
 	headersSent bool
+	// claimed is set while a delivery this request let through holds its
+	// id in shared data (dedupe), until the response settles it.
+	claimed   bool
+	claimKey  string
+	claimID   [16]byte
+	claimedAt *config.Route
+	// retryAfter, when set, goes with a rejection as Retry-After.
+	retryAfter int64
 }
 
 // OnRequestHeaders removes a spoofed verification header, picks the route
@@ -298,8 +316,116 @@ func (q *request) OnRequestTrailers(int) proxywasm.Action {
 	return q.finish()
 }
 
-// OnDone implements proxywasm.HTTPContext.
-func (q *request) OnDone() {}
+// OnResponseHeaders settles a delivery this request let through: a 2xx
+// from the upstream makes its id a duplicate for the window; anything
+// else forgets it, so the sender's retry goes through.
+func (q *request) OnResponseHeaders(int, bool) proxywasm.Action {
+	if !q.claimed {
+		return proxywasm.Continue
+	}
+	accepted := false
+	headers, err := proxywasm.GetHeaders(proxywasm.MapHTTPResponseHeaders)
+	if err == nil {
+		for _, h := range headers {
+			if h.Key == ":status" {
+				s, _ := strconv.Atoi(h.Value)
+				accepted = s >= 200 && s < 300
+			}
+		}
+	}
+	q.settle(accepted)
+	return proxywasm.Continue
+}
+
+// OnDone forgets the id of a delivery whose stream ended without a
+// response (a reset): it was not accepted.
+func (q *request) OnDone() {
+	if q.claimed {
+		q.settle(false)
+	}
+}
+
+// settle records the upstream's answer to the delivery q let through. On
+// error the entry stays in flight until it expires: a retry meanwhile is
+// told to retry later, and nothing is lost.
+func (q *request) settle(accepted bool) {
+	q.claimed = false
+	d := q.claimedAt.Dedupe
+	now, err := proxywasm.Now()
+	if err == nil {
+		err = update(q.claimKey, func(es []entry) ([]entry, bool) {
+			return settle(es, q.claimID, accepted, now.UnixMilli(), d), true
+		})
+	}
+	if err != nil {
+		logLine(proxywasm.LogError, "route "+q.claimedAt.Name+": cannot record the delivery's outcome: "+err.Error())
+	}
+}
+
+// dedupe admits a verified delivery of a route with "dedupe", or answers
+// it: a duplicate of an accepted one with 200, one still in flight with
+// 409, and a full slot with 503 (both with Retry-After). handled is false
+// when the request goes on.
+func (q *request) dedupe(rt *config.Route, now int64) (a proxywasm.Action, handled bool) {
+	d := rt.Dedupe
+	var id string
+	for _, name := range d.IDHeaders {
+		if v, n := headerValue(q.req.Header, name); n > 0 {
+			id = v
+			break
+		}
+	}
+	if id == "" {
+		return q.reject(reason.MissingDeliveryID, nil), true
+	}
+	key, hash := deliveryID(rt.Name, d, id)
+	var o outcome
+	var evicted bool
+	err := update(key, func(es []entry) ([]entry, bool) {
+		var out []entry
+		o, out, q.retryAfter, evicted = admit(es, hash, now, d)
+		return out, o == admitted
+	})
+	if err != nil {
+		return q.reject(reason.InternalError, err), true
+	}
+	if evicted {
+		q.root.metrics.inc(evictedMetric(rt.Name))
+	}
+	switch o {
+	case duplicate:
+		q.root.metrics.inc(duplicateMetric(rt.Name))
+		logLine(proxywasm.LogInfo, "duplicate delivery answered: route="+rt.Name)
+		if _, err := q.stream.SendLocalResponse(200, "hookguard_duplicate", []byte(reason.DuplicateBody+"\n"),
+			[]pairs.Pair{{Key: "content-type", Value: "text/plain; charset=utf-8"}, {Key: DuplicateHeader, Value: "route=" + rt.Name}}); err != nil {
+			logLine(proxywasm.LogCritical, "cannot answer the duplicate: "+err.Error())
+		}
+		return proxywasm.Pause, true
+	case inFlight:
+		return q.reject(reason.DuplicateInFlight, nil), true
+	case slotFull:
+		return q.reject(reason.DedupeFull, nil), true
+	}
+	q.claimed, q.claimKey, q.claimID, q.claimedAt, q.retryAfter = true, key, hash, rt, 0
+	return proxywasm.Continue, false
+}
+
+// headerValue returns the first value of header name and how many there are.
+func headerValue(fields []verify.Field, name string) (string, int) {
+	v, n := "", 0
+	for _, f := range fields {
+		if f.Name == name {
+			if n == 0 {
+				v = f.Value
+			}
+			n++
+		}
+	}
+	return v, n
+}
+
+// DuplicateHeader marks the local answer to a duplicate delivery.
+const DuplicateHeader = "x-hookguard-duplicate"
 
 // finish reaches the verdict and, on success, marks the request.
 func (q *request) finish() proxywasm.Action {
@@ -309,6 +435,15 @@ func (q *request) finish() proxywasm.Action {
 		return q.fail(err)
 	}
 	rt := q.route
+	if rt.Dedupe != nil {
+		now, err := proxywasm.Now()
+		if err != nil {
+			return q.reject(reason.InternalError, err)
+		}
+		if a, handled := q.dedupe(rt, now.UnixMilli()); handled {
+			return a
+		}
+	}
 	m := q.root.marks[rt][keyID]
 	if m == nil { // a key id the configuration did not list: never expected
 		m = newMark(rt.Name, keyID)
@@ -369,6 +504,9 @@ func (q *request) reject(why reason.Reason, err error) proxywasm.Action {
 	headers := []pairs.Pair{{Key: "content-type", Value: "text/plain; charset=utf-8"}}
 	if why.Status == 401 && q.route != nil && q.route.Basic {
 		headers = append(headers, pairs.Pair{Key: "www-authenticate", Value: verify.BasicChallenge})
+	}
+	if q.retryAfter > 0 {
+		headers = append(headers, pairs.Pair{Key: "retry-after", Value: strconv.FormatInt(q.retryAfter, 10)})
 	}
 	if _, err := q.stream.SendLocalResponse(why.Status, "hookguard_"+why.Name, []byte(reason.Body(why.Status)+"\n"), headers); err != nil {
 		logLine(proxywasm.LogCritical, "cannot send the rejection: "+err.Error())

@@ -36,6 +36,7 @@ const (
 	StatusBadArgument         Status = abi.StatusBadArgument
 	StatusInvalidMemoryAccess Status = abi.StatusInvalidMemoryAccess
 	StatusEmpty               Status = abi.StatusEmpty
+	StatusCasMismatch         Status = abi.StatusCasMismatch
 )
 
 // StatusError is a non-OK status returned by a host call.

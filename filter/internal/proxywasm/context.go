@@ -28,6 +28,13 @@ type HTTPContext interface {
 	OnDone()
 }
 
+// ResponseHeadersHandler is implemented by an HTTPContext that wants the
+// response headers (MapHTTPResponseHeaders, with :status), whether the
+// upstream or a local reply produced them.
+type ResponseHeadersHandler interface {
+	OnResponseHeaders(numHeaders int, endOfStream bool) Action
+}
+
 // HTTPStream is the binding's handle on one stream.
 type HTTPStream struct {
 	id        uint32

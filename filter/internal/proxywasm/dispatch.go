@@ -101,6 +101,17 @@ func OnRequestTrailers(contextID uint32, numTrailers int) Action {
 	})
 }
 
+// OnResponseHeaders is proxy_on_response_headers. A context that does not
+// want the response lets it on.
+func OnResponseHeaders(contextID uint32, numHeaders int, endOfStream bool) Action {
+	return streamCall(contextID, "proxy_on_response_headers", func(c HTTPContext) Action {
+		if h, ok := c.(ResponseHeadersHandler); ok {
+			return h.OnResponseHeaders(numHeaders, endOfStream)
+		}
+		return Continue
+	})
+}
+
 // OnDone is proxy_on_done.
 func OnDone(contextID uint32) bool {
 	defer func() {

@@ -48,6 +48,11 @@ func proxyOnRequestTrailers(contextID, numTrailers uint32) uint32 {
 	return uint32(OnRequestTrailers(contextID, int(numTrailers)))
 }
 
+//go:wasmexport proxy_on_response_headers
+func proxyOnResponseHeaders(contextID, numHeaders, endOfStream uint32) uint32 {
+	return uint32(OnResponseHeaders(contextID, int(numHeaders), endOfStream != 0))
+}
+
 //go:wasmexport proxy_on_done
 func proxyOnDone(contextID uint32) bool { return OnDone(contextID) }
 

@@ -1,6 +1,7 @@
 package proxywasm
 
 import (
+	"errors"
 	"time"
 
 	"github.com/hookguard/hookguard/internal/pairs"
@@ -105,6 +106,27 @@ func Now() (time.Time, error) { return current.Now() }
 
 // Getenv reads the VM's environment.
 func Getenv(name string) (string, bool) { return current.Getenv(name) }
+
+// GetSharedData reads key from the data every VM of the plugin shares (in
+// Envoy, every worker): nil and cas 0 when it is absent.
+func GetSharedData(key string) (value []byte, cas uint32, err error) {
+	return current.GetSharedData(key)
+}
+
+// ErrCasMismatch is SetSharedData's error when another VM changed the
+// value since it was read with cas.
+var ErrCasMismatch = &StatusError{Call: "proxy_set_shared_data", Status: StatusCasMismatch}
+
+// SetSharedData stores value at key if cas is still its version (any
+// version when cas is 0); otherwise it returns ErrCasMismatch.
+func SetSharedData(key string, value []byte, cas uint32) error {
+	err := current.SetSharedData(key, value, cas)
+	var se *StatusError
+	if errors.As(err, &se) && se.Status == StatusCasMismatch {
+		return ErrCasMismatch
+	}
+	return err
+}
 
 // FirstToClaim reports whether this call is the first, across every VM of
 // the plugin, to claim key: it sets the key in shared data only if no VM

@@ -40,10 +40,15 @@ type Host struct {
 	logs        []Log
 	metricIDs   map[string]uint32
 	metrics     []metric
-	shared      map[string][]byte
+	shared      map[string]sharedValue
 	configuring bool
 	active      *Stream
 	restore     func()
+}
+
+type sharedValue struct {
+	data []byte
+	cas  uint32
 }
 
 type metric struct {
@@ -59,7 +64,7 @@ func Start(newRoot func(uint32) proxywasm.RootContext, opts Options) (h *Host, o
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h = &Host{opts: opts, metricIDs: map[string]uint32{}, shared: map[string][]byte{}, rootID: 1, nextID: 2}
+	h = &Host{opts: opts, metricIDs: map[string]uint32{}, shared: map[string]sharedValue{}, rootID: 1, nextID: 2}
 	h.restore = proxywasm.SetHost(h)
 	proxywasm.ResetContexts(newRoot)
 	proxywasm.OnContextCreate(h.rootID, 0)
@@ -105,13 +110,14 @@ type LocalResponse struct {
 
 // Stream is one HTTP request through the plugin.
 type Stream struct {
-	h      *Host
-	id     uint32
-	header []pairs.Pair // the live request headers
-	body   []byte       // buffered body: cumulative while the plugin pauses
-	held   bool         // the headers have not gone on yet
-	done   bool
-	Local  *LocalResponse
+	h        *Host
+	id       uint32
+	header   []pairs.Pair // the live request headers
+	response []pairs.Pair // the response headers, once ResponseHeaders ran
+	body     []byte       // buffered body: cumulative while the plugin pauses
+	held     bool         // the headers have not gone on yet
+	done     bool
+	Local    *LocalResponse
 	// What went upstream: headers as they were when they went on, and the
 	// body bytes released so far.
 	UpstreamHeader []pairs.Pair
@@ -176,6 +182,20 @@ func (s *Stream) Trailers(trailers []pairs.Pair) proxywasm.Action {
 		s.Continued = true
 	}
 	return a
+}
+
+// ResponseHeaders runs on_response_headers with the upstream's (or a
+// local reply's) status and headers.
+func (s *Stream) ResponseHeaders(status int, header []pairs.Pair) proxywasm.Action {
+	s.response = append([]pairs.Pair{{Key: ":status", Value: itoa(status)}}, header...)
+	return s.call(func() proxywasm.Action { return proxywasm.OnResponseHeaders(s.id, len(s.response), false) })
+}
+
+func itoa(n int) string {
+	if n < 0 || n > 999 {
+		return "?"
+	}
+	return string([]byte{byte('0' + n/100), byte('0' + n/10%10), byte('0' + n%10)})
 }
 
 // Done runs on_done and on_delete.
@@ -260,10 +280,15 @@ func (h *Host) GetBufferBytes(bt proxywasm.BufferType, start, maxSize int) ([]by
 
 // GetHeaders implements proxywasm.Host.
 func (h *Host) GetHeaders(mt proxywasm.MapType) ([]pairs.Pair, error) {
-	if h.active == nil || mt != proxywasm.MapHTTPRequestHeaders {
+	switch {
+	case h.active == nil:
 		return nil, errNoStream
+	case mt == proxywasm.MapHTTPRequestHeaders:
+		return append([]pairs.Pair(nil), h.active.header...), nil
+	case mt == proxywasm.MapHTTPResponseHeaders && h.active.response != nil:
+		return append([]pairs.Pair(nil), h.active.response...), nil
 	}
-	return append([]pairs.Pair(nil), h.active.header...), nil
+	return nil, errNoStream
 }
 
 // AddHeader implements proxywasm.Host. As in Envoy, request headers can
@@ -338,11 +363,25 @@ func (h *Host) GetSharedData(key string) ([]byte, uint32, error) {
 	if !ok {
 		return nil, 0, nil
 	}
-	return v, 1, nil
+	return append([]byte(nil), v.data...), v.cas, nil
 }
 
-// SetSharedData implements proxywasm.Host.
-func (h *Host) SetSharedData(key string, value []byte, _ uint32) error {
-	h.shared[key] = append([]byte(nil), value...)
+// SetSharedData implements proxywasm.Host, with Envoy's compare-and-swap:
+// a non-zero cas must be the current version.
+func (h *Host) SetSharedData(key string, value []byte, cas uint32) error {
+	cur := h.shared[key]
+	if cas != 0 && cas != cur.cas {
+		return proxywasm.ErrCasMismatch
+	}
+	h.shared[key] = sharedValue{data: append([]byte(nil), value...), cas: cur.cas + 1}
 	return nil
 }
+
+// SharedData returns what the plugin stored at key, for tests.
+func (h *Host) SharedData(key string) ([]byte, bool) {
+	v, ok := h.shared[key]
+	return v.data, ok
+}
+
+// SharedKeys counts the shared-data keys, for tests of the bound.
+func (h *Host) SharedKeys() int { return len(h.shared) }

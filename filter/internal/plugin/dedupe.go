@@ -1,0 +1,219 @@
+package plugin
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"strconv"
+
+	"github.com/hookguard/hookguard/filter/config"
+	"github.com/hookguard/hookguard/filter/internal/proxywasm"
+)
+
+// Replay de-duplication (a route's "dedupe") lives in the host's shared
+// data, which every VM of the plugin sees (in Envoy, every worker thread).
+//
+// Envoy's shared data in ABI 0.2 has neither delete nor expiry, so a
+// route's ids live in a fixed number of keys, "hookguard.dedupe.<route>.<n>"
+// (config.Dedupe.Slots of them), created when the plugin is configured.
+// Each holds a version byte and at most config.DedupeSlotEntries entries:
+// the first 16 bytes of SHA-256 of the route and the delivery id, a state
+// (in flight or accepted) and a time. Entries expire inside their key, so
+// the memory a route can use is fixed: Slots × 16 × 25 bytes, 1.6 MB for
+// the default 65,536 ids. Every change is a compare-and-swap, so two VMs
+// racing on one id let exactly one through.
+
+const (
+	entrySize     = 16 + 1 + 8
+	slotVersion   = '1'
+	stateInFlight = 'F'
+	stateAccepted = 'A'
+	// maxCASAttempts bounds the retries of one update when other VMs keep
+	// changing the slot; past it the request fails closed.
+	maxCASAttempts = 32
+)
+
+// entry is one remembered delivery.
+type entry struct {
+	id    [16]byte
+	state byte
+	at    int64 // unix ms: when it was let through, or accepted
+}
+
+var (
+	errSlotMissing = errors.New("dedupe: shared-data slot missing")
+	errSlotCorrupt = errors.New("dedupe: shared-data slot is not in hookguard's format")
+	errCASAttempts = errors.New("dedupe: shared data kept changing")
+)
+
+func decodeSlot(b []byte) ([]entry, error) {
+	if len(b) == 0 || b[0] != slotVersion || (len(b)-1)%entrySize != 0 {
+		return nil, errSlotCorrupt
+	}
+	es := make([]entry, 0, (len(b)-1)/entrySize)
+	for p := b[1:]; len(p) > 0; p = p[entrySize:] {
+		var e entry
+		copy(e.id[:], p)
+		e.state, e.at = p[16], int64(binary.BigEndian.Uint64(p[17:]))
+		if e.state != stateInFlight && e.state != stateAccepted {
+			return nil, errSlotCorrupt
+		}
+		es = append(es, e)
+	}
+	return es, nil
+}
+
+func encodeSlot(es []entry) []byte {
+	b := make([]byte, 1, 1+len(es)*entrySize)
+	b[0] = slotVersion
+	for _, e := range es {
+		b = append(b, e.id[:]...)
+		b = append(b, e.state)
+		b = binary.BigEndian.AppendUint64(b, uint64(e.at))
+	}
+	return b
+}
+
+// outcome is what admit decided for a delivery.
+type outcome int
+
+const (
+	admitted  outcome = iota // new: let through, held in flight
+	duplicate                // accepted within the window: answer locally
+	inFlight                 // let through and not answered yet: retry later
+	slotFull                 // every entry of the slot is in flight
+)
+
+// live drops the entries that expired by now.
+func live(es []entry, now int64, d *config.Dedupe) []entry {
+	out := es[:0]
+	for _, e := range es {
+		ttl := d.Window.Milliseconds()
+		if e.state == stateInFlight {
+			ttl = d.InFlight.Milliseconds()
+		}
+		if now < e.at+ttl {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// admit decides a verified delivery: the slot's new entries, and, for a
+// retryable answer, the seconds to wait. When the slot is full it forgets
+// its oldest accepted entry (evicted): the window shrinks under load, but
+// no delivery the upstream has not accepted is ever refused for room.
+func admit(es []entry, id [16]byte, now int64, d *config.Dedupe) (o outcome, out []entry, retryAfter int64, evicted bool) {
+	es = live(es, now, d)
+	for _, e := range es {
+		if e.id != id {
+			continue
+		}
+		if e.state == stateAccepted {
+			return duplicate, es, 0, false
+		}
+		return inFlight, es, secondsUntil(e.at+d.InFlight.Milliseconds(), now), false
+	}
+	if len(es) >= config.DedupeSlotEntries {
+		oldest, soonest := -1, int64(0)
+		for i, e := range es {
+			if e.state == stateAccepted && (oldest < 0 || e.at < es[oldest].at) {
+				oldest = i
+			}
+			if t := e.at + d.InFlight.Milliseconds(); e.state == stateInFlight && (soonest == 0 || t < soonest) {
+				soonest = t
+			}
+		}
+		if oldest < 0 {
+			return slotFull, es, secondsUntil(soonest, now), false
+		}
+		es = append(es[:oldest], es[oldest+1:]...)
+		evicted = true
+	}
+	return admitted, append(es, entry{id: id, state: stateInFlight, at: now}), 0, evicted
+}
+
+// settle records how the upstream answered a delivery admit let through:
+// accepted, it is remembered for the window from now; otherwise it is
+// forgotten, so the sender's retry goes through.
+func settle(es []entry, id [16]byte, accepted bool, now int64, d *config.Dedupe) []entry {
+	es = live(es, now, d)
+	for i, e := range es {
+		if e.id == id {
+			if !accepted {
+				return append(es[:i], es[i+1:]...)
+			}
+			es[i].state, es[i].at = stateAccepted, now
+			return es
+		}
+	}
+	if accepted { // expired in flight meanwhile: remember it all the same
+		_, es, _, _ = admit(es, id, now, d)
+		es[len(es)-1].state = stateAccepted
+	}
+	return es
+}
+
+func secondsUntil(ms, now int64) int64 {
+	s := (ms - now + 999) / 1000
+	return max(s, 1)
+}
+
+// deliveryID returns where a delivery's id is remembered: its slot's key
+// and its hash.
+func deliveryID(route string, d *config.Dedupe, id string) (key string, hash [16]byte) {
+	sum := sha256.Sum256([]byte(route + "\x00" + id))
+	copy(hash[:], sum[:])
+	return slotKey(route, int(binary.BigEndian.Uint32(sum[16:])%uint32(d.Slots))), hash
+}
+
+func slotKey(route string, n int) string {
+	return "hookguard.dedupe." + route + "." + strconv.Itoa(n)
+}
+
+// initSlots creates the route's slots that no VM has created yet. A slot
+// that exists is never written here, so what other VMs remember survives
+// a VM's start and a configuration reload.
+func initSlots(route string, d *config.Dedupe) error {
+	empty := []byte{slotVersion}
+	for n := 0; n < d.Slots; n++ {
+		key := slotKey(route, n)
+		v, _, err := proxywasm.GetSharedData(key)
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			if err := proxywasm.SetSharedData(key, empty, 0); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// update applies f to key's entries with compare-and-swap, again when
+// another VM wrote in between. f reports whether to write.
+func update(key string, f func([]entry) ([]entry, bool)) error {
+	for range maxCASAttempts {
+		v, cas, err := proxywasm.GetSharedData(key)
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			return errSlotMissing
+		}
+		es, err := decodeSlot(v)
+		if err != nil {
+			return err
+		}
+		out, write := f(es)
+		if !write {
+			return nil
+		}
+		err = proxywasm.SetSharedData(key, encodeSlot(out), cas)
+		if !errors.Is(err, proxywasm.ErrCasMismatch) {
+			return err
+		}
+	}
+	return errCASAttempts
+}

@@ -1,0 +1,171 @@
+package plugin_test
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/hookguard/hookguard/filter/config"
+	"github.com/hookguard/hookguard/filter/internal/plugin"
+	"github.com/hookguard/hookguard/filter/internal/proxywasm/proxytest"
+	"github.com/hookguard/hookguard/filter/verify"
+	"github.com/hookguard/hookguard/internal/pairs"
+)
+
+const swSecret = "whsec_ZGVkdXBlLXRlc3Qtc2VjcmV0LTAxMjM0NTY3ODk="
+
+// delivery is one Standard Webhooks delivery in flight through proxytest.
+type delivery struct {
+	s *proxytest.Stream
+}
+
+// send signs a delivery with id at the host's clock and runs its request.
+func send(t *testing.T, h *proxytest.Host, now time.Time, id string) delivery {
+	t.Helper()
+	body := []byte(`{"type":"invoice.paid","id":"` + id + `"}`)
+	req := &verify.Request{Method: "POST", Scheme: "https", Authority: "hooks.test", Path: "/sw",
+		Header: []verify.Field{{Name: "webhook-id", Value: id}}}
+	signed, err := verify.Sign("standard-webhooks", swSecret, req, body, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := []pairs.Pair{{Key: ":method", Value: "POST"}, {Key: ":path", Value: "/sw"}, {Key: ":authority", Value: "hooks.test"},
+		{Key: ":scheme", Value: "https"}, {Key: "webhook-id", Value: id}}
+	for _, f := range signed {
+		header = append(header, pairs.Pair{Key: f.Name, Value: f.Value})
+	}
+	s := h.NewStream()
+	if s.Headers(header, false); s.Local == nil {
+		s.Body(body, true)
+	}
+	return delivery{s}
+}
+
+// answer has the upstream answer status (0: the stream is reset) and ends
+// the stream.
+func (d delivery) answer(status int) {
+	if status != 0 {
+		d.s.ResponseHeaders(status, nil)
+	}
+	d.s.Done()
+}
+
+// TestDedupeScenario walks deliveries through a route with dedupe, the
+// upstream answering each in turn, on a pinned clock.
+func TestDedupeScenario(t *testing.T) {
+	now := time.Unix(1764547200, 0)
+	cfg := `{"routes":[{"name":"sw","match":{"path":"/sw"},"scheme":"standard-webhooks","secrets":[{"id":"k","env":"SW"}],
+		"dedupe":{"window_seconds":3600,"in_flight_seconds":60,"max_ids":64}}]}`
+	h, ok := proxytest.Start(plugin.NewRoot, proxytest.Options{Config: []byte(cfg), Env: map[string]string{"SW": swSecret},
+		Now: func() time.Time { return now }})
+	t.Cleanup(h.Close)
+	if !ok {
+		t.Fatalf("plugin did not start: %v", h.Logs())
+	}
+	if n := h.SharedKeys(); n != 64/config.DedupeSlotEntries+1 { // the slots, and the configuration's log claim
+		t.Fatalf("%d shared-data keys, want the %d slots and one", n, 64/config.DedupeSlotEntries)
+	}
+	through := func(t *testing.T, d delivery) {
+		t.Helper()
+		if d.s.Local != nil || !d.s.Continued {
+			t.Fatalf("not let through: %+v", d.s.Local)
+		}
+	}
+	answered := func(t *testing.T, d delivery, status int, retryAfter string) {
+		t.Helper()
+		if d.s.Local == nil || d.s.Local.Status != status || d.s.Continued {
+			t.Fatalf("got %+v (continued %v), want a local %d", d.s.Local, d.s.Continued, status)
+		}
+		got := ""
+		for _, p := range d.s.Local.Header {
+			if p.Key == "retry-after" {
+				got = p.Value
+			}
+		}
+		if got != retryAfter {
+			t.Fatalf("Retry-After %q, want %q", got, retryAfter)
+		}
+	}
+
+	t.Run("accepted, then its retry is answered locally", func(t *testing.T) {
+		first := send(t, h, now, "d1")
+		through(t, first)
+		first.answer(200)
+		dup := send(t, h, now, "d1")
+		answered(t, dup, 200, "")
+		if string(dup.s.Local.Body) != "Duplicate delivery: already accepted\n" || dup.s.UpstreamHeader != nil {
+			t.Fatalf("duplicate answered %q, upstream saw %v", dup.s.Local.Body, dup.s.UpstreamHeader)
+		}
+		dup.answer(200) // Envoy runs on_response_headers for the local reply too
+		if n, _ := h.Metric("hookguard.duplicates.route=sw"); n != 1 {
+			t.Fatalf("duplicates counted %d", n)
+		}
+	})
+	t.Run("upstream 5xx: the retry goes through", func(t *testing.T) {
+		first := send(t, h, now, "d2")
+		through(t, first)
+		first.answer(503)
+		retry := send(t, h, now, "d2")
+		through(t, retry)
+		retry.answer(204)
+		answered(t, send(t, h, now, "d2"), 200, "")
+	})
+	t.Run("upstream 4xx: not accepted either", func(t *testing.T) {
+		first := send(t, h, now, "d2b")
+		first.answer(400)
+		through(t, send(t, h, now, "d2b"))
+	})
+	t.Run("a duplicate while the first is in flight is told to retry", func(t *testing.T) {
+		first := send(t, h, now, "d3")
+		through(t, first)
+		now = now.Add(10 * time.Second)
+		answered(t, send(t, h, now, "d3"), 409, "50")
+		first.answer(200)
+		answered(t, send(t, h, now, "d3"), 200, "")
+	})
+	t.Run("a reset stream forgets its id", func(t *testing.T) {
+		first := send(t, h, now, "d4")
+		through(t, first)
+		first.answer(0)
+		through(t, send(t, h, now, "d4"))
+	})
+	t.Run("an in-flight id expires", func(t *testing.T) {
+		stuck := send(t, h, now, "d5")
+		through(t, stuck) // never answered, never ended
+		now = now.Add(61 * time.Second)
+		through(t, send(t, h, now, "d5"))
+	})
+	t.Run("the window ends", func(t *testing.T) {
+		now = now.Add(3601 * time.Second)
+		through(t, send(t, h, now, "d1"))
+	})
+	t.Run("a forged duplicate is rejected before de-duplication", func(t *testing.T) {
+		d := send(t, h, now, "d3")
+		d.s.Done()
+		forged := h.NewStream()
+		forged.Headers([]pairs.Pair{{Key: ":method", Value: "POST"}, {Key: ":path", Value: "/sw"}, {Key: "webhook-id", Value: "d3"},
+			{Key: "webhook-timestamp", Value: strconv.FormatInt(now.Unix(), 10)}, {Key: "webhook-signature", Value: "v1,AAAA"}}, false)
+		forged.Body([]byte("{}"), true)
+		if forged.Local == nil || forged.Local.Status != 401 {
+			t.Fatalf("forged: %+v", forged.Local)
+		}
+		forged.Done()
+	})
+}
+
+// TestDedupeConfig refuses a dedupe the plugin could not honour.
+func TestDedupeConfig(t *testing.T) {
+	for _, cfg := range []string{
+		`{"routes":[{"name":"a","scheme":"stripe","secrets":[{"env":"S"}],"dedupe":{}}]}`,
+		`{"routes":[{"name":"a","scheme":"github","mode":"detect","secrets":[{"env":"S"}],"dedupe":{}}]}`,
+		`{"routes":[{"name":"a","scheme":"github","secrets":[{"env":"S"}],"dedupe":{"window_seconds":0}}]}`,
+		`{"routes":[{"name":"a","scheme":"github","secrets":[{"env":"S"}],"dedupe":{"max_ids":1}}]}`,
+		`{"routes":[{"name":"a","scheme":"github","secrets":[{"env":"S"}],"dedupe":{"nope":1}}]}`,
+	} {
+		h, ok := proxytest.Start(plugin.NewRoot, proxytest.Options{Config: []byte(cfg), Env: map[string]string{"S": testSecret}})
+		h.Close()
+		if ok {
+			t.Errorf("started with %s", cfg)
+		}
+	}
+}
