@@ -559,7 +559,11 @@ func hostGetSharedData(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
 	if !ok {
 		return statusInvalidMemoryAccess
 	}
-	val, cas, found := v.plugin.shared.get(key)
+	val, cas, found, err := v.plugin.shared.Get(key)
+	if err != nil {
+		v.logger.Error("shared data store failed; the module's call fails", "error", err)
+		return statusInternalFailure
+	}
 	if !found {
 		return statusNotFound
 	}
@@ -575,7 +579,12 @@ func hostSetSharedData(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
 	if !ok1 || !ok2 {
 		return statusInvalidMemoryAccess
 	}
-	if !v.plugin.shared.set(key, val, a[4]) {
+	ok, err := v.plugin.shared.Set(key, val, a[4])
+	switch {
+	case err != nil:
+		v.logger.Error("shared data store failed; the module's call fails", "error", err)
+		return statusInternalFailure
+	case !ok:
 		return statusCasMismatch
 	}
 	return statusOK

@@ -159,9 +159,28 @@ func (m *Metrics) get(id uint32) (int64, uint32) {
 	return mt.value.Load(), statusOK
 }
 
-// sharedData is proxy_get/set_shared_data's key-value store with
-// compare-and-swap, shared by the plugin's VMs.
-type sharedData struct {
+// SharedData is the key-value store behind proxy_get_shared_data and
+// proxy_set_shared_data, with Envoy's compare-and-swap: every value has a
+// version (cas), never 0, that changes with each Set; Set with a non-zero
+// cas stores only if it is still the current version, and with cas 0
+// stores whatever the version. It must be safe for concurrent use. An
+// error fails the module's call (proxy-wasm's InternalFailure), and
+// hookguard then refuses the request: a store that is down never lets one
+// through.
+type SharedData interface {
+	// Get returns key's value and version; found is false when it has
+	// none.
+	Get(key string) (value []byte, cas uint32, found bool, err error)
+	// Set stores value at key unless cas is non-zero and stale, when it
+	// reports false.
+	Set(key string, value []byte, cas uint32) (ok bool, err error)
+}
+
+// NewMemorySharedData returns the in-memory store a plugin uses by
+// default, for wrapping (a store that sends some keys elsewhere).
+func NewMemorySharedData() SharedData { return &memorySharedData{m: map[string]sharedValue{}} }
+
+type memorySharedData struct {
 	mu sync.Mutex
 	m  map[string]sharedValue
 }
@@ -171,25 +190,26 @@ type sharedValue struct {
 	cas  uint32
 }
 
-func newSharedData() *sharedData { return &sharedData{m: map[string]sharedValue{}} }
-
-func (d *sharedData) get(key string) ([]byte, uint32, bool) {
+func (d *memorySharedData) Get(key string) ([]byte, uint32, bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	v, ok := d.m[key]
-	return v.data, v.cas, ok
+	return v.data, v.cas, ok, nil
 }
 
-// set stores data unless cas is non-zero and not the current version.
-func (d *sharedData) set(key string, data []byte, cas uint32) bool {
+func (d *memorySharedData) Set(key string, data []byte, cas uint32) (bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	cur := d.m[key]
 	if cas != 0 && cas != cur.cas {
-		return false
+		return false, nil
 	}
-	d.m[key] = sharedValue{data: data, cas: cur.cas + 1}
-	return true
+	next := cur.cas + 1
+	if next == 0 {
+		next = 1
+	}
+	d.m[key] = sharedValue{data: data, cas: next}
+	return true, nil
 }
 
 // WritePrometheus writes every metric in the Prometheus text format, named

@@ -45,6 +45,11 @@ type PluginConfig struct {
 	// Envoy's per-connection buffer limit: over it a request gets 413 and a
 	// response 500. Zero means 1 MiB.
 	BufferLimitBytes int
+	// SharedData is the store behind proxy_get_shared_data and
+	// proxy_set_shared_data. Nil keeps it in memory, shared by this
+	// plugin's VMs; a store outside the process (package
+	// host/redisdata) shares it between hosts.
+	SharedData SharedData
 }
 
 // Errors from starting a plugin. The wrapped text includes the error lines
@@ -65,7 +70,7 @@ type Plugin struct {
 	module  *Module
 	cfg     PluginConfig
 	metrics *Metrics
-	shared  *sharedData
+	shared  SharedData
 
 	vms     []atomic.Pointer[vm] // read without a lock on the request path
 	mu      sync.Mutex           // serializes replacing a failed VM, and Close
@@ -93,7 +98,10 @@ func (m *Module) NewPlugin(ctx context.Context, cfg PluginConfig) (*Plugin, erro
 	cfg.Configuration = slices.Clone(cfg.Configuration)
 	cfg.VMConfiguration = slices.Clone(cfg.VMConfiguration)
 	cfg.Env = maps.Clone(cfg.Env)
-	p := &Plugin{module: m, cfg: cfg, metrics: newMetrics(), shared: newSharedData()}
+	p := &Plugin{module: m, cfg: cfg, metrics: newMetrics(), shared: cfg.SharedData}
+	if p.shared == nil {
+		p.shared = NewMemorySharedData()
+	}
 	p.vms = make([]atomic.Pointer[vm], cfg.VMs)
 	for i := range p.vms {
 		v, err := p.startVM(ctx)

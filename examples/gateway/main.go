@@ -17,6 +17,8 @@
 //	                        (default: hookguard/wazero in the user cache directory; "off" compiles every start)
 //	HOOKGUARD_LOG_LEVEL     debug, info (default), warn or error
 //	HOOKGUARD_METRICS_ADDR  if set, serve the filter's metrics for Prometheus at /metrics here
+//	HOOKGUARD_REDIS_URL     if set (redis://host:port/db), keep the routes' replay de-duplication
+//	                        window in this Redis, shared by every gateway that uses it
 package main
 
 import (
@@ -43,6 +45,8 @@ import (
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/nethttp"
+	"github.com/hookguard/hookguard/host/redisdata"
+	"github.com/redis/go-redis/v9"
 )
 
 // cacheDir is where compiled code is kept: setting names it, "off" turns
@@ -96,6 +100,7 @@ type settings struct {
 	addr         string
 	metricsAddr  string
 	cacheDir     string
+	redis        *redis.Options
 }
 
 // readSettings reads and checks the environment. Errors name the variable
@@ -115,6 +120,11 @@ func readSettings(lookupEnv func(string) (string, bool)) (*settings, error) {
 		return nil, fmt.Errorf("HOOKGUARD_LOG_LEVEL: %w", err)
 	}
 	var err error
+	if u := getenv("HOOKGUARD_REDIS_URL", ""); u != "" {
+		if s.redis, err = redis.ParseURL(u); err != nil {
+			return nil, errors.New("HOOKGUARD_REDIS_URL is not a redis:// URL") // the URL may carry a password: not quoted
+		}
+	}
 	if s.wasm, err = os.ReadFile(getenv("HOOKGUARD_WASM", "build/hookguard.wasm")); err != nil {
 		return nil, fmt.Errorf("HOOKGUARD_WASM: %w (run `make build` first)", err)
 	}
@@ -174,6 +184,18 @@ func serve(ctx context.Context, lookupEnv func(string) (string, bool), stdout, s
 	if err != nil {
 		return err
 	}
+	var shared host.SharedData
+	if s.redis != nil {
+		client := redis.NewClient(s.redis)
+		defer client.Close()
+		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := client.Ping(pingCtx).Err()
+		cancel()
+		if err != nil {
+			return fmt.Errorf("HOOKGUARD_REDIS_URL: Redis at %s does not answer: %w", s.redis.Addr, err)
+		}
+		shared = redisdata.New(client, redisdata.Options{})
+	}
 	mw, err := nethttp.NewMiddleware(ctx, s.wasm, nethttp.Config{
 		Module: host.ModuleConfig{Logger: logger, CompilationCacheDir: s.cacheDir, Clock: clock},
 		Plugin: host.PluginConfig{
@@ -182,6 +204,7 @@ func serve(ctx context.Context, lookupEnv func(string) (string, bool), stdout, s
 			// hookguard holds the headers while it hashes the body; Envoy
 			// needs the same (envoy.yaml sets it).
 			AllowOnHeadersStopIteration: true,
+			SharedData:                  shared,
 		},
 	})
 	if err != nil {
