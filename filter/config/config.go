@@ -120,7 +120,30 @@ type Route struct {
 	// Dedupe, when set, answers a delivery the upstream already accepted
 	// without passing it on (see Dedupe).
 	Dedupe *Dedupe
+	// Handshake is the provider challenge the filter answers itself
+	// ("handshake": true), so the application never needs the secret:
+	// HandshakeZoom, HandshakeSlack or HandshakeTwitterCRC; "" for none.
+	Handshake string
+	// HandshakeKeys are the route's secrets as configured, by key id, for
+	// the handshakes that prove them: Zoom's answer uses the key that
+	// verified the challenge, X's CRC (unsigned) the route's first key.
+	HandshakeKeys map[string][]byte
 }
+
+// Handshakes, by the preset that has one.
+const (
+	// HandshakeZoom answers a signed endpoint.url_validation event with
+	// the plainToken and its HMAC-SHA256 under the secret token.
+	HandshakeZoom = "zoom"
+	// HandshakeSlack echoes a signed url_verification event's challenge.
+	HandshakeSlack = "slack"
+	// HandshakeTwitterCRC answers the X/Twitter CRC GET (crc_token) with
+	// the token's HMAC-SHA256 under the consumer secret. The GET is not
+	// signed: answering it proves the route holds the secret, as X asks.
+	HandshakeTwitterCRC = "twitter"
+)
+
+var handshakes = map[string]string{"zoom": HandshakeZoom, "slack": HandshakeSlack, "twitter": HandshakeTwitterCRC}
 
 // Dedupe is a route's replay de-duplication: verified deliveries are
 // remembered by id in the host's shared data (every VM, every Envoy
@@ -250,6 +273,7 @@ type rawRoute struct {
 	AllowSHA1             bool        `json:"allow_sha1"`
 	StripSignatureHeaders bool        `json:"strip_signature_headers"`
 	Dedupe                *rawDedupe  `json:"dedupe"`
+	Handshake             bool        `json:"handshake"`
 
 	// The generic HMAC model (scheme "hmac").
 	Algorithm        string `json:"algorithm"`
@@ -507,6 +531,17 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 	if rr.Dedupe != nil {
 		if r.Dedupe, err = parseDedupe(*rr.Dedupe, r, info, rr.IDHeader); err != nil {
 			return Route{}, nil, err
+		}
+	}
+	if rr.Handshake {
+		if r.Handshake = handshakes[r.SchemeName]; r.Handshake == "" {
+			return Route{}, nil, fmt.Errorf(`%w: "handshake" is for zoom, slack and twitter routes`, ErrInvalidRoute)
+		}
+		if !unconfigured {
+			r.HandshakeKeys = map[string][]byte{}
+			for _, k := range keys {
+				r.HandshakeKeys[k.ID] = k.Secret
+			}
 		}
 	}
 	return r, warnings, nil

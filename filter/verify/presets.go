@@ -237,7 +237,8 @@ var presets = map[string]preset{
 			return firstPresent{svix.(*compiledHMAC), std.(*compiledHMAC)}, nil
 		}},
 	"slack": hmacPreset(HMAC{SignatureHeaders: []string{"x-slack-signature"}, SignaturePrefix: "v0=",
-		TimestampHeader: "x-slack-request-timestamp", Template: "v0:{timestamp}:{body}", Tolerance: DefaultTolerance}, UTF8, ""),
+		TimestampHeader: "x-slack-request-timestamp", Template: "v0:{timestamp}:{body}", Tolerance: DefaultTolerance}, UTF8,
+		"with \"handshake\": true hookguard echoes a signed url_verification challenge itself"),
 	"shopify": hmacPreset(HMAC{SignatureHeaders: []string{"x-shopify-hmac-sha256", "shopify-hmac-sha256"}, Encoding: Base64}, UTF8, ""),
 	"twilio": {
 		info: PresetInfo{Kind: "url-form", SecretEncoding: UTF8, SignatureHeaders: []string{"x-twilio-signature"},
@@ -291,7 +292,9 @@ var presets = map[string]preset{
 		"Xero's Intent to Receive needs the 401 hookguard answers to a bad signature"),
 	"zoom": hmacPreset(HMAC{SignatureHeaders: []string{"x-zm-signature"}, SignaturePrefix: "v0=", TimestampHeader: "x-zm-request-timestamp",
 		Template: "v0:{timestamp}:{body}", Tolerance: DefaultTolerance}, UTF8,
-		"the endpoint.url_validation challenge must be answered by the application"),
+		"with \"handshake\": true hookguard answers the endpoint.url_validation challenge itself"),
+	"twitter": hmacPreset(HMAC{SignatureHeaders: []string{"x-twitter-webhooks-signature"}, SignaturePrefix: "sha256=", Encoding: Base64}, UTF8,
+		"X (Twitter) Account Activity: the consumer secret; with \"handshake\": true hookguard answers the CRC GET (crc_token) itself"),
 	"vercel":   hmacPreset(HMAC{SignatureHeaders: []string{"x-vercel-signature"}, Algorithm: SHA1}, UTF8, ""),
 	"intercom": hmacPreset(HMAC{SignatureHeaders: []string{"x-hub-signature"}, SignaturePrefix: "sha1=", Algorithm: SHA1}, UTF8, ""),
 	"calendly": hmacPreset(HMAC{SignatureHeaders: []string{"calendly-webhook-signature"}, SignatureFormat: KeyValue, SignatureKey: "v1", TimestampKey: "t",

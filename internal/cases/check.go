@@ -2,7 +2,9 @@ package cases
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"reflect"
 
 	"github.com/hookguard/hookguard/filter/reason"
 )
@@ -22,6 +24,13 @@ type Outcome struct {
 
 // Check returns why o is not what c expects, or nil.
 func (c Case) Check(o Outcome) error {
+	if c.WantAnswer != nil {
+		var got, want any
+		if o.Status != 200 || o.Upstream || json.Unmarshal(o.Body, &got) != nil || json.Unmarshal(c.WantAnswer, &want) != nil || !reflect.DeepEqual(got, want) {
+			return fmt.Errorf("got status %d upstream %v body %q, want the filter's answer %s", o.Status, o.Upstream, o.Body, c.WantAnswer)
+		}
+		return nil
+	}
 	if o.Status != c.WantStatus || o.Upstream != c.Upstream() {
 		return fmt.Errorf("got status %d upstream %v, want %d upstream %v", o.Status, o.Upstream, c.WantStatus, c.Upstream())
 	}

@@ -51,6 +51,9 @@ type Case struct {
 	WantGone []string
 	// WantAuthenticate says a rejection carries WWW-Authenticate.
 	WantAuthenticate bool
+	// WantAnswer, when set, is the JSON the filter answers with itself
+	// (a provider handshake), with status 200; nothing goes upstream.
+	WantAnswer []byte
 }
 
 // Request is what a scheme sees of the case, sent to authority.

@@ -59,12 +59,21 @@ func ReadPublished() ([]ProviderVector, error) {
 type ProviderFile struct {
 	Now     int64            `json:"now"`
 	Vectors []ProviderVector `json:"vectors"`
+	// Handshakes are provider challenges a route with "handshake": true
+	// answers itself, each with the answer the provider expects.
+	Handshakes []Handshake `json:"handshakes"`
 	// OursVerified says, per preset, whether the provider's SDK verified
 	// the request verify.Sign made (ours.json).
 	OursVerified map[string]struct {
 		Oracle   string `json:"oracle"`
 		Verified bool   `json:"verified"`
 	} `json:"ours_verified"`
+}
+
+// Handshake is one provider challenge: the request and the JSON answer.
+type Handshake struct {
+	ProviderVector
+	Answer map[string]string `json:"answer"`
 }
 
 // ProvidersDir returns testdata/providers.
@@ -216,7 +225,10 @@ func RoutedCases(f ProviderFile) []Case {
 		authority[v.Preset], preset[v.Preset] = v.Authority(), v.Preset
 	}
 	ids := KeyIDs(f)
-	all := append(ProviderCases(f), SignedCases(f)...)
+	all := append(append(ProviderCases(f), SignedCases(f)...), HandshakeCases(f)...)
+	for _, h := range f.Handshakes {
+		authority[h.Name] = h.Authority()
+	}
 	for i := range all {
 		vector := strings.SplitN(all[i].Name, "/", 2)[0]
 		all[i].Authority = authority[vector]
@@ -234,6 +246,31 @@ func (v ProviderVector) Signing() string {
 		return v.SigningKey
 	}
 	return v.Secret
+}
+
+// HandshakeCases are the provider handshakes, for RouteConfig's routes
+// (which set "handshake": true): each answered by the filter as the
+// provider expects; with its signature tampered (where signed), refused;
+// and X's CRC GET without a token, refused as unsigned.
+func HandshakeCases(f ProviderFile) []Case {
+	now := f.Time()
+	var out []Case
+	for _, h := range f.Handshakes {
+		c := h.Case(now)
+		c.Method = h.Method
+		if c.WantAnswer, _ = json.Marshal(h.Answer); c.WantAnswer == nil {
+			panic("handshake answer")
+		}
+		out = append(out, c)
+		if tampered, ok := tamperSignature(h.ProviderVector); ok {
+			c.Name, c.Header, c.WantAnswer, c.WantStatus = h.Name+"/tampered signature", tampered, nil, 401
+			out = append(out, c)
+		} else {
+			c.Name, c.Path, c.WantAnswer, c.WantStatus = h.Name+"/no token", "/hooks/"+h.Preset, nil, 401
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // RotatedSecret is the second key RouteConfig gives each preset's route,
@@ -317,8 +354,15 @@ func RouteConfig(f ProviderFile) (string, map[string]string) {
 		}
 	}
 	for _, p := range presets {
+		if p == "twitter" { // the CRC (unsigned) is answered with the first key: the current one, k1
+			keys[p] = append(keys[p][1:], keys[p][0])
+		}
+		handshake := ""
+		if p == "zoom" || p == "slack" || p == "twitter" {
+			handshake = `,"handshake":true` // the vectors are not handshake events: they still go upstream
+		}
 		routes = append(routes, `{"name":`+strconv.Quote(p)+`,"match":{"path_prefix":"/hooks/`+p+`"},"scheme":`+
-			strconv.Quote(p)+`,"secrets":[`+strings.Join(keys[p], ",")+`]}`)
+			strconv.Quote(p)+`,"secrets":[`+strings.Join(keys[p], ",")+`]`+handshake+`}`)
 	}
 	return `{"routes":[` + strings.Join(routes, ",") + `]}`, env
 }

@@ -198,6 +198,7 @@ const simple = [
   { preset: "shopify", doc: "shopify.dev verify-deliveries", header: "x-shopify-hmac-sha256", alg: "sha256", enc: "base64" },
   { preset: "typeform", doc: "typeform.com developers webhooks security", header: "typeform-signature", alg: "sha256", enc: "base64", prefix: "sha256=" },
   { preset: "woocommerce", doc: "woocommerce.github.io webhooks", header: "x-wc-webhook-signature", alg: "sha256", enc: "base64" },
+  { preset: "twitter", doc: "developer.x.com account-activity securing webhooks", header: "x-twitter-webhooks-signature", alg: "sha256", enc: "base64", prefix: "sha256=" },
   { preset: "xero", doc: "developer.xero.com webhooks", header: "x-xero-signature", alg: "sha256", enc: "base64" },
   { preset: "vercel", doc: "vercel.com docs webhooks", header: "x-vercel-signature", alg: "sha1", enc: "hex" },
   { preset: "intercom", doc: "developers.intercom.com webhooks", header: "x-hub-signature", alg: "sha1", enc: "hex", prefix: "sha1=" },
@@ -247,6 +248,33 @@ for (const p of simple) {
 docs({ preset: "gitlab", doc: "docs.gitlab.com webhooks (secret token)" }, { path: "/hooks/gitlab", body: event({ object_kind: "push" }),
   headers: { "content-type": "application/json", "x-gitlab-token": secret } });
 
+// Handshakes the filter answers itself ("handshake": true): each request,
+// signed where the provider signs it, and the answer the provider's docs
+// say to give, computed by Node's crypto.
+const handshakes = [];
+{
+  const body = json({ payload: { plainToken: "qgg8vlvZRS6UYooatFL8Aw" }, event_ts: NOW * 1000, event: "endpoint.url_validation" });
+  const ts = String(NOW);
+  handshakes.push({ name: "zoom url_validation", preset: "zoom", oracle: "node crypto per developers.zoom.us webhooks (validate your webhook endpoint)", secret,
+    method: "POST", url: base + "/hooks/zoom", body,
+    headers: { "content-type": "application/json", "x-zm-request-timestamp": ts, "x-zm-signature": "v0=" + hmac("sha256", secret, `v0:${ts}:${body}`, "hex") },
+    answer: { plainToken: "qgg8vlvZRS6UYooatFL8Aw", encryptedToken: hmac("sha256", secret, "qgg8vlvZRS6UYooatFL8Aw", "hex") } });
+}
+{
+  const body = json({ token: "Jhj5dZrVaK7ZwHHjRyZWjbDl", challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", type: "url_verification" });
+  const ts = String(NOW);
+  handshakes.push({ name: "slack url_verification", preset: "slack", oracle: "api.slack.com events url_verification", secret,
+    method: "POST", url: base + "/hooks/slack", body,
+    headers: { "content-type": "application/json", "x-slack-request-timestamp": ts, "x-slack-signature": "v0=" + hmac("sha256", secret, `v0:${ts}:${body}`, "hex") },
+    answer: { challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" } });
+}
+{
+  const token = "crc+token/with=chars";
+  handshakes.push({ name: "twitter crc", preset: "twitter", oracle: "node crypto per developer.x.com account-activity (challenge-response check)", secret,
+    method: "GET", url: base + "/hooks/twitter?crc_token=" + encodeURIComponent(token) + "&nonce=1", body: "", headers: {},
+    answer: { response_token: "sha256=" + hmac("sha256", secret, token, "base64") } });
+}
+
 // The requests hookguard's verify.Sign made, checked by the SDKs' verifiers.
 const verifiers = {
   stripe: (r) => { stripe.webhooks.constructEvent(r.body, r.headers["stripe-signature"], r.secret); return true; },
@@ -281,7 +309,7 @@ for (const r of ours.requests) {
   oursVerified[r.name] = { oracle: r.name === "standard-webhooks-v1a" ? "node crypto per the spec" : version(pkg), verified: ok === true };
 }
 
-const out = JSON.stringify({ generator: "gen.mjs", now: NOW, vectors, ours_verified: oursVerified }, null, 1) + "\n";
+const out = JSON.stringify({ generator: "gen.mjs", now: NOW, vectors, handshakes, ours_verified: oursVerified }, null, 1) + "\n";
 // --write replaces vectors.json (a shell redirect would empty it before it
 // is read for previous); otherwise the file goes to stdout, for the test.
 if (process.argv.includes("--write")) fs.writeFileSync(new URL("./vectors.json", import.meta.url), out);

@@ -9,6 +9,7 @@ import (
 	"github.com/hookguard/hookguard/filter/internal/plugin"
 	"github.com/hookguard/hookguard/filter/internal/proxywasm/proxytest"
 	"github.com/hookguard/hookguard/filter/verify"
+	"github.com/hookguard/hookguard/internal/cases"
 	"github.com/hookguard/hookguard/internal/pairs"
 )
 
@@ -167,5 +168,27 @@ func TestDedupeConfig(t *testing.T) {
 		if ok {
 			t.Errorf("started with %s", cfg)
 		}
+	}
+}
+
+// TestHandshakeIsOptIn: without "handshake": true a handshake event is a
+// delivery like any other, for the application.
+func TestHandshakeIsOptIn(t *testing.T) {
+	f, err := cases.ReadProviders()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hs := range f.Handshakes {
+		if hs.Preset == "twitter" {
+			continue // an unsigned GET: without the handshake it is refused
+		}
+		cfg := `{"routes":[{"name":"r","scheme":"` + hs.Preset + `","secrets":[{"env":"S"}]}]}`
+		h := start(t, cfg, map[string]string{"S": hs.Secret}, f.Time())
+		tc := hs.Case(f.Time())
+		tc.WantStatus = 200
+		if err := tc.Check(run(h, tc, hs.Authority())); err != nil {
+			t.Errorf("%s: %v", hs.Name, err)
+		}
+		h.Close()
 	}
 }

@@ -25,6 +25,9 @@ func rejectedMetric(route, why string) string {
 	return "hookguard.requests_rejected.route=" + route + ".reason=" + why
 }
 
+// handshakeMetric counts provider handshakes answered by the filter.
+func handshakeMetric(route string) string { return "hookguard.handshakes.route=" + route }
+
 // duplicateMetric counts duplicate deliveries answered locally.
 func duplicateMetric(route string) string { return "hookguard.duplicates.route=" + route }
 
@@ -63,6 +66,9 @@ func (m *metrics) defineRoutes(cfg *config.Config) {
 	for _, rt := range cfg.Routes {
 		for _, k := range rt.KeyIDs {
 			m.define(verifiedMetric(rt.Name, k))
+		}
+		if rt.Handshake != "" {
+			m.define(handshakeMetric(rt.Name))
 		}
 		if rt.Dedupe != nil {
 			m.define(duplicateMetric(rt.Name))

@@ -185,6 +185,8 @@ type request struct {
 	claimedAt *config.Route
 	// retryAfter, when set, goes with a rejection as Retry-After.
 	retryAfter int64
+	// body is kept for a route with a handshake, whose event is in it.
+	body []byte
 }
 
 // OnRequestHeaders removes a spoofed verification header, picks the route
@@ -217,6 +219,9 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 		return proxywasm.Continue
 	case q.route.Unconfigured:
 		return q.reject(reason.Unconfigured, nil)
+	}
+	if answer := crcAnswer(q.route, req.Method, req.Query()); answer != nil {
+		return q.answerHandshake(answer)
 	}
 	if declared > q.route.MaxBodyBytes {
 		return q.fail(verify.ErrBodyTooLarge) // no need to wait for the bytes
@@ -290,6 +295,9 @@ func (q *request) OnRequestBody(bodySize int, endOfStream bool) proxywasm.Action
 	}
 	err := proxywasm.ReadBuffer(proxywasm.BufferHTTPRequestBody, q.hashed, bodySize, func(b []byte) error {
 		q.hashed += len(b)
+		if q.route.Handshake != "" {
+			q.body = append(q.body, b...) // bounded: bodySize is within max_body_bytes
+		}
 		_, err := q.check.Write(b)
 		return err
 	})
@@ -435,6 +443,9 @@ func (q *request) finish() proxywasm.Action {
 		return q.fail(err)
 	}
 	rt := q.route
+	if answer := handshakeAnswer(rt, keyID, q.body); answer != nil {
+		return q.answerHandshake(answer)
+	}
 	if rt.Dedupe != nil {
 		now, err := proxywasm.Now()
 		if err != nil {
