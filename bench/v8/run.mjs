@@ -80,6 +80,7 @@ const env = {
   proxy_get_current_time_nanoseconds: (ret) => { dv().setBigUint64(ret, BigInt(Date.now()) * 1000000n, true); return OK; },
   proxy_add_header_map_value: (_type, kp, kn, vp, vn) => { added.push([text(kp, kn), text(vp, vn)]); return OK; },
   proxy_remove_header_map_value: () => OK,
+  proxy_get_property: () => NOT_FOUND, // no route of the bench has source_cidrs
   proxy_get_shared_data: () => NOT_FOUND,
   proxy_set_shared_data: () => OK,
 };

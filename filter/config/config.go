@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -124,6 +125,12 @@ type Route struct {
 	// ("handshake": true), so the application never needs the secret:
 	// HandshakeZoom, HandshakeSlack or HandshakeTwitterCRC; "" for none.
 	Handshake string
+	// SourceCIDRs, when set, are the only client addresses the route
+	// accepts (defence in depth beside the signature): the connection's
+	// source.address, or with TrustedProxyHops the X-Forwarded-For entry
+	// that many from the right.
+	SourceCIDRs      []netip.Prefix
+	TrustedProxyHops int
 	// HandshakeKeys are the route's secrets as configured, by key id, for
 	// the handshakes that prove them: Zoom's answer uses the key that
 	// verified the challenge, X's CRC (unsigned) the route's first key.
@@ -274,6 +281,8 @@ type rawRoute struct {
 	StripSignatureHeaders bool        `json:"strip_signature_headers"`
 	Dedupe                *rawDedupe  `json:"dedupe"`
 	Handshake             bool        `json:"handshake"`
+	SourceCIDRs           []string    `json:"source_cidrs"`
+	TrustedProxyHops      int         `json:"trusted_proxy_hops"`
 
 	// The generic HMAC model (scheme "hmac").
 	Algorithm        string `json:"algorithm"`
@@ -480,6 +489,24 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 		return Route{}, nil, fmt.Errorf(`%w: "public_url" must start with http:// or https://`, ErrInvalidRoute)
 	}
 
+	if len(rr.SourceCIDRs) == 0 && rr.TrustedProxyHops != 0 {
+		return Route{}, nil, fmt.Errorf(`%w: "trusted_proxy_hops" needs "source_cidrs"`, ErrInvalidRoute)
+	}
+	if rr.TrustedProxyHops < 0 || rr.TrustedProxyHops > 16 {
+		return Route{}, nil, fmt.Errorf(`%w: "trusted_proxy_hops" must be 0 to 16`, ErrInvalidRoute)
+	}
+	r.TrustedProxyHops = rr.TrustedProxyHops
+	for _, c := range rr.SourceCIDRs {
+		p, err := netip.ParsePrefix(strings.TrimSpace(c))
+		if err != nil {
+			a, aerr := netip.ParseAddr(strings.TrimSpace(c)) // a bare address is its own /32 or /128
+			if aerr != nil {
+				return Route{}, nil, fmt.Errorf(`%w: "source_cidrs": %q is not a CIDR or an address`, ErrInvalidRoute, c)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		r.SourceCIDRs = append(r.SourceCIDRs, p.Masked())
+	}
 	var warnings []string
 	if r.Mode == Off {
 		if len(rr.Secrets) > 0 {

@@ -26,6 +26,7 @@ type Reason struct {
 // Responses, one per status.
 var bodies = map[int]string{
 	400: "Bad request",
+	403: "Forbidden",
 	401: "Invalid signature",
 	404: "Not found",
 	409: "Delivery in progress; retry later",
@@ -48,6 +49,9 @@ var (
 	// same id was let through and the upstream has not answered yet.
 	// DedupeFull: every id of the delivery's slot is in flight.
 	MissingDeliveryID = Reason{Name: "missing_delivery_id", Status: 400}
+	// SourceNotAllowed: the client address is outside the route's
+	// source_cidrs (or cannot be told, behind trusted_proxy_hops).
+	SourceNotAllowed = Reason{Name: "source_not_allowed", Status: 403}
 	DuplicateInFlight = Reason{Name: "duplicate_in_flight", Status: 409}
 	DedupeFull        = Reason{Name: "dedupe_full", Status: 503}
 )
@@ -68,6 +72,7 @@ var All = []Reason{
 	{"malformed_body", 401, verify.ErrMalformedBody},
 	{"body_too_large", 413, verify.ErrBodyTooLarge},
 	NoRoute,
+	SourceNotAllowed,
 	Unconfigured,
 	MissingDeliveryID,
 	DuplicateInFlight,

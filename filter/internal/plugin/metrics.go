@@ -75,7 +75,8 @@ func (m *metrics) defineRoutes(cfg *config.Config) {
 			m.define(evictedMetric(rt.Name))
 		}
 		for _, r := range reason.All {
-			if r == reason.NoRoute || r == reason.Unconfigured && !rt.Unconfigured || r.Dedupe() && rt.Dedupe == nil {
+			if r == reason.NoRoute || r == reason.Unconfigured && !rt.Unconfigured || r.Dedupe() && rt.Dedupe == nil ||
+				r == reason.SourceNotAllowed && len(rt.SourceCIDRs) == 0 {
 				continue
 			}
 			m.define(rejectedMetric(rt.Name, r.Name))

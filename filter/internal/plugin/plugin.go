@@ -215,6 +215,18 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 		return proxywasm.Continue
 	case q.route == nil:
 		return q.reject(reason.NoRoute, nil)
+	}
+	if allowed, err := sourceAllowed(q.route, req.Header); err != nil {
+		return q.reject(reason.InternalError, err)
+	} else if !allowed {
+		if q.route.Mode == config.Detect {
+			q.root.metrics.inc(unverifiedMetric(q.route.Name, reason.SourceNotAllowed.Name))
+			logLine(proxywasm.LogInfo, "detected request from outside source_cidrs (let through): route="+q.route.Name)
+		} else {
+			return q.reject(reason.SourceNotAllowed, nil)
+		}
+	}
+	switch {
 	case q.route.Mode == config.Off:
 		return proxywasm.Continue
 	case q.route.Unconfigured:

@@ -34,6 +34,9 @@ type Host interface {
 	Now() (time.Time, error)
 	// Getenv reads the VM's environment (Envoy's environment_variables).
 	Getenv(name string) (string, bool)
+	// GetProperty reads a property of the current stream, such as
+	// source.address (path "source", "address"); nil when it has none.
+	GetProperty(path ...string) ([]byte, error)
 	// GetSharedData reads a value every VM of the plugin shares; an absent
 	// key reads as nil with cas 0.
 	GetSharedData(key string) (value []byte, cas uint32, err error)
@@ -106,6 +109,10 @@ func Now() (time.Time, error) { return current.Now() }
 
 // Getenv reads the VM's environment.
 func Getenv(name string) (string, bool) { return current.Getenv(name) }
+
+// GetProperty reads a property of the current stream (Envoy's attributes:
+// "source", "address" is the downstream peer's ip:port); nil when absent.
+func GetProperty(path ...string) ([]byte, error) { return current.GetProperty(path...) }
 
 // GetSharedData reads key from the data every VM of the plugin shares (in
 // Envoy, every worker): nil and cas 0 when it is absent.

@@ -89,6 +89,23 @@ func (abiHost) RemoveHeader(mt MapType, key string) error {
 
 func (abiHost) Getenv(name string) (string, bool) { return syscall.Getenv(name) }
 
+func (abiHost) GetProperty(path ...string) ([]byte, error) {
+	// The ABI's path: the segments, each followed by a NUL.
+	var buf []byte
+	for _, p := range path {
+		buf = append(append(buf, p...), 0)
+	}
+	s := proxyGetProperty(bytesPtr(buf), uint32(len(buf)), unsafe.Pointer(&retPtr), unsafe.Pointer(&retSize))
+	ptr, size := retPtr, retSize
+	if s == uint32(StatusNotFound) {
+		return nil, nil
+	}
+	if err := statusErr("proxy_get_property", s); err != nil {
+		return nil, err
+	}
+	return append([]byte(nil), hostBytes(ptr, size)...), nil
+}
+
 func (abiHost) GetSharedData(key string) ([]byte, uint32, error) {
 	var ptr, size, cas uint32
 	s := proxyGetSharedData(stringPtr(key), uint32(len(key)), unsafe.Pointer(&ptr), unsafe.Pointer(&size), unsafe.Pointer(&cas))

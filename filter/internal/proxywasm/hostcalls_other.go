@@ -24,6 +24,9 @@ func proxyAddHeaderMapValue(uint32, unsafe.Pointer, uint32, unsafe.Pointer, uint
 	panic(noHost)
 }
 func proxyRemoveHeaderMapValue(uint32, unsafe.Pointer, uint32) uint32 { panic(noHost) }
+func proxyGetProperty(unsafe.Pointer, uint32, unsafe.Pointer, unsafe.Pointer) uint32 {
+	panic(noHost)
+}
 func proxyGetSharedData(unsafe.Pointer, uint32, unsafe.Pointer, unsafe.Pointer, unsafe.Pointer) uint32 {
 	panic(noHost)
 }

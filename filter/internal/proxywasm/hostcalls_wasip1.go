@@ -35,6 +35,9 @@ func proxyAddHeaderMapValue(mapType uint32, key unsafe.Pointer, keySize uint32, 
 //go:wasmimport env proxy_remove_header_map_value
 func proxyRemoveHeaderMapValue(mapType uint32, key unsafe.Pointer, keySize uint32) uint32
 
+//go:wasmimport env proxy_get_property
+func proxyGetProperty(path unsafe.Pointer, pathSize uint32, retValue, retSize unsafe.Pointer) uint32
+
 //go:wasmimport env proxy_get_shared_data
 func proxyGetSharedData(key unsafe.Pointer, keySize uint32, retValue, retSize, retCAS unsafe.Pointer) uint32
 

@@ -8,6 +8,7 @@ package proxytest
 import (
 	"errors"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/hookguard/hookguard/filter/internal/proxywasm"
@@ -22,6 +23,9 @@ type Options struct {
 	Env map[string]string
 	// Now is the host's clock; nil means time.Now.
 	Now func() time.Time
+	// Properties are every stream's properties, by dotted path
+	// ("source.address").
+	Properties map[string]string
 }
 
 // Log is one line the plugin logged.
@@ -350,6 +354,15 @@ func (h *Host) IncrementMetric(id uint32, delta int64) error {
 
 // Now implements proxywasm.Host.
 func (h *Host) Now() (time.Time, error) { return h.opts.Now(), nil }
+
+// GetProperty implements proxywasm.Host.
+func (h *Host) GetProperty(path ...string) ([]byte, error) {
+	v, ok := h.opts.Properties[strings.Join(path, ".")]
+	if !ok {
+		return nil, nil
+	}
+	return []byte(v), nil
+}
 
 // Getenv implements proxywasm.Host.
 func (h *Host) Getenv(name string) (string, bool) {
