@@ -51,7 +51,7 @@ var (
 	MissingDeliveryID = Reason{Name: "missing_delivery_id", Status: 400}
 	// SourceNotAllowed: the client address is outside the route's
 	// source_cidrs (or cannot be told, behind trusted_proxy_hops).
-	SourceNotAllowed = Reason{Name: "source_not_allowed", Status: 403}
+	SourceNotAllowed  = Reason{Name: "source_not_allowed", Status: 403}
 	DuplicateInFlight = Reason{Name: "duplicate_in_flight", Status: 409}
 	DedupeFull        = Reason{Name: "dedupe_full", Status: 503}
 )
