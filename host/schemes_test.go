@@ -145,3 +145,19 @@ func TestProviderLogsNeverLeak(t *testing.T) {
 		}
 	}
 }
+
+// TestJWTThroughModule runs jose's tokens (every algorithm, the leeway
+// edges, "none", algorithm confusion, tampering) through the built module.
+func TestJWTThroughModule(t *testing.T) {
+	f, err := cases.ReadJWT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, env := cases.JWTRouteConfig(f)
+	p := newHookguardAt(t, nil, host.PluginConfig{Configuration: []byte(cfg), Env: env, AllowOnHeadersStopIteration: true, VMs: 1}, fixed(f.Time()))
+	for _, tc := range cases.JWTCases(f) {
+		t.Run(tc.Name, func(t *testing.T) {
+			checkResult(t, runCase(t, p, tc), tc)
+		})
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,7 @@ const (
 	SchemeHMAC  = "hmac"  // the generic model, with its fields on the route
 	SchemeToken = "token" // a static token: token_header, token_bearer or token_query
 	SchemeBasic = "basic" // HTTP Basic; each secret is "user:password"
+	SchemeJWT   = "jwt"   // a bearer JWT checked against a JWK Set: jwks or jwks_env
 )
 
 // Errors returned by Parse, wrapped with detail. None carries a secret.
@@ -125,6 +127,10 @@ type Route struct {
 	// ("handshake": true), so the application never needs the secret:
 	// HandshakeZoom, HandshakeSlack or HandshakeTwitterCRC; "" for none.
 	Handshake string
+	// ForwardClaims, for scheme jwt, names the header each verified claim
+	// goes upstream in (claim → header); a client's own copies of those
+	// headers are removed from every request of the route first.
+	ForwardClaims map[string]string
 	// SourceCIDRs, when set, are the only client addresses the route
 	// accepts (defence in depth beside the signature): the connection's
 	// source.address, or with TrustedProxyHops the X-Forwarded-For entry
@@ -281,8 +287,17 @@ type rawRoute struct {
 	StripSignatureHeaders bool        `json:"strip_signature_headers"`
 	Dedupe                *rawDedupe  `json:"dedupe"`
 	Handshake             bool        `json:"handshake"`
-	SourceCIDRs           []string    `json:"source_cidrs"`
-	TrustedProxyHops      int         `json:"trusted_proxy_hops"`
+
+	// A bearer JWT (scheme "jwt").
+	JWKS             json.RawMessage   `json:"jwks"`
+	JWKSEnv          string            `json:"jwks_env"`
+	JWTHeader        string            `json:"jwt_header"`
+	Issuer           string            `json:"issuer"`
+	Audiences        []string          `json:"audiences"`
+	LeewaySeconds    *int64            `json:"leeway_seconds"`
+	ForwardClaims    map[string]string `json:"forward_claims"`
+	SourceCIDRs      []string          `json:"source_cidrs"`
+	TrustedProxyHops int               `json:"trusted_proxy_hops"`
 
 	// The generic HMAC model (scheme "hmac").
 	Algorithm        string `json:"algorithm"`
@@ -471,8 +486,8 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 		return Route{}, nil, fmt.Errorf(`%w: token_header, token_bearer and token_query need "scheme": "token"`, ErrInvalidRoute)
 	}
 	info, isPreset := verify.LookupPreset(r.SchemeName)
-	if !isPreset && r.SchemeName != SchemeHMAC && r.SchemeName != SchemeToken && r.SchemeName != SchemeBasic {
-		return Route{}, nil, fmt.Errorf("%w %q (presets: %s; or hmac, token, basic)", ErrUnknownScheme, r.SchemeName, strings.Join(verify.Presets(), ", "))
+	if !isPreset && r.SchemeName != SchemeHMAC && r.SchemeName != SchemeToken && r.SchemeName != SchemeBasic && r.SchemeName != SchemeJWT {
+		return Route{}, nil, fmt.Errorf("%w %q (presets: %s; or hmac, token, basic, jwt)", ErrUnknownScheme, r.SchemeName, strings.Join(verify.Presets(), ", "))
 	}
 	if rr.AllowSHA1 && r.SchemeName != "github" && r.SchemeName != "square" {
 		return Route{}, nil, fmt.Errorf(`%w: "allow_sha1" is a github and square setting`, ErrInvalidRoute)
@@ -515,6 +530,24 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 		warnings = append(warnings, "route "+r.Name+": mode is off: its requests reach the upstream unverified")
 		return r, warnings, nil
 	}
+	jwtFields := rr.JWKS != nil || rr.JWKSEnv != "" || rr.JWTHeader != "" || rr.Issuer != "" || rr.Audiences != nil || rr.LeewaySeconds != nil || rr.ForwardClaims != nil
+	if jwtFields && r.SchemeName != SchemeJWT {
+		return Route{}, nil, fmt.Errorf(`%w: the JWT fields (jwks or jwks_env, jwt_header, issuer, audiences, leeway_seconds, forward_claims) go with "scheme": "jwt", which takes its keys from them`, ErrInvalidRoute)
+	}
+	if r.SchemeName == SchemeJWT {
+		if len(rr.Secrets) > 0 || len(rr.PublicKeys) > 0 {
+			return Route{}, nil, fmt.Errorf(`%w: a jwt route takes its keys from "jwks" or "jwks_env", not "secrets"`, ErrInvalidRoute)
+		}
+		switch {
+		case (rr.JWKS != nil) == (rr.JWKSEnv != ""):
+			return Route{}, nil, fmt.Errorf(`%w: set exactly one of "jwks" (the JWK Set, inline) and "jwks_env"`, ErrNoSecret)
+		case rr.JWKSEnv != "":
+			rr.Secrets = []rawSecret{{ID: "jwks", Env: &rr.JWKSEnv}}
+		default:
+			inline := string(rr.JWKS)
+			rr.Secrets = []rawSecret{{ID: "jwks", Value: &inline}}
+		}
+	}
 	if len(rr.PublicKeys) > 0 {
 		if !info.HMAC.Algorithm.IsPublicKey() && r.SchemeName != "standard-webhooks" && !verify.Algorithm(rr.Algorithm).IsPublicKey() {
 			return Route{}, nil, fmt.Errorf(`%w: "public_keys" are for public-key schemes (discord, telnyx, sendgrid, standard-webhooks v1a, or hmac with algorithm ed25519 or ecdsa-p256-sha256)`, ErrInvalidRoute)
@@ -534,6 +567,8 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 		switch {
 		case r.SchemeName == SchemeBasic:
 			stand = "a:b"
+		case r.SchemeName == SchemeJWT:
+			stand = `{"keys":[{"kty":"oct","alg":"HS256","k":"c3RhbmQtaW4ta2V5LXN0YW5kLWluLWtleS1zdGFuZC1pbg"}]}`
 		case info.ExampleKey != "":
 			stand = info.ExampleKey // a public key
 		case verify.Algorithm(rr.Algorithm) == verify.Ed25519:
@@ -658,6 +693,8 @@ func buildScheme(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Durat
 	case SchemeBasic:
 		r.Scheme, err = verify.NewBasic(verify.Basic{Keys: keys})
 		r.Basic, r.StripHeaders = true, []string{"authorization"}
+	case SchemeJWT:
+		err = buildJWT(r, rr, keys[0])
 	default:
 		r.Scheme, err = verify.Preset(r.SchemeName, verify.Options{Keys: keys, Tolerance: tolerance, PublicURL: rr.PublicURL, AllowSHA1: rr.AllowSHA1})
 		r.StripHeaders = info.SignatureHeaders
@@ -670,6 +707,65 @@ func buildScheme(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Durat
 func sendgridExampleKey() string {
 	info, _ := verify.LookupPreset("sendgrid")
 	return info.ExampleKey
+}
+
+// buildJWT builds a jwt route's scheme from its JWK Set (jwks.Secret).
+func buildJWT(r *Route, rr rawRoute, jwks verify.Key) error {
+	keys, err := verify.ParseJWKS(jwks.Secret)
+	if err != nil {
+		return err
+	}
+	j := verify.JWT{Header: rr.JWTHeader, Keys: keys, Issuer: rr.Issuer, Audiences: rr.Audiences, Leeway: verify.DefaultJWTLeeway}
+	if rr.LeewaySeconds != nil {
+		if *rr.LeewaySeconds < 0 || *rr.LeewaySeconds > 86400 {
+			return fmt.Errorf(`%w: "leeway_seconds" must be 0 to 86400`, ErrInvalidRoute)
+		}
+		j.Leeway = time.Duration(*rr.LeewaySeconds) * time.Second
+	}
+	if len(rr.ForwardClaims) > 0 {
+		r.ForwardClaims = map[string]string{}
+	}
+	for claim, header := range rr.ForwardClaims {
+		h := strings.ToLower(header)
+		if claim == "" || !validHeaderName(h) || h == "authorization" || h == "host" || h == "content-length" || strings.HasPrefix(h, "x-hookguard-") {
+			return fmt.Errorf(`%w: "forward_claims": %q is not a header a claim may go in`, ErrInvalidRoute, header)
+		}
+		r.ForwardClaims[claim] = h
+		j.Claims = append(j.Claims, claim)
+	}
+	sort.Strings(j.Claims)
+	if r.Scheme, err = verify.NewJWT(j); err != nil {
+		return err
+	}
+	// The kids name the keys in X-Hookguard-Verified, logs and metrics.
+	source := r.SecretSources[0]
+	r.KeyIDs, r.SecretSources = nil, nil
+	for _, k := range keys {
+		id := k.ID
+		if id == "" {
+			id = "jwks"
+		}
+		r.KeyIDs, r.SecretSources = append(r.KeyIDs, id), append(r.SecretSources, source)
+	}
+	r.StripHeaders = []string{"authorization"}
+	if rr.JWTHeader != "" {
+		r.StripHeaders = []string{strings.ToLower(rr.JWTHeader)}
+	}
+	return nil
+}
+
+// validHeaderName reports whether h is a lower-case HTTP token.
+func validHeaderName(h string) bool {
+	if h == "" {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 func parseMatch(rm rawMatch, m *Match) error {

@@ -76,6 +76,9 @@ func TestRoutes(t *testing.T) {
 	}
 }
 
+// testJWKS is a JWK Set of one HMAC key.
+const testJWKS = `{"keys":[{"kty":"oct","alg":"HS256","kid":"k","k":"dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXk"}]}`
+
 func TestRouteErrors(t *testing.T) {
 	e := env("S", longSecret)
 	for _, tc := range []struct {
@@ -111,6 +114,13 @@ func TestRouteErrors(t *testing.T) {
 		{"secret as discord key", `{"routes":[{"name":"a","scheme":"discord","public_keys":[{"env":"S"}]}]}`, verify.ErrInvalidScheme, "Ed25519"},
 		{"secret as sendgrid key", `{"routes":[{"name":"a","scheme":"sendgrid","secrets":[{"env":"S"}]}]}`, verify.ErrInvalidScheme, "P-256"},
 		{"secret_encoding with ed25519", `{"routes":[{"name":"a","scheme":"hmac","algorithm":"ed25519","signature_header":"x","secret_encoding":"hex","public_keys":[{"value":"` + strings.Repeat("ab", 32) + `"}]}]}`, config.ErrInvalidRoute, "public keys"},
+		{"jwt with secrets", `{"routes":[{"name":"a","scheme":"jwt","secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "jwks"},
+		{"jwt without keys", `{"routes":[{"name":"a","scheme":"jwt"}]}`, config.ErrNoSecret, "jwks"},
+		{"jwt with both", `{"routes":[{"name":"a","scheme":"jwt","jwks":{"keys":[]},"jwks_env":"S"}]}`, config.ErrNoSecret, "exactly one"},
+		{"jwt fields elsewhere", `{"routes":[{"name":"a","scheme":"github","issuer":"x","secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "jwt"},
+		{"jwt, not a JWKS", `{"routes":[{"name":"a","scheme":"jwt","jwks_env":"S"}]}`, verify.ErrInvalidScheme, "JWK Set"},
+		{"jwt, bad claim header", `{"routes":[{"name":"a","scheme":"jwt","jwks":` + testJWKS + `,"forward_claims":{"sub":"X-Hookguard-Verified"}}]}`, config.ErrInvalidRoute, "forward_claims"},
+		{"jwt, bad leeway", `{"routes":[{"name":"a","scheme":"jwt","jwks":` + testJWKS + `,"leeway_seconds":-1}]}`, config.ErrInvalidRoute, "leeway"},
 		{"unknown algorithm", `{"routes":[{"name":"a","scheme":"hmac","algorithm":"rsa","signature_header":"x","secrets":[{"env":"S"}]}]}`, verify.ErrInvalidScheme, "ed25519"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -49,6 +49,11 @@ func (c Case) Check(o Outcome) error {
 	if got := o.Values("x-hookguard-verified"); c.CheckVerified && (c.WantVerified == "" && len(got) != 0 || c.WantVerified != "" && (len(got) != 1 || got[0] != c.WantVerified)) {
 		return fmt.Errorf("upstream saw X-Hookguard-Verified %q, want %q", got, c.WantVerified)
 	}
+	for name, want := range c.WantUpstream {
+		if got := o.Values(name); len(got) != 1 || got[0] != want {
+			return fmt.Errorf("upstream saw %s %q, want %q", name, got, want)
+		}
+	}
 	for _, name := range c.WantGone {
 		if len(o.Values(name)) > 0 {
 			return fmt.Errorf("%s reached the upstream", name)

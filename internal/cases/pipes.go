@@ -51,6 +51,9 @@ type Case struct {
 	WantGone []string
 	// WantAuthenticate says a rejection carries WWW-Authenticate.
 	WantAuthenticate bool
+	// WantUpstream are headers the upstream must see with exactly one
+	// value, this one.
+	WantUpstream map[string]string
 	// WantAnswer, when set, is the JSON the filter answers with itself
 	// (a provider handshake), with status 200; nothing goes upstream.
 	WantAnswer []byte

@@ -8,6 +8,7 @@ package plugin
 import (
 	"errors"
 	"hash/fnv"
+	"slices"
 	"strconv"
 
 	"github.com/hookguard/hookguard/filter/config"
@@ -187,6 +188,8 @@ type request struct {
 	retryAfter int64
 	// body is kept for a route with a handshake, whose event is in it.
 	body []byte
+	// claims is the check of a jwt route, whose claims may go upstream.
+	claims verify.ClaimsCheck
 }
 
 // OnRequestHeaders removes a spoofed verification header, picks the route
@@ -242,10 +245,19 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 	if err != nil {
 		return q.reject(reason.InternalError, err)
 	}
+	for _, h := range q.route.ForwardClaims {
+		// Only the filter says what the verified claims are.
+		if _, n := headerValue(req.Header, h); n > 0 {
+			if err := proxywasm.RemoveHeader(proxywasm.MapHTTPRequestHeaders, h); err != nil {
+				return q.reject(reason.InternalError, err)
+			}
+		}
+	}
 	check, err := q.route.Scheme.Begin(req, now)
 	if err != nil {
 		return q.fail(err)
 	}
+	q.claims, _ = check.(verify.ClaimsCheck)
 	q.check = verify.Limit(check, q.route.MaxBodyBytes)
 	if endOfStream || !check.NeedsBody() {
 		return q.finish()
@@ -430,6 +442,15 @@ func (q *request) dedupe(rt *config.Route, now int64) (a proxywasm.Action, handl
 	return proxywasm.Continue, false
 }
 
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
 // headerValue returns the first value of header name and how many there are.
 func headerValue(fields []verify.Field, name string) (string, int) {
 	v, n := "", 0
@@ -481,6 +502,16 @@ func (q *request) finish() proxywasm.Action {
 		}
 		if err := proxywasm.AddHeader(proxywasm.MapHTTPRequestHeaders, VerifiedHeader, m.header); err != nil {
 			return q.reject(reason.InternalError, err)
+		}
+		if q.claims != nil {
+			claims := q.claims.Claims()
+			for _, claim := range sortedKeys(rt.ForwardClaims) {
+				if v, ok := claims[claim]; ok {
+					if err := proxywasm.AddHeader(proxywasm.MapHTTPRequestHeaders, rt.ForwardClaims[claim], v); err != nil {
+						return q.reject(reason.InternalError, err)
+					}
+				}
+			}
 		}
 	}
 	q.root.metrics.inc(m.metric)

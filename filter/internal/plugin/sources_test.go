@@ -7,6 +7,7 @@ import (
 	"github.com/hookguard/hookguard/filter/internal/plugin"
 	"github.com/hookguard/hookguard/filter/internal/proxywasm/proxytest"
 	"github.com/hookguard/hookguard/filter/verify"
+	"github.com/hookguard/hookguard/internal/cases"
 	"github.com/hookguard/hookguard/internal/pairs"
 )
 
@@ -75,5 +76,22 @@ func TestSourceCIDRs(t *testing.T) {
 		if ok {
 			t.Errorf("started with %s", bad)
 		}
+	}
+}
+
+// TestJWTCases runs jose's tokens through a jwt route natively.
+func TestJWTCases(t *testing.T) {
+	f, err := cases.ReadJWT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, env := cases.JWTRouteConfig(f)
+	h := start(t, cfg, env, f.Time())
+	for _, tc := range cases.JWTCases(f) {
+		t.Run(tc.Name, func(t *testing.T) {
+			if err := tc.Check(run(h, tc, "api.test")); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -1,0 +1,422 @@
+package verify
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/hmac"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// JWT verifies a bearer token signed by an issuer whose keys the route
+// holds as a JWK Set. Each key is pinned to the algorithm its JWK names, so
+// a token cannot choose another (no "none", no HMAC keyed with a public
+// key); exp is required, and exp, nbf and iat are checked with Leeway on
+// the clock Begin is given.
+type JWT struct {
+	// Header is the lower-case header carrying the token: "" for
+	// Authorization with the Bearer scheme, else the raw token.
+	Header string
+	// Keys are the accepted keys (ParseJWKS).
+	Keys []JWK
+	// Issuer, when set, must be the token's iss.
+	Issuer string
+	// Audiences, when set, must include one of the token's aud.
+	Audiences []string
+	// Leeway is how far exp, nbf and iat may be off.
+	Leeway time.Duration
+	// Claims are the claims a check returns (ClaimsCheck), for forwarding.
+	Claims []string
+}
+
+// JWK is one key of a JWK Set, pinned to its algorithm.
+type JWK struct {
+	ID  string // kid
+	Alg string // the only algorithm the key verifies
+	key any
+}
+
+// DefaultJWTLeeway is the default allowance for clock skew on exp, nbf
+// and iat.
+const DefaultJWTLeeway = time.Minute
+
+// maxTokenSize bounds a token, so a huge header costs nothing to refuse.
+const maxTokenSize = 16 << 10
+
+// JWTAlgorithms are the algorithms a JWK may name.
+var JWTAlgorithms = []string{"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"}
+
+// ParseJWKS parses a JWK Set ({"keys": [...]}) of public keys (and
+// symmetric ones, for HS*). Every key must name its alg, one of
+// JWTAlgorithms, consistent with its kty and curve; kids must be unique.
+// Errors name the key by kid or position, never its material.
+func ParseJWKS(data []byte) ([]JWK, error) {
+	var set struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	if err := json.Unmarshal(data, &set); err != nil {
+		return nil, errorf(ErrInvalidScheme, "JWK Set is not JSON {\"keys\": [...]}")
+	}
+	if len(set.Keys) == 0 {
+		return nil, ErrNoKeys
+	}
+	if len(set.Keys) > maxKeys {
+		return nil, errorf(ErrInvalidScheme, "JWK Set has %d keys, at most %d", len(set.Keys), maxKeys)
+	}
+	var out []JWK
+	seen := map[string]bool{}
+	for i, m := range set.Keys {
+		k, err := parseJWK(m)
+		name := "key " + strconv.Itoa(i)
+		if kid, _ := m["kid"].(string); kid != "" {
+			name = "key " + strconv.Quote(kid)
+		}
+		if err != nil {
+			return nil, errorf(ErrInvalidScheme, "JWK Set: %s: %s", name, err)
+		}
+		if seen[k.ID] {
+			return nil, errorf(ErrInvalidScheme, "JWK Set: kid %q twice", k.ID)
+		}
+		seen[k.ID] = true
+		out = append(out, k)
+	}
+	if len(out) > 1 && seen[""] {
+		return nil, errorf(ErrInvalidScheme, "JWK Set: with several keys, every key needs a kid")
+	}
+	return out, nil
+}
+
+func parseJWK(m map[string]any) (JWK, error) {
+	str := func(name string) string { s, _ := m[name].(string); return s }
+	b64 := func(name string) ([]byte, error) {
+		b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(str(name), "="))
+		if err != nil || len(b) == 0 {
+			return nil, errors.New("member " + name + " is not base64url")
+		}
+		return b, nil
+	}
+	k := JWK{ID: str("kid"), Alg: str("alg")}
+	if k.Alg == "" {
+		return k, errors.New(`no "alg": each key must be pinned to its algorithm`)
+	}
+	if use := str("use"); use != "" && use != "sig" {
+		return k, errors.New(`"use" is not "sig"`)
+	}
+	kty := str("kty")
+	if kty != "oct" {
+		for _, p := range []string{"d", "p", "q", "dp", "dq", "qi"} {
+			if _, ok := m[p]; ok {
+				return k, errors.New("it holds a private key: give the public key")
+			}
+		}
+	}
+	switch {
+	case strings.HasPrefix(k.Alg, "HS") && kty == "oct":
+		b, err := b64("k")
+		if err != nil {
+			return k, err
+		}
+		if len(b) < 32 {
+			return k, errors.New("an HMAC key under 32 bytes")
+		}
+		k.key = b
+	case (strings.HasPrefix(k.Alg, "RS") || strings.HasPrefix(k.Alg, "PS")) && kty == "RSA":
+		n, err := b64("n")
+		if err != nil {
+			return k, err
+		}
+		e, err := b64("e")
+		if err != nil || len(e) > 4 {
+			return k, errors.New("member e is not a small base64url integer")
+		}
+		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+		if pub.N.BitLen() < 2048 || pub.E < 3 || pub.E%2 == 0 {
+			return k, errors.New("an RSA key under 2048 bits or with a bad exponent")
+		}
+		k.key = pub
+	case (k.Alg == "ES256" && str("crv") == "P-256" || k.Alg == "ES384" && str("crv") == "P-384") && kty == "EC":
+		x, err := b64("x")
+		if err != nil {
+			return k, err
+		}
+		y, err := b64("y")
+		if err != nil {
+			return k, err
+		}
+		curve, size := elliptic.P256(), 32
+		if k.Alg == "ES384" {
+			curve, size = elliptic.P384(), 48
+		}
+		if len(x) != size || len(y) != size {
+			return k, errors.New("x or y of the wrong size for the curve")
+		}
+		pub := &ecdsa.PublicKey{Curve: curve, X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
+		if _, err := pub.ECDH(); err != nil {
+			return k, errors.New("the point is not on the curve")
+		}
+		k.key = pub
+	case k.Alg == "EdDSA" && kty == "OKP" && str("crv") == "Ed25519":
+		x, err := b64("x")
+		if err != nil || len(x) != ed25519.PublicKeySize {
+			return k, errors.New("x is not a 32-byte Ed25519 key")
+		}
+		k.key = ed25519.PublicKey(x)
+	default:
+		return k, errors.New(`"alg" ` + strconv.Quote(k.Alg) + ` does not fit kty ` + strconv.Quote(kty) + ` (algorithms: ` + strings.Join(JWTAlgorithms, ", ") + `)`)
+	}
+	return k, nil
+}
+
+// NewJWT validates j and returns it as a Scheme.
+func NewJWT(j JWT) (Scheme, error) {
+	if len(j.Keys) == 0 {
+		return nil, ErrNoKeys
+	}
+	if j.Leeway < 0 {
+		return nil, errorf(ErrInvalidScheme, "negative leeway")
+	}
+	j.Header = strings.ToLower(j.Header)
+	c := &compiledJWT{JWT: j}
+	seen := map[string]bool{}
+	for _, k := range j.Keys {
+		if !seen[k.Alg] {
+			seen[k.Alg] = true
+			c.algs = append(c.algs, k.Alg)
+		}
+	}
+	return c, nil
+}
+
+type compiledJWT struct {
+	JWT
+	algs []string
+}
+
+// ClaimsCheck is a Check that returns chosen claims of what it verified
+// (a JWT's), as strings, for the upstream.
+type ClaimsCheck interface {
+	Check
+	Claims() map[string]string
+}
+
+// Begin implements Scheme: a JWT is decided from the headers.
+func (c *compiledJWT) Begin(req *Request, now time.Time) (Check, error) {
+	raw, n := "", 0
+	if c.Header == "" {
+		v, k := req.single("authorization")
+		n = k
+		if scheme, token, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "Bearer") {
+			raw = strings.TrimSpace(token)
+		} else if k > 0 {
+			return nil, ErrMissingSignature // Basic or another scheme: no token
+		}
+	} else {
+		raw, n = req.single(c.Header)
+		raw = strings.TrimSpace(raw)
+	}
+	switch {
+	case n == 0 || raw == "":
+		return nil, ErrMissingSignature
+	case n > 1 || len(raw) > maxTokenSize:
+		return nil, ErrMalformedSignature
+	}
+	claims, used, err := c.parse(raw, now)
+	if err != nil {
+		return nil, err
+	}
+	check := &jwtCheck{keyID: used.ID}
+	if len(c.Claims) > 0 {
+		check.claims = map[string]string{}
+		for _, name := range c.Claims {
+			if v, ok := claims[name]; ok {
+				if s, ok := claimString(v); ok {
+					check.claims[name] = s
+				}
+			}
+		}
+	}
+	return check, nil
+}
+
+// parse verifies a compact JWS and its registered claims, and returns the
+// claims and the key that verified it.
+func (c *compiledJWT) parse(raw string, now time.Time) (map[string]any, *JWK, error) {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return nil, nil, ErrMalformedSignature
+	}
+	var header struct {
+		Alg  string          `json:"alg"`
+		KID  string          `json:"kid"`
+		Crit json.RawMessage `json:"crit"`
+	}
+	hb, err1 := base64.RawURLEncoding.DecodeString(parts[0])
+	pb, err2 := base64.RawURLEncoding.DecodeString(parts[1])
+	sig, err3 := base64.RawURLEncoding.DecodeString(parts[2])
+	if err1 != nil || err2 != nil || err3 != nil || json.Unmarshal(hb, &header) != nil || header.Alg == "" {
+		return nil, nil, ErrMalformedSignature
+	}
+	if header.Crit != nil {
+		return nil, nil, ErrMalformedSignature // no extension is understood, so none may be critical (RFC 7515 §4.1.11)
+	}
+	var key *JWK
+	for i := range c.Keys {
+		if k := &c.Keys[i]; k.ID == header.KID || header.KID == "" && len(c.Keys) == 1 {
+			key = k
+		}
+	}
+	// The key decides the algorithm; the token's alg must merely agree.
+	if key == nil || key.Alg != header.Alg || !key.verify([]byte(parts[0]+"."+parts[1]), sig) {
+		return nil, nil, ErrSignatureMismatch
+	}
+	var claims map[string]any
+	dec := json.NewDecoder(bytes.NewReader(pb))
+	dec.UseNumber()
+	if dec.Decode(&claims) != nil {
+		return nil, nil, ErrMalformedSignature
+	}
+	if err := c.checkClaims(claims, now); err != nil {
+		return nil, nil, err
+	}
+	return claims, key, nil
+}
+
+// checkClaims checks exp (required), nbf, iat, iss and aud.
+func (c *compiledJWT) checkClaims(claims map[string]any, now time.Time) error {
+	instant := func(name string) (time.Time, bool, error) {
+		v, ok := claims[name]
+		if !ok {
+			return time.Time{}, false, nil
+		}
+		n, isNum := v.(json.Number)
+		f, err := n.Float64()
+		if !isNum || err != nil || f < 0 || f > 1<<40 {
+			return time.Time{}, true, ErrMalformedTimestamp
+		}
+		return time.Unix(int64(f), int64((f-float64(int64(f)))*1e9)), true, nil
+	}
+	exp, ok, err := instant("exp")
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return ErrMissingTimestamp
+	case !now.Before(exp.Add(c.Leeway)):
+		return ErrTimestampOutOfTolerance
+	}
+	if nbf, ok, err := instant("nbf"); err != nil {
+		return err
+	} else if ok && now.Add(c.Leeway).Before(nbf) {
+		return ErrTimestampOutOfTolerance
+	}
+	if iat, ok, err := instant("iat"); err != nil {
+		return err
+	} else if ok && now.Add(c.Leeway).Before(iat) {
+		return ErrTimestampOutOfTolerance
+	}
+	if c.Issuer != "" {
+		if iss, _ := claims["iss"].(string); iss != c.Issuer {
+			return ErrUnauthorized
+		}
+	}
+	if len(c.Audiences) > 0 {
+		var auds []string
+		switch a := claims["aud"].(type) {
+		case string:
+			auds = []string{a}
+		case []any:
+			for _, x := range a {
+				if s, ok := x.(string); ok {
+					auds = append(auds, s)
+				}
+			}
+		}
+		if !slices.ContainsFunc(auds, func(a string) bool { return slices.Contains(c.Audiences, a) }) {
+			return ErrUnauthorized
+		}
+	}
+	return nil
+}
+
+// verify checks sig over input with the key, under its own algorithm.
+func (k *JWK) verify(input, sig []byte) bool {
+	var h crypto.Hash
+	switch k.Alg[len(k.Alg)-3:] {
+	case "256":
+		h = crypto.SHA256
+	case "384":
+		h = crypto.SHA384
+	case "512":
+		h = crypto.SHA512
+	}
+	digest := func() []byte {
+		d := h.New()
+		d.Write(input)
+		return d.Sum(nil)
+	}
+	switch key := k.key.(type) {
+	case []byte: // HS*
+		m := hmac.New(h.New, key)
+		m.Write(input)
+		return hmac.Equal(m.Sum(nil), sig)
+	case *rsa.PublicKey:
+		if k.Alg[0] == 'P' {
+			return rsa.VerifyPSS(key, h, digest(), sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: h}) == nil
+		}
+		return rsa.VerifyPKCS1v15(key, h, digest(), sig) == nil
+	case *ecdsa.PublicKey: // the signature is r then s, each the curve's size (RFC 7518 §3.4)
+		size := (key.Curve.Params().BitSize + 7) / 8
+		if len(sig) != 2*size {
+			return false
+		}
+		return ecdsa.Verify(key, digest(), new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:]))
+	case ed25519.PublicKey:
+		return ed25519.Verify(key, input, sig)
+	}
+	return false
+}
+
+// claimString writes a claim for a header: strings as they are, numbers
+// without exponent, anything else as JSON. A value with a control
+// character (a header injection) or over 1 KiB is not forwarded.
+func claimString(v any) (string, bool) {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case float64:
+		s = strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		b, _ := json.Marshal(v)
+		s = string(b)
+	}
+	if len(s) > 1024 {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+type jwtCheck struct {
+	keyID  string
+	claims map[string]string
+}
+
+func (k *jwtCheck) NeedsBody() bool             { return false }
+func (k *jwtCheck) Write(p []byte) (int, error) { return len(p), nil }
+func (k *jwtCheck) Verify() (string, error)     { return k.keyID, nil }
+func (k *jwtCheck) Claims() map[string]string   { return k.claims }
