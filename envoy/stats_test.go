@@ -84,7 +84,8 @@ func TestStatsTagsCoverEveryMetric(t *testing.T) {
 			{"name":"d","match":{"path":"/d"},"mode":"detect","secrets":[{"id":"k","env":"S"}]},
 			{"name":"u","match":{"path":"/u"},"secrets":[{"env":"UNSET","optional":true}]},
 			{"name":"w","match":{"path":"/w"},"scheme":"standard-webhooks","secrets":[{"env":"W"}],"dedupe":{"max_ids":16}},
-			{"name":"w2","match":{"path":"/w2"},"scheme":"slack","secrets":[{"env":"S"}],"handshake":true,"source_cidrs":["10.0.0.0/8"]}]}`)})
+			{"name":"w2","match":{"path":"/w2"},"scheme":"slack","secrets":[{"env":"S"}],"handshake":true,"source_cidrs":["10.0.0.0/8"]},
+			{"name":"j","match":{"path":"/j"},"scheme":"jwt","jwks_cluster":"idp"}]}`)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func init() {
 		"proxy_set_effective_context":        f(hostSetEffectiveContext, "context_id"),
 		"proxy_done":                         f(func(*vm, api.Module, []uint32, []uint64) uint32 { return statusOK }),
 		"proxy_call_foreign_function":        f(func(*vm, api.Module, []uint32, []uint64) uint32 { return statusNotFound }, "name_data", "name_size", "arguments_data", "arguments_size", "return_results_data", "return_results_size"),
-		"proxy_http_call":                    f(unimplemented, "upstream_data", "upstream_size", "headers_data", "headers_size", "body_data", "body_size", "trailers_data", "trailers_size", "timeout", "return_callout_id"),
+		"proxy_http_call":                    f(hostHTTPCall, "upstream_data", "upstream_size", "headers_data", "headers_size", "body_data", "body_size", "trailers_data", "trailers_size", "timeout", "return_callout_id"),
 		"proxy_grpc_call":                    f(unimplemented, "service_data", "service_size", "service_name_data", "service_name_size", "method_data", "method_size", "initial_metadata_data", "initial_metadata_size", "message_data", "message_size", "timeout", "return_callout_id"),
 		"proxy_grpc_stream":                  f(unimplemented, "service_data", "service_size", "service_name_data", "service_name_size", "method_data", "method_size", "initial_metadata_data", "initial_metadata_size", "return_stream_id"),
 		"proxy_grpc_send":                    f(unimplemented, "stream_id", "message_data", "message_size", "end_stream"),
@@ -193,6 +193,7 @@ const (
 	bufferHTTPRequestBody     = abi.BufferHTTPRequestBody
 	bufferHTTPResponseBody    = abi.BufferHTTPResponseBody
 	bufferVMConfiguration     = abi.BufferVMConfiguration
+	bufferHTTPCallResponse    = abi.BufferHTTPCallResponse
 	bufferPluginConfiguration = abi.BufferPluginConfiguration
 )
 
@@ -201,6 +202,11 @@ const (
 // proxy_on_configure.
 func (v *vm) buffer(bt uint32) ([]byte, *flow, uint32) {
 	switch bt {
+	case bufferHTTPCallResponse:
+		if v.callout == nil {
+			return nil, nil, statusNotFound
+		}
+		return v.callout.body, nil, statusOK
 	case bufferHTTPRequestBody, bufferHTTPResponseBody:
 		s := v.stream
 		if s == nil {
@@ -286,12 +292,20 @@ const (
 	mapRequestTrailers  = abi.MapHTTPRequestTrailers
 	mapResponseHeaders  = abi.MapHTTPResponseHeaders
 	mapResponseTrailers = abi.MapHTTPResponseTrailers
+	mapCallHeaders      = abi.MapHTTPCallResponseHeaders
+	mapCallTrailers     = abi.MapHTTPCallResponseTrailers
 )
 
 // headerMap returns the map the module may use now, or nil. Request
 // headers are gone once they continued (Envoy nulls them); in proxy_on_log
 // the access-log copies are readable, except request trailers.
 func (v *vm) headerMap(mt uint32) *Header {
+	if c := v.callout; c != nil && (mt == mapCallHeaders || mt == mapCallTrailers) {
+		if mt == mapCallTrailers {
+			return &Header{}
+		}
+		return &c.headers
+	}
 	s := v.stream
 	if s == nil {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"runtime"
 	"slices"
 	"strings"
@@ -50,6 +51,14 @@ type PluginConfig struct {
 	// plugin's VMs; a store outside the process (package
 	// host/redisdata) shares it between hosts.
 	SharedData SharedData
+	// Clusters are the upstreams proxy_http_call may name, as Envoy's
+	// clusters: name → base URL ("http://127.0.0.1:9000"). The call's
+	// :path is appended and its :authority sent as Host. None: every call
+	// is refused (BadArgument, as Envoy answers an unknown cluster).
+	Clusters map[string]string
+	// HTTPClient makes proxy_http_call's requests; nil means a client of
+	// its own. The call's timeout bounds each request either way.
+	HTTPClient *http.Client
 }
 
 // Errors from starting a plugin. The wrapped text includes the error lines

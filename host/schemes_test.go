@@ -1,7 +1,10 @@
 package host_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,5 +162,52 @@ func TestJWTThroughModule(t *testing.T) {
 		t.Run(tc.Name, func(t *testing.T) {
 			checkResult(t, runCase(t, p, tc), tc)
 		})
+	}
+}
+
+// TestRemoteJWKSThroughModule serves a JWK Set from a local server named
+// as a cluster: the module fetches it with proxy_http_call, and a token
+// jose signed verifies once it has.
+func TestRemoteJWKSThroughModule(t *testing.T) {
+	f, err := cases.ReadJWT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hosts sync.Map
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hosts.Store(r.Host+" "+r.URL.Path, true)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(f.JWKS)
+	}))
+	defer idp.Close()
+	cfg := `{"routes":[{"name":"api","scheme":"jwt","jwks_cluster":"idp","jwks_path":"/.well-known/jwks.json","jwks_authority":"idp.test",
+		"issuer":"` + f.Issuer + `","audiences":["` + f.Audience + `"],"leeway_seconds":30}]}`
+	p := newHookguardAt(t, nil, host.PluginConfig{Configuration: []byte(cfg), AllowOnHeadersStopIteration: true, VMs: 2,
+		Clusters: map[string]string{"idp": idp.URL}}, fixed(f.Time()))
+	token := ""
+	for _, v := range f.Vectors {
+		if v.Name == "ES256/valid" {
+			token = v.Token
+		}
+	}
+	req := &host.Request{Header: host.Header{{Key: ":method", Value: "GET"}, {Key: ":path", Value: "/api"}, {Key: ":authority", Value: "api.test"},
+		{Key: "authorization", Value: "Bearer " + token}}}
+	deadline := time.Now().Add(20 * time.Second) // a start-up wait, not a speed check
+	for passed := 0; passed < 4; {               // both VMs, twice each: every VM fetched
+		out, _ := handle(t, p, req)
+		switch {
+		case out.LocalResponse == nil:
+			passed++
+		case out.LocalResponse.Status != 503:
+			t.Fatalf("status %d before or after the JWK Set arrived, want 503 or through", out.LocalResponse.Status)
+		case time.Now().After(deadline):
+			t.Fatal("the JWK Set never arrived")
+		default:
+			passed = 0
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if _, ok := hosts.Load("idp.test /.well-known/jwks.json"); !ok {
+		t.Fatal("the JWK Set was not asked for with the configured authority and path")
 	}
 }

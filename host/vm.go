@@ -22,6 +22,7 @@ type vmKey struct{}
 // not exported and is skipped, as Envoy skips it.
 type guestFuncs struct {
 	alloc, contextCreate, vmStart, configure, tick api.Function
+	httpCallResponse                               api.Function
 	log, done, delete                              api.Function
 	// stream[direction][phase]: the headers, body and trailers callbacks
 	// of requests and of responses.
@@ -107,7 +108,10 @@ type vm struct {
 	stream      *Stream // the stream whose callback runs, or nil
 	configuring bool    // the plugin configuration is readable
 	restricted  restriction
-	capture     *[]string // error lines logged while starting, for the error
+	capture     *[]string        // error lines logged while starting, for the error
+	callout     *calloutResponse // the proxy_http_call response being delivered
+
+	nextCallout uint32 // the last proxy_http_call token handed out, guarded by mu
 }
 
 func newVM(p *Plugin, mod api.Module) *vm {
@@ -115,7 +119,7 @@ func newVM(p *Plugin, mod api.Module) *vm {
 	v := &vm{plugin: p, mod: mod, nextID: 1, streams: map[uint32]*Stream{}, logger: p.module.logger.With("plugin", p.cfg.Name)}
 	v.fn = guestFuncs{
 		alloc: f(p.module.allocator), contextCreate: f("proxy_on_context_create"),
-		vmStart: f("proxy_on_vm_start"), configure: f("proxy_on_configure"), tick: f("proxy_on_tick"),
+		vmStart: f("proxy_on_vm_start"), configure: f("proxy_on_configure"), tick: f("proxy_on_tick"), httpCallResponse: f("proxy_on_http_call_response"),
 		log: f("proxy_on_log"), done: f("proxy_on_done"), delete: f("proxy_on_delete"),
 		stream: [2][3]api.Function{
 			{f("proxy_on_request_headers"), f("proxy_on_request_body"), f("proxy_on_request_trailers")},

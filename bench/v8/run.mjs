@@ -81,6 +81,8 @@ const env = {
   proxy_add_header_map_value: (_type, kp, kn, vp, vn) => { added.push([text(kp, kn), text(vp, vn)]); return OK; },
   proxy_remove_header_map_value: () => OK,
   proxy_get_property: () => NOT_FOUND, // no route of the bench has source_cidrs
+  proxy_http_call: () => 2, // BadArgument: no route of the bench fetches a JWK Set
+  proxy_set_tick_period_milliseconds: () => OK,
   proxy_get_shared_data: () => NOT_FOUND,
   proxy_set_shared_data: () => OK,
 };

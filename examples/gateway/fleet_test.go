@@ -140,3 +140,25 @@ func TestRedisURLRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestClustersSetting parses HOOKGUARD_CLUSTERS and refuses what is not
+// name=http(s)://host.
+func TestClustersSetting(t *testing.T) {
+	wasmPath := filepath.Join(t.TempDir(), "hookguard.wasm")
+	if err := os.WriteFile(wasmPath, testwasm.Module(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for value, want := range map[string]string{"idp=http://127.0.0.1:9000, b=https://issuer.test": "b,idp", "idp": "", "=http://x": "", "idp=ftp://x": "", "idp=http://": ""} {
+		env := map[string]string{"HOOKGUARD_CLUSTERS": value, "HOOKGUARD_WASM": wasmPath}
+		s, err := readSettings(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		if want == "" {
+			if err == nil || !strings.Contains(err.Error(), "HOOKGUARD_CLUSTERS") {
+				t.Errorf("%q: %v", value, err)
+			}
+			continue
+		}
+		if err != nil || len(s.clusters) != 2 || s.clusters["idp"] != "http://127.0.0.1:9000" {
+			t.Errorf("%q: %v, %v", value, s, err)
+		}
+	}
+}

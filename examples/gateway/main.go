@@ -17,6 +17,8 @@
 //	                        (default: hookguard/wazero in the user cache directory; "off" compiles every start)
 //	HOOKGUARD_LOG_LEVEL     debug, info (default), warn or error
 //	HOOKGUARD_METRICS_ADDR  if set, serve the filter's metrics for Prometheus at /metrics here
+//	HOOKGUARD_CLUSTERS      upstreams the module may call (proxy_http_call), name=url comma-separated:
+//	                        a jwt route's jwks_cluster
 //	HOOKGUARD_REDIS_URL     if set (redis://host:port/db), keep the routes' replay de-duplication
 //	                        window in this Redis, shared by every gateway that uses it
 package main
@@ -101,6 +103,7 @@ type settings struct {
 	metricsAddr  string
 	cacheDir     string
 	redis        *redis.Options
+	clusters     map[string]string
 }
 
 // readSettings reads and checks the environment. Errors name the variable
@@ -120,6 +123,20 @@ func readSettings(lookupEnv func(string) (string, bool)) (*settings, error) {
 		return nil, fmt.Errorf("HOOKGUARD_LOG_LEVEL: %w", err)
 	}
 	var err error
+	for _, c := range strings.Split(getenv("HOOKGUARD_CLUSTERS", ""), ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			continue
+		}
+		name, raw, ok := strings.Cut(c, "=")
+		u, err := url.Parse(raw)
+		if !ok || name == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("HOOKGUARD_CLUSTERS: %q is not name=http(s)://host[:port]", name)
+		}
+		if s.clusters == nil {
+			s.clusters = map[string]string{}
+		}
+		s.clusters[name] = raw
+	}
 	if u := getenv("HOOKGUARD_REDIS_URL", ""); u != "" {
 		if s.redis, err = redis.ParseURL(u); err != nil {
 			return nil, errors.New("HOOKGUARD_REDIS_URL is not a redis:// URL") // the URL may carry a password: not quoted
@@ -205,6 +222,7 @@ func serve(ctx context.Context, lookupEnv func(string) (string, bool), stdout, s
 			// needs the same (envoy.yaml sets it).
 			AllowOnHeadersStopIteration: true,
 			SharedData:                  shared,
+			Clusters:                    s.clusters,
 		},
 	})
 	if err != nil {

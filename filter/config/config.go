@@ -131,6 +131,9 @@ type Route struct {
 	// goes upstream in (claim → header); a client's own copies of those
 	// headers are removed from every request of the route first.
 	ForwardClaims map[string]string
+	// RemoteJWKS, for a jwt route with jwks_cluster, is where its JWK Set
+	// is fetched from; the plugin fills RemoteJWKS.Keys.
+	RemoteJWKS *RemoteJWKS
 	// SourceCIDRs, when set, are the only client addresses the route
 	// accepts (defence in depth beside the signature): the connection's
 	// source.address, or with TrustedProxyHops the X-Forwarded-For entry
@@ -141,6 +144,14 @@ type Route struct {
 	// the handshakes that prove them: Zoom's answer uses the key that
 	// verified the challenge, X's CRC (unsigned) the route's first key.
 	HandshakeKeys map[string][]byte
+}
+
+// RemoteJWKS is a JWK Set fetched with proxy_http_call from an upstream
+// cluster (Envoy's, or the Go host's PluginConfig.Clusters) and refreshed.
+type RemoteJWKS struct {
+	Cluster, Path, Authority string
+	Refresh                  time.Duration
+	Keys                     *verify.KeySet
 }
 
 // Handshakes, by the preset that has one.
@@ -291,6 +302,10 @@ type rawRoute struct {
 	// A bearer JWT (scheme "jwt").
 	JWKS             json.RawMessage   `json:"jwks"`
 	JWKSEnv          string            `json:"jwks_env"`
+	JWKSCluster      string            `json:"jwks_cluster"`
+	JWKSPath         string            `json:"jwks_path"`
+	JWKSAuthority    string            `json:"jwks_authority"`
+	JWKSRefresh      *int64            `json:"jwks_refresh_seconds"`
 	JWTHeader        string            `json:"jwt_header"`
 	Issuer           string            `json:"issuer"`
 	Audiences        []string          `json:"audiences"`
@@ -530,7 +545,7 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 		warnings = append(warnings, "route "+r.Name+": mode is off: its requests reach the upstream unverified")
 		return r, warnings, nil
 	}
-	jwtFields := rr.JWKS != nil || rr.JWKSEnv != "" || rr.JWTHeader != "" || rr.Issuer != "" || rr.Audiences != nil || rr.LeewaySeconds != nil || rr.ForwardClaims != nil
+	jwtFields := rr.JWKS != nil || rr.JWKSEnv != "" || rr.JWKSCluster != "" || rr.JWKSPath != "" || rr.JWKSAuthority != "" || rr.JWKSRefresh != nil || rr.JWTHeader != "" || rr.Issuer != "" || rr.Audiences != nil || rr.LeewaySeconds != nil || rr.ForwardClaims != nil
 	if jwtFields && r.SchemeName != SchemeJWT {
 		return Route{}, nil, fmt.Errorf(`%w: the JWT fields (jwks or jwks_env, jwt_header, issuer, audiences, leeway_seconds, forward_claims) go with "scheme": "jwt", which takes its keys from them`, ErrInvalidRoute)
 	}
@@ -538,9 +553,18 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 		if len(rr.Secrets) > 0 || len(rr.PublicKeys) > 0 {
 			return Route{}, nil, fmt.Errorf(`%w: a jwt route takes its keys from "jwks" or "jwks_env", not "secrets"`, ErrInvalidRoute)
 		}
+		sources := 0
+		for _, set := range []bool{rr.JWKS != nil, rr.JWKSEnv != "", rr.JWKSCluster != ""} {
+			if set {
+				sources++
+			}
+		}
 		switch {
-		case (rr.JWKS != nil) == (rr.JWKSEnv != ""):
-			return Route{}, nil, fmt.Errorf(`%w: set exactly one of "jwks" (the JWK Set, inline) and "jwks_env"`, ErrNoSecret)
+		case sources != 1:
+			return Route{}, nil, fmt.Errorf(`%w: set exactly one of "jwks" (the JWK Set, inline), "jwks_env" and "jwks_cluster"`, ErrNoSecret)
+		case rr.JWKSCluster != "":
+			remote := `{"remote":true}`
+			rr.Secrets = []rawSecret{{ID: "jwks", Value: &remote}}
 		case rr.JWKSEnv != "":
 			rr.Secrets = []rawSecret{{ID: "jwks", Env: &rr.JWKSEnv}}
 		default:
@@ -557,6 +581,9 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 	keys, w, err := readSecrets(&r, rr.Secrets, lookupEnv)
 	if err != nil {
 		return Route{}, nil, err
+	}
+	if rr.JWKSCluster != "" {
+		w = nil // the stand-in for a remote JWK Set is no inline secret
 	}
 	warnings = append(warnings, w...)
 	unconfigured := len(keys) == 0
@@ -711,11 +738,34 @@ func sendgridExampleKey() string {
 
 // buildJWT builds a jwt route's scheme from its JWK Set (jwks.Secret).
 func buildJWT(r *Route, rr rawRoute, jwks verify.Key) error {
-	keys, err := verify.ParseJWKS(jwks.Secret)
-	if err != nil {
-		return err
+	j := verify.JWT{Header: rr.JWTHeader, Issuer: rr.Issuer, Audiences: rr.Audiences, Leeway: verify.DefaultJWTLeeway}
+	var keys []verify.JWK
+	if rr.JWKSCluster != "" {
+		rj := &RemoteJWKS{Cluster: rr.JWKSCluster, Path: rr.JWKSPath, Authority: rr.JWKSAuthority, Refresh: 5 * time.Minute, Keys: &verify.KeySet{}}
+		if rj.Path == "" {
+			rj.Path = "/.well-known/jwks.json"
+		}
+		if rj.Authority == "" {
+			rj.Authority = rj.Cluster
+		}
+		if !strings.HasPrefix(rj.Path, "/") {
+			return fmt.Errorf(`%w: "jwks_path" must start with /`, ErrInvalidRoute)
+		}
+		if rr.JWKSRefresh != nil {
+			if *rr.JWKSRefresh < 10 || *rr.JWKSRefresh > 86400 {
+				return fmt.Errorf(`%w: "jwks_refresh_seconds" must be 10 to 86400`, ErrInvalidRoute)
+			}
+			rj.Refresh = time.Duration(*rr.JWKSRefresh) * time.Second
+		}
+		r.RemoteJWKS, j.Remote = rj, rj.Keys
+	} else {
+		var err error
+		if keys, err = verify.ParseJWKS(jwks.Secret); err != nil {
+			return err
+		}
+		j.Keys = keys
 	}
-	j := verify.JWT{Header: rr.JWTHeader, Keys: keys, Issuer: rr.Issuer, Audiences: rr.Audiences, Leeway: verify.DefaultJWTLeeway}
+	var err error
 	if rr.LeewaySeconds != nil {
 		if *rr.LeewaySeconds < 0 || *rr.LeewaySeconds > 86400 {
 			return fmt.Errorf(`%w: "leeway_seconds" must be 0 to 86400`, ErrInvalidRoute)
@@ -740,6 +790,9 @@ func buildJWT(r *Route, rr rawRoute, jwks verify.Key) error {
 	// The kids name the keys in X-Hookguard-Verified, logs and metrics.
 	source := r.SecretSources[0]
 	r.KeyIDs, r.SecretSources = nil, nil
+	if r.RemoteJWKS != nil {
+		r.KeyIDs, r.SecretSources = []string{"jwks"}, []string{"cluster:" + r.RemoteJWKS.Cluster} // named by kid once fetched
+	}
 	for _, k := range keys {
 		id := k.ID
 		if id == "" {

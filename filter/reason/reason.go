@@ -49,6 +49,8 @@ var (
 	// same id was let through and the upstream has not answered yet.
 	// DedupeFull: every id of the delivery's slot is in flight.
 	MissingDeliveryID = Reason{Name: "missing_delivery_id", Status: 400}
+	// JWKSUnavailable: a jwt route's remote JWK Set is not fetched yet.
+	JWKSUnavailable = Reason{Name: "jwks_unavailable", Status: 503, Err: verify.ErrKeysUnavailable}
 	// SourceNotAllowed: the client address is outside the route's
 	// source_cidrs (or cannot be told, behind trusted_proxy_hops).
 	SourceNotAllowed  = Reason{Name: "source_not_allowed", Status: 403}
@@ -71,6 +73,7 @@ var All = []Reason{
 	{"unauthorized", 401, verify.ErrUnauthorized},
 	{"malformed_body", 401, verify.ErrMalformedBody},
 	{"body_too_large", 413, verify.ErrBodyTooLarge},
+	JWKSUnavailable,
 	NoRoute,
 	SourceNotAllowed,
 	Unconfigured,

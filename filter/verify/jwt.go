@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,8 +28,10 @@ type JWT struct {
 	// Header is the lower-case header carrying the token: "" for
 	// Authorization with the Bearer scheme, else the raw token.
 	Header string
-	// Keys are the accepted keys (ParseJWKS).
-	Keys []JWK
+	// Keys are the accepted keys (ParseJWKS); or, when Remote is set, the
+	// keys are Remote's, which may change while the scheme is in use.
+	Keys   []JWK
+	Remote *KeySet
 	// Issuer, when set, must be the token's iss.
 	Issuer string
 	// Audiences, when set, must include one of the token's aud.
@@ -177,30 +180,38 @@ func parseJWK(m map[string]any) (JWK, error) {
 	return k, nil
 }
 
+// KeySet is a JWK Set that can be replaced while schemes use it: a remote
+// JWKS the plugin fetches and refreshes. Safe for concurrent use.
+type KeySet struct{ keys atomic.Pointer[[]JWK] }
+
+// Set replaces the keys.
+func (s *KeySet) Set(keys []JWK) { s.keys.Store(&keys) }
+
+// Keys returns the current keys; nil before the first Set.
+func (s *KeySet) Keys() []JWK {
+	if p := s.keys.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// ErrKeysUnavailable means a JWT scheme's remote JWK Set has not been
+// fetched yet: the request is refused, and may be retried.
+var ErrKeysUnavailable = errors.New("JWK Set not fetched yet")
+
 // NewJWT validates j and returns it as a Scheme.
 func NewJWT(j JWT) (Scheme, error) {
-	if len(j.Keys) == 0 {
+	if len(j.Keys) == 0 && j.Remote == nil {
 		return nil, ErrNoKeys
 	}
 	if j.Leeway < 0 {
 		return nil, errorf(ErrInvalidScheme, "negative leeway")
 	}
 	j.Header = strings.ToLower(j.Header)
-	c := &compiledJWT{JWT: j}
-	seen := map[string]bool{}
-	for _, k := range j.Keys {
-		if !seen[k.Alg] {
-			seen[k.Alg] = true
-			c.algs = append(c.algs, k.Alg)
-		}
-	}
-	return c, nil
+	return &compiledJWT{JWT: j}, nil
 }
 
-type compiledJWT struct {
-	JWT
-	algs []string
-}
+type compiledJWT struct{ JWT }
 
 // ClaimsCheck is a Check that returns chosen claims of what it verified
 // (a JWT's), as strings, for the upstream.
@@ -269,9 +280,15 @@ func (c *compiledJWT) parse(raw string, now time.Time) (map[string]any, *JWK, er
 	if header.Crit != nil {
 		return nil, nil, ErrMalformedSignature // no extension is understood, so none may be critical (RFC 7515 §4.1.11)
 	}
+	keys := c.Keys
+	if c.Remote != nil {
+		if keys = c.Remote.Keys(); len(keys) == 0 {
+			return nil, nil, ErrKeysUnavailable
+		}
+	}
 	var key *JWK
-	for i := range c.Keys {
-		if k := &c.Keys[i]; k.ID == header.KID || header.KID == "" && len(c.Keys) == 1 {
+	for i := range keys {
+		if k := &keys[i]; k.ID == header.KID || header.KID == "" && len(keys) == 1 {
 			key = k
 		}
 	}

@@ -44,6 +44,7 @@ const (
 const (
 	BufferHTTPRequestBody     = 0
 	BufferHTTPResponseBody    = 1
+	BufferHTTPCallResponse    = 4
 	BufferVMConfiguration     = 6
 	BufferPluginConfiguration = 7
 )
@@ -54,6 +55,8 @@ const (
 	MapHTTPRequestTrailers  = 1
 	MapHTTPResponseHeaders  = 2
 	MapHTTPResponseTrailers = 3
+	MapHTTPCallResponseHeaders  = 6
+	MapHTTPCallResponseTrailers = 7
 )
 
 // Stream types of proxy_continue_stream and proxy_close_stream.

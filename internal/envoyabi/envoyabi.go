@@ -37,6 +37,8 @@ var ModuleImports = map[string]string{
 	"env.proxy_get_shared_data":              "log the configuration once, not once per VM; the dedupe window every worker sees",
 	"env.proxy_set_shared_data":              "log the configuration once, not once per VM; the dedupe window, by compare-and-swap",
 	"env.proxy_get_property":                 "source.address, for a route's source_cidrs",
+	"env.proxy_http_call":                    "fetch a jwt route's remote JWK Set from its cluster",
+	"env.proxy_set_tick_period_milliseconds": "the timer that fetches and refreshes remote JWK Sets",
 	"env.proxy_add_header_map_value":         "add X-Hookguard-Verified to a verified request",
 	"env.proxy_get_current_time_nanoseconds": "the time signed timestamps are checked against: Envoy's dispatcher clock, or the host's ModuleConfig.Clock",
 	"env.proxy_get_buffer_bytes":             "read the plugin configuration and the request body in windows",

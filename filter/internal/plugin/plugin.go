@@ -33,6 +33,8 @@ type Root struct {
 	// free holds requests whose streams were deleted, for reuse: a VM runs
 	// one callback at a time, so no lock.
 	free []*request
+	// jwks are the remote JWK Sets this VM fetches.
+	jwks []*jwksFetch
 }
 
 // mark is what a verified request gets: its header, counter and log line.
@@ -91,6 +93,11 @@ func (r *Root) OnConfigure(size int) bool {
 		}
 	}
 	r.cfg = &cfg
+	if err := r.startJWKS(); err != nil {
+		r.metrics.inc(metricConfigRejected)
+		logLine(proxywasm.LogCritical, "cannot start the timer that fetches JWK Sets: "+err.Error())
+		return false
+	}
 	r.marks = map[*config.Route]map[string]*mark{}
 	for i := range cfg.Routes {
 		rt := &cfg.Routes[i]
@@ -489,8 +496,12 @@ func (q *request) finish() proxywasm.Action {
 		}
 	}
 	m := q.root.marks[rt][keyID]
-	if m == nil { // a key id the configuration did not list: never expected
+	if m == nil { // a kid of a remote JWK Set, first seen: kept for the next
 		m = newMark(rt.Name, keyID)
+		if len(q.root.marks[rt]) < 64 {
+			q.root.marks[rt][keyID] = m
+			q.root.metrics.define(m.metric)
+		}
 	}
 	// Headers can change only until they go on: without hold_headers a
 	// check decided after the headers cannot mark the request.

@@ -95,3 +95,74 @@ func TestJWTCases(t *testing.T) {
 		})
 	}
 }
+
+// TestRemoteJWKS fetches a jwt route's JWK Set with an HTTP call on the
+// root context's timer: 503 until it arrives, then tokens verify; a failed
+// refresh keeps the keys.
+func TestRemoteJWKS(t *testing.T) {
+	f, err := cases.ReadJWT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := `{"routes":[{"name":"api","scheme":"jwt","jwks_cluster":"idp","jwks_path":"/keys","jwks_authority":"idp.test",
+		"issuer":"` + f.Issuer + `","audiences":["` + f.Audience + `"],"leeway_seconds":30,"jwks_refresh_seconds":60}]}`
+	now := f.Time()
+	h, ok := proxytest.Start(plugin.NewRoot, proxytest.Options{Config: []byte(cfg), Now: func() time.Time { return now }})
+	defer h.Close()
+	if !ok || h.TickPeriod <= 0 {
+		t.Fatalf("start: %v, tick period %v", h.Logs(), h.TickPeriod)
+	}
+	token := ""
+	for _, v := range f.Vectors {
+		if v.Name == "RS256/valid" {
+			token = v.Token
+		}
+	}
+	send := func() *proxytest.Stream {
+		s := h.NewStream()
+		s.Headers([]pairs.Pair{{Key: ":method", Value: "POST"}, {Key: ":path", Value: "/"}, {Key: "authorization", Value: "Bearer " + token}}, true)
+		s.Done()
+		return s
+	}
+	if s := send(); s.Local == nil || s.Local.Status != 503 {
+		t.Fatalf("before the keys arrive: %+v", s.Local)
+	}
+	h.Tick()
+	if len(h.Calls) != 1 || h.Calls[0].Cluster != "idp" {
+		t.Fatalf("calls %+v", h.Calls)
+	}
+	got := map[string]string{}
+	for _, p := range h.Calls[0].Header {
+		got[p.Key] = p.Value
+	}
+	if got[":method"] != "GET" || got[":path"] != "/keys" || got[":authority"] != "idp.test" {
+		t.Fatalf("call headers %v", got)
+	}
+	h.Tick() // a call in flight is not repeated
+	if len(h.Calls) != 1 {
+		t.Fatalf("%d calls while one is in flight", len(h.Calls))
+	}
+	h.RespondHTTPCall(1, 200, f.JWKS)
+	if s := send(); s.Local != nil || !s.Continued {
+		t.Fatalf("after the keys arrived: %+v", s.Local)
+	}
+	h.Tick()
+	if len(h.Calls) != 1 {
+		t.Fatal("refetched before jwks_refresh_seconds")
+	}
+	now = now.Add(61 * time.Second)
+	for i, resp := range []struct {
+		status int
+		body   string
+	}{{500, "oops"}, {200, "not json"}, {0, ""}} {
+		now = now.Add(11 * time.Second)
+		h.Tick()
+		if len(h.Calls) != 2+i {
+			t.Fatalf("refresh %d: %d calls", i, len(h.Calls))
+		}
+		h.RespondHTTPCall(h.Calls[len(h.Calls)-1].Token, resp.status, []byte(resp.body))
+		if s := send(); s.Local != nil {
+			t.Fatalf("a failed refresh (%d) lost the keys: %+v", resp.status, s.Local)
+		}
+	}
+}

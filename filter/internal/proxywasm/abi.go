@@ -76,6 +76,7 @@ type BufferType uint32
 const (
 	BufferHTTPRequestBody     BufferType = abi.BufferHTTPRequestBody
 	BufferHTTPResponseBody    BufferType = abi.BufferHTTPResponseBody
+	BufferHTTPCallResponse    BufferType = abi.BufferHTTPCallResponse
 	BufferVMConfiguration     BufferType = abi.BufferVMConfiguration
 	BufferPluginConfiguration BufferType = abi.BufferPluginConfiguration
 )
@@ -85,10 +86,11 @@ type MapType uint32
 
 // Header map types.
 const (
-	MapHTTPRequestHeaders   MapType = abi.MapHTTPRequestHeaders
-	MapHTTPRequestTrailers  MapType = abi.MapHTTPRequestTrailers
-	MapHTTPResponseHeaders  MapType = abi.MapHTTPResponseHeaders
-	MapHTTPResponseTrailers MapType = abi.MapHTTPResponseTrailers
+	MapHTTPRequestHeaders      MapType = abi.MapHTTPRequestHeaders
+	MapHTTPRequestTrailers     MapType = abi.MapHTTPRequestTrailers
+	MapHTTPResponseHeaders     MapType = abi.MapHTTPResponseHeaders
+	MapHTTPResponseTrailers    MapType = abi.MapHTTPResponseTrailers
+	MapHTTPCallResponseHeaders MapType = abi.MapHTTPCallResponseHeaders
 )
 
 // MetricType is the kind of a metric defined with DefineMetric.

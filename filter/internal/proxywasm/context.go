@@ -28,6 +28,17 @@ type HTTPContext interface {
 	OnDone()
 }
 
+// TickHandler is implemented by a RootContext that set a tick period.
+type TickHandler interface{ OnTick() }
+
+// HTTPCallResponseHandler is implemented by a RootContext that makes
+// HTTPCalls: the response of the call token names, with numHeaders
+// headers in MapHTTPCallResponseHeaders (none: the call failed) and
+// bodySize bytes in BufferHTTPCallResponse.
+type HTTPCallResponseHandler interface {
+	OnHTTPCallResponse(token uint32, numHeaders, bodySize int)
+}
+
 // ResponseHeadersHandler is implemented by an HTTPContext that wants the
 // response headers (MapHTTPResponseHeaders, with :status), whether the
 // upstream or a local reply produced them.

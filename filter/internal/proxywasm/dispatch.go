@@ -101,6 +101,30 @@ func OnRequestTrailers(contextID uint32, numTrailers int) Action {
 	})
 }
 
+// OnTick is proxy_on_tick.
+func OnTick(rootID uint32) {
+	defer func() {
+		if r := recover(); r != nil {
+			recovered("proxy_on_tick", r)
+		}
+	}()
+	if h, ok := roots[rootID].(TickHandler); ok {
+		h.OnTick()
+	}
+}
+
+// OnHTTPCallResponse is proxy_on_http_call_response.
+func OnHTTPCallResponse(rootID, token uint32, numHeaders, bodySize int) {
+	defer func() {
+		if r := recover(); r != nil {
+			recovered("proxy_on_http_call_response", r)
+		}
+	}()
+	if h, ok := roots[rootID].(HTTPCallResponseHandler); ok {
+		h.OnHTTPCallResponse(token, numHeaders, bodySize)
+	}
+}
+
 // OnResponseHeaders is proxy_on_response_headers. A context that does not
 // want the response lets it on.
 func OnResponseHeaders(contextID uint32, numHeaders int, endOfStream bool) Action {

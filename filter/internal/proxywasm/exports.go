@@ -53,6 +53,14 @@ func proxyOnResponseHeaders(contextID, numHeaders, endOfStream uint32) uint32 {
 	return uint32(OnResponseHeaders(contextID, int(numHeaders), endOfStream != 0))
 }
 
+//go:wasmexport proxy_on_tick
+func proxyOnTick(rootID uint32) { OnTick(rootID) }
+
+//go:wasmexport proxy_on_http_call_response
+func proxyOnHTTPCallResponse(rootID, token, numHeaders, bodySize, numTrailers uint32) {
+	OnHTTPCallResponse(rootID, token, int(numHeaders), int(bodySize))
+}
+
 //go:wasmexport proxy_on_done
 func proxyOnDone(contextID uint32) bool { return OnDone(contextID) }
 

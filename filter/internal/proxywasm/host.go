@@ -34,6 +34,11 @@ type Host interface {
 	Now() (time.Time, error)
 	// Getenv reads the VM's environment (Envoy's environment_variables).
 	Getenv(name string) (string, bool)
+	// HTTPCall sends a request to an upstream cluster; the response comes
+	// to the root context's OnHTTPCallResponse with the returned token.
+	HTTPCall(cluster string, headers []pairs.Pair, body []byte, timeout time.Duration) (token uint32, err error)
+	// SetTickPeriod makes the root context's OnTick run every d (0 stops).
+	SetTickPeriod(d time.Duration) error
 	// GetProperty reads a property of the current stream, such as
 	// source.address (path "source", "address"); nil when it has none.
 	GetProperty(path ...string) ([]byte, error)
@@ -109,6 +114,17 @@ func Now() (time.Time, error) { return current.Now() }
 
 // Getenv reads the VM's environment.
 func Getenv(name string) (string, bool) { return current.Getenv(name) }
+
+// HTTPCall sends a request to an upstream cluster (Envoy's
+// proxy_http_call): headers must include :method, :path and :authority.
+// The response, or its failure, comes to the root context's
+// OnHTTPCallResponse with the token.
+func HTTPCall(cluster string, headers []pairs.Pair, body []byte, timeout time.Duration) (uint32, error) {
+	return current.HTTPCall(cluster, headers, body, timeout)
+}
+
+// SetTickPeriod makes the root context's OnTick run every d; 0 stops it.
+func SetTickPeriod(d time.Duration) error { return current.SetTickPeriod(d) }
 
 // GetProperty reads a property of the current stream (Envoy's attributes:
 // "source", "address" is the downstream peer's ip:port); nil when absent.

@@ -89,6 +89,18 @@ func (abiHost) RemoveHeader(mt MapType, key string) error {
 
 func (abiHost) Getenv(name string) (string, bool) { return syscall.Getenv(name) }
 
+func (abiHost) HTTPCall(cluster string, headers []pairs.Pair, body []byte, timeout time.Duration) (uint32, error) {
+	h := pairs.Encode(headers)
+	var token uint32
+	s := proxyHTTPCall(stringPtr(cluster), uint32(len(cluster)), bytesPtr(h), uint32(len(h)), bytesPtr(body), uint32(len(body)),
+		nil, 0, uint32(timeout.Milliseconds()), unsafe.Pointer(&token))
+	return token, statusErr("proxy_http_call", s)
+}
+
+func (abiHost) SetTickPeriod(d time.Duration) error {
+	return statusErr("proxy_set_tick_period_milliseconds", proxySetTickPeriodMilliseconds(uint32(d.Milliseconds())))
+}
+
 func (abiHost) GetProperty(path ...string) ([]byte, error) {
 	// The ABI's path: the segments, each followed by a NUL.
 	var buf []byte

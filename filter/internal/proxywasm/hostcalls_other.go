@@ -27,6 +27,10 @@ func proxyRemoveHeaderMapValue(uint32, unsafe.Pointer, uint32) uint32 { panic(no
 func proxyGetProperty(unsafe.Pointer, uint32, unsafe.Pointer, unsafe.Pointer) uint32 {
 	panic(noHost)
 }
+func proxyHTTPCall(unsafe.Pointer, uint32, unsafe.Pointer, uint32, unsafe.Pointer, uint32, unsafe.Pointer, uint32, uint32, unsafe.Pointer) uint32 {
+	panic(noHost)
+}
+func proxySetTickPeriodMilliseconds(uint32) uint32 { panic(noHost) }
 func proxyGetSharedData(unsafe.Pointer, uint32, unsafe.Pointer, unsafe.Pointer, unsafe.Pointer) uint32 {
 	panic(noHost)
 }

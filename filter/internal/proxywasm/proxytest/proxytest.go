@@ -47,7 +47,12 @@ type Host struct {
 	shared      map[string]sharedValue
 	configuring bool
 	active      *Stream
-	restore     func()
+	callout     *callout // the HTTP call response being delivered
+	// Calls are the HTTP calls the plugin made, in order.
+	Calls []Call
+	// TickPeriod is what the plugin last set.
+	TickPeriod time.Duration
+	restore    func()
 }
 
 type sharedValue struct {
@@ -273,6 +278,8 @@ func (h *Host) GetBufferBytes(bt proxywasm.BufferType, start, maxSize int) ([]by
 		b = h.opts.Config
 	case bt == proxywasm.BufferHTTPRequestBody && h.active != nil:
 		b = h.active.body
+	case bt == proxywasm.BufferHTTPCallResponse && h.callout != nil:
+		b = h.callout.body
 	default:
 		return nil, nil
 	}
@@ -285,6 +292,8 @@ func (h *Host) GetBufferBytes(bt proxywasm.BufferType, start, maxSize int) ([]by
 // GetHeaders implements proxywasm.Host.
 func (h *Host) GetHeaders(mt proxywasm.MapType) ([]pairs.Pair, error) {
 	switch {
+	case mt == proxywasm.MapHTTPCallResponseHeaders && h.callout != nil:
+		return append([]pairs.Pair(nil), h.callout.headers...), nil
 	case h.active == nil:
 		return nil, errNoStream
 	case mt == proxywasm.MapHTTPRequestHeaders:
@@ -354,6 +363,49 @@ func (h *Host) IncrementMetric(id uint32, delta int64) error {
 
 // Now implements proxywasm.Host.
 func (h *Host) Now() (time.Time, error) { return h.opts.Now(), nil }
+
+// Call is one HTTPCall the plugin made.
+type Call struct {
+	Token   uint32
+	Cluster string
+	Header  []pairs.Pair
+}
+
+type callout struct {
+	headers []pairs.Pair
+	body    []byte
+}
+
+// HTTPCall implements proxywasm.Host: the call is recorded, for the test
+// to answer with RespondHTTPCall.
+func (h *Host) HTTPCall(cluster string, headers []pairs.Pair, _ []byte, _ time.Duration) (uint32, error) {
+	token := uint32(len(h.Calls) + 1)
+	h.Calls = append(h.Calls, Call{Token: token, Cluster: cluster, Header: append([]pairs.Pair(nil), headers...)})
+	return token, nil
+}
+
+// RespondHTTPCall delivers a response to the call token names: status 0
+// delivers a failure (no headers), as Envoy does for a reset or timeout.
+func (h *Host) RespondHTTPCall(token uint32, status int, body []byte) {
+	c := &callout{body: body}
+	if status != 0 {
+		c.headers = []pairs.Pair{{Key: ":status", Value: itoa(status)}}
+	} else {
+		c.body = nil
+	}
+	h.callout = c
+	defer func() { h.callout = nil }()
+	proxywasm.OnHTTPCallResponse(h.rootID, token, len(c.headers), len(c.body))
+}
+
+// SetTickPeriod implements proxywasm.Host.
+func (h *Host) SetTickPeriod(d time.Duration) error {
+	h.TickPeriod = d
+	return nil
+}
+
+// Tick runs the root context's OnTick, as the host's timer would.
+func (h *Host) Tick() { proxywasm.OnTick(h.rootID) }
 
 // GetProperty implements proxywasm.Host.
 func (h *Host) GetProperty(path ...string) ([]byte, error) {
