@@ -51,10 +51,10 @@ const (
 
 // Header map types.
 const (
-	MapHTTPRequestHeaders   = 0
-	MapHTTPRequestTrailers  = 1
-	MapHTTPResponseHeaders  = 2
-	MapHTTPResponseTrailers = 3
+	MapHTTPRequestHeaders       = 0
+	MapHTTPRequestTrailers      = 1
+	MapHTTPResponseHeaders      = 2
+	MapHTTPResponseTrailers     = 3
 	MapHTTPCallResponseHeaders  = 6
 	MapHTTPCallResponseTrailers = 7
 )
