@@ -63,6 +63,9 @@ fuzz: ## Fuzz each parser for 30 s.
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./filter/config
 	$(GO) test -run '^$$' -fuzz '^FuzzPipesVerify$$' -fuzztime 30s ./filter/verify
 	$(GO) test -run '^$$' -fuzz '^FuzzPresetHeaders$$' -fuzztime 30s ./filter/verify
+	$(GO) test -run '^$$' -fuzz '^FuzzJWT$$' -fuzztime 30s ./filter/verify
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodePublicKey$$' -fuzztime 30s ./filter/verify
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSlot$$' -fuzztime 30s ./filter/internal/plugin
 	$(GO) test -run '^$$' -fuzz '^FuzzAgainstStdlib$$' -fuzztime 30s ./filter/verify/internal/sha
 	$(GO) test -run '^$$' -fuzz '^FuzzInstrument$$' -fuzztime 30s ./host/internal/interrupt
 

@@ -271,9 +271,10 @@ func (c *compiledJWT) parse(raw string, now time.Time) (map[string]any, *JWK, er
 		KID  string          `json:"kid"`
 		Crit json.RawMessage `json:"crit"`
 	}
-	hb, err1 := base64.RawURLEncoding.DecodeString(parts[0])
-	pb, err2 := base64.RawURLEncoding.DecodeString(parts[1])
-	sig, err3 := base64.RawURLEncoding.DecodeString(parts[2])
+	b64 := base64.RawURLEncoding.Strict() // one encoding per token: no malleable padding bits
+	hb, err1 := b64.DecodeString(parts[0])
+	pb, err2 := b64.DecodeString(parts[1])
+	sig, err3 := b64.DecodeString(parts[2])
 	if err1 != nil || err2 != nil || err3 != nil || json.Unmarshal(hb, &header) != nil || header.Alg == "" {
 		return nil, nil, ErrMalformedSignature
 	}

@@ -187,3 +187,33 @@ func TestJWTVectorsAreCurrent(t *testing.T) {
 		t.Fatal("testdata/jwt/vectors.json is stale: run `cd testdata/jwt && node gen.mjs --write`")
 	}
 }
+
+// FuzzJWT feeds arbitrary JWK Sets and tokens: nothing panics, and a token
+// verifies only under the vectors' own keys when it is one of the valid
+// vectors (an arbitrary mutation never verifies).
+func FuzzJWT(f *testing.F) {
+	jf, err := cases.ReadJWT()
+	if err != nil {
+		f.Fatal(err)
+	}
+	valid := map[string]bool{}
+	for _, v := range jf.Vectors {
+		f.Add(string(jf.JWKS), v.Token)
+		valid[v.Token] = v.Valid
+	}
+	f.Add(`{"keys":[{"kty":"RSA","alg":"RS256","n":"AQAB","e":"AQAB"}]}`, "a.b.c")
+	keys, _ := verify.ParseJWKS(jf.JWKS)
+	vectorsScheme, _ := verify.NewJWT(verify.JWT{Keys: keys, Issuer: jf.Issuer, Audiences: []string{jf.Audience}, Leeway: time.Duration(jf.Leeway) * time.Second})
+	now := time.Unix(jf.Now, 0)
+	f.Fuzz(func(t *testing.T, jwks, token string) {
+		if ks, err := verify.ParseJWKS([]byte(jwks)); err == nil {
+			if s, err := verify.NewJWT(verify.JWT{Keys: ks, Leeway: time.Minute}); err == nil {
+				s.Begin(&verify.Request{Header: []verify.Field{{Name: "authorization", Value: "Bearer " + token}}}, now)
+			}
+		}
+		_, err := vectorsScheme.Begin(&verify.Request{Header: []verify.Field{{Name: "authorization", Value: "Bearer " + token}}}, now)
+		if err == nil && !valid[strings.TrimSpace(token)] {
+			t.Fatalf("a token that is no valid vector verified: %q", token)
+		}
+	})
+}

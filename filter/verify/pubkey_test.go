@@ -120,3 +120,24 @@ func TestDecodePublicKey(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodePublicKey: arbitrary key text never panics, and what decodes
+// builds a scheme.
+func FuzzDecodePublicKey(f *testing.F) {
+	for _, p := range []string{"discord", "telnyx", "sendgrid"} {
+		info, _ := verify.LookupPreset(p)
+		f.Add(info.ExampleKey)
+	}
+	f.Add("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----")
+	f.Add("whpk_AAAA")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, p := range []string{"discord", "sendgrid"} {
+			info, _ := verify.LookupPreset(p)
+			if _, err := verify.DecodePublicKey(info.HMAC.Algorithm, s); err == nil {
+				if _, err := verify.Preset(p, verify.Options{Keys: []verify.Key{{ID: "k", Secret: []byte(s)}}}); err != nil {
+					t.Fatalf("%s: decodes but does not build: %v", p, err)
+				}
+			}
+		}
+	})
+}

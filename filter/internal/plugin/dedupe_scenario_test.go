@@ -192,3 +192,39 @@ func TestHandshakeIsOptIn(t *testing.T) {
 		h.Close()
 	}
 }
+
+// TestDedupeMemoryIsBounded sends many more deliveries than max_ids: the
+// shared data keeps its number of keys, each no larger than its 16
+// entries, and the forgotten ids are counted.
+func TestDedupeMemoryIsBounded(t *testing.T) {
+	now := time.Unix(1764547200, 0)
+	cfg := `{"routes":[{"name":"sw","match":{"path":"/sw"},"scheme":"standard-webhooks","secrets":[{"id":"k","env":"SW"}],
+		"dedupe":{"max_ids":32}}]}`
+	h, ok := proxytest.Start(plugin.NewRoot, proxytest.Options{Config: []byte(cfg), Env: map[string]string{"SW": swSecret},
+		Now: func() time.Time { return now }})
+	t.Cleanup(h.Close)
+	if !ok {
+		t.Fatal(h.Logs())
+	}
+	keys := h.SharedKeys()
+	for i := range 500 {
+		d := send(t, h, now, "bulk-"+strconv.Itoa(i))
+		d.answer(200)
+	}
+	if h.SharedKeys() != keys {
+		t.Fatalf("shared-data keys grew from %d to %d", keys, h.SharedKeys())
+	}
+	for n := range 2 {
+		v, ok := h.SharedData("hookguard.dedupe.sw." + strconv.Itoa(n))
+		if !ok || len(v) > 1+config.DedupeSlotEntries*25 {
+			t.Fatalf("slot %d: %d bytes", n, len(v))
+		}
+	}
+	if n, _ := h.Metric("hookguard.dedupe_evicted.route=sw"); n < 500-32 {
+		t.Fatalf("evicted %d, want at least %d", n, 500-32)
+	}
+	// The newest deliveries are still remembered.
+	if d := send(t, h, now, "bulk-499"); d.s.Local == nil || d.s.Local.Status != 200 {
+		t.Fatalf("the last delivery is not a duplicate: %+v", d.s.Local)
+	}
+}
