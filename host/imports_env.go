@@ -31,9 +31,10 @@ const (
 // i32 arguments already decoded with api.DecodeU32 (the upper stack bits
 // can be garbage).
 type envFunc struct {
-	names []string
-	i64At int // index of an i64 parameter, or -1
-	fn    func(v *vm, mod api.Module, a []uint32, stack []uint64) uint32
+	names  []string
+	i64At  int    // index of an i64 parameter, or -1
+	result string // the i32 result's name: "" is "status"; "-" none
+	fn     func(v *vm, mod api.Module, a []uint32, stack []uint64) uint32
 }
 
 // envFunctions are the proxy-wasm host calls of ABI v0.2.x with Envoy's
@@ -85,6 +86,18 @@ func init() {
 		"proxy_resolve_shared_queue":         f(unimplemented, "vm_id_data", "vm_id_size", "name_data", "name_size", "return_queue_id"),
 		"proxy_enqueue_shared_queue":         f(unimplemented, "queue_id", "value_data", "value_size"),
 		"proxy_dequeue_shared_queue":         f(unimplemented, "queue_id", "return_value_data", "return_value_size"),
+		// Envoy registers these two for every module, for emscripten-built
+		// C++ ones (proxy-wasm-cpp-host src/exports.cc): growth needs no
+		// action from a host that reads memory afresh at each call.
+		"emscripten_notify_memory_growth": {names: []string{"memory_index"}, i64At: -1, result: "-",
+			fn: func(*vm, api.Module, []uint32, []uint64) uint32 { return 0 }},
+		"pthread_equal": {names: []string{"left", "right"}, i64At: -1, result: "equal",
+			fn: func(_ *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
+				if a[0] == a[1] {
+					return 1
+				}
+				return 0
+			}},
 		"proxy_continue_request":             f(unimplemented),
 		"proxy_continue_response":            f(unimplemented),
 	}
@@ -101,6 +114,14 @@ func instantiateEnv(ctx context.Context, rt wazero.Runtime) error {
 			}
 		}
 		fn, name := ef.fn, name
+		results, resultNames := []api.ValueType{api.ValueTypeI32}, []string{"status"}
+		switch ef.result {
+		case "-":
+			results, resultNames = nil, nil
+		case "":
+		default:
+			resultNames = []string{ef.result}
+		}
 		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
 			v := vmFrom(ctx)
 			if v == nil {
@@ -112,13 +133,15 @@ func instantiateEnv(ctx context.Context, rt wazero.Runtime) error {
 			for i := range params {
 				a[i] = api.DecodeU32(stack[i])
 			}
-			stack[0] = uint64(fn(v, mod, a[:len(params)], stack))
+			if r := uint64(fn(v, mod, a[:len(params)], stack)); results != nil {
+				stack[0] = r
+			}
 			if v.failed.Load() {
 				// The VM failed inside this call (its allocator trapped):
 				// abort the caller too, as Envoy's trap does.
 				panic("wasm VM failed during " + name)
 			}
-		}), params, []api.ValueType{api.ValueTypeI32}).WithParameterNames(ef.names...).WithResultNames("status").Export(name)
+		}), params, results).WithParameterNames(ef.names...).WithResultNames(resultNames...).Export(name)
 	}
 	_, err := b.Instantiate(ctx)
 	return err

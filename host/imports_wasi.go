@@ -31,7 +31,21 @@ const maxRandomBytes = 64 << 10
 // instantiateWASI registers wazero's WASI with the calls where Envoy
 // differs replaced by Envoy's behaviour.
 func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
-	b := rt.NewHostModuleBuilder(wasiModule)
+	// Envoy registers every WASI call under both names (proxy-wasm-cpp-host
+	// src/exports.cc), so modules built against the older one run too.
+	for _, name := range []string{wasiModule, wasiUnstableModule} {
+		if err := instantiateWASIAs(ctx, rt, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wasiUnstableModule is WASI's preview-0 module name, an alias here.
+const wasiUnstableModule = "wasi_unstable"
+
+func instantiateWASIAs(ctx context.Context, rt wazero.Runtime, module string) error {
+	b := rt.NewHostModuleBuilder(module)
 	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
 	// Each override names its parameters as WASI does; all are i32 and the
 	// one result, when there is one, an errno.

@@ -224,12 +224,19 @@ func (m *Metrics) WritePrometheus(w io.Writer) error {
 		mv     MetricValue
 	}
 	families := map[string][]sample{}
+	series := map[string]bool{}
 	var names []string
 	for _, mv := range m.Snapshot() {
 		name, labels := promName(mv.Name)
 		if name == "" || (name[0] >= '0' && name[0] <= '9') {
 			continue
 		}
+		// One page the parser accepts: a family has one type, a series
+		// appears once. A later metric that would break either is left out.
+		if fam, ok := families[name]; ok && fam[0].mv.Kind != mv.Kind || series[name+labels] {
+			continue
+		}
+		series[name+labels] = true
 		if _, ok := families[name]; !ok {
 			names = append(names, name)
 		}
@@ -265,9 +272,11 @@ func (m *Metrics) WritePrometheus(w io.Writer) error {
 func promName(full string) (string, string) {
 	var base []string
 	var labels []string
+	seen := map[string]bool{}
 	for _, seg := range strings.Split(full, ".") {
 		k, v, ok := strings.Cut(seg, "=")
-		if ok && validLabel(k) {
+		if ok && validLabel(k) && !seen[k] && !strings.HasPrefix(k, "__") { // a label once; __ names are Prometheus's
+			seen[k] = true
 			labels = append(labels, k+`="`+strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(v)+`"`)
 			continue
 		}

@@ -249,9 +249,9 @@ func (m *Module) validate() error {
 				// Envoy registers it only for 0.2.1 modules, so linking fails.
 				problems = append(problems, "imports env.proxy_get_log_level, which ABI 0.2.0 modules cannot (declare 0.2.1)")
 			}
-		case wasiModule:
+		case wasiModule, wasiUnstableModule:
 			if _, ok := wasiFunctions[name]; !ok {
-				problems = append(problems, "imports "+wasiModule+"."+name+", which Envoy does not provide")
+				problems = append(problems, "imports "+mod+"."+name+", which Envoy does not provide")
 			}
 		default:
 			problems = append(problems, "imports from unknown module "+mod+" ("+name+")")

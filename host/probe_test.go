@@ -455,6 +455,27 @@ func TestModuleValidation(t *testing.T) {
 	})
 }
 
+// TestFidelityModules runs what other SDKs' modules need of Envoy: each
+// compiles and starts, its _initialize calling the imports it needs (and
+// trapping if one answers wrong).
+func TestFidelityModules(t *testing.T) {
+	for _, fixture := range []string{"fidelity_emscripten", "fidelity_wasi_unstable"} {
+		t.Run(fixture, func(t *testing.T) {
+			ctx := context.Background()
+			m, err := host.Compile(ctx, readFixture(t, fixture), host.ModuleConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close(ctx)
+			p, err := m.NewPlugin(ctx, host.PluginConfig{VMs: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Close(ctx)
+		})
+	}
+}
+
 // TestFixturesAreCurrent rebuilds the probe modules where Python and wabt
 // are installed and checks the committed files are what gen.py makes.
 func TestFixturesAreCurrent(t *testing.T) {

@@ -64,7 +64,16 @@ func (r restriction) String() string {
 func (r restriction) allowed(module, name string) bool {
 	switch r {
 	case restrictStart:
-		return module == wasiModule || name == "proxy_log"
+		// cpp-host (Envoy ≥ 1.39): most WASI calls, proxy_log and
+		// emscripten_notify_memory_growth; not these six.
+		if module == wasiModule || module == wasiUnstableModule {
+			switch name {
+			case "sched_yield", "proc_exit", "fd_read", "fd_seek", "fd_close", "path_open":
+				return false
+			}
+			return true
+		}
+		return name == "proxy_log" || name == "emscripten_notify_memory_growth"
 	case restrictAlloc:
 		switch name {
 		case "proxy_log", "fd_write", "clock_time_get", "poll_oneoff":

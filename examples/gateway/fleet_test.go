@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -159,6 +162,28 @@ func TestClustersSetting(t *testing.T) {
 		}
 		if err != nil || len(s.clusters) != 2 || s.clusters["idp"] != "http://127.0.0.1:9000" {
 			t.Errorf("%q: %v, %v", value, s, err)
+		}
+	}
+}
+
+// TestUnverifiableRequestsRefused: OPTIONS * and CONNECT get no 200 from
+// net/http or the upstream; they are refused.
+func TestUnverifiableRequestsRefused(t *testing.T) {
+	base, _ := startGateway(t, map[string]string{"PIPES_WEBHOOK_SECRET": testSecret})
+	addr := strings.TrimPrefix(base, "http://")
+	for _, raw := range []string{"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprint(c, raw)
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		c.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode < 400 {
+			t.Errorf("%q: %s", strings.SplitN(raw, "\r\n", 2)[0], resp.Status)
 		}
 	}
 }

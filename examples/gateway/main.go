@@ -183,6 +183,18 @@ func readSettings(lookupEnv func(string) (string, bool)) (*settings, error) {
 	return s, nil
 }
 
+// refuseConnect answers CONNECT 405: a tunnel is nothing to verify.
+func refuseConnect(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodConnect {
+			w.Header().Set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+			http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // run serves until ctx is done. ready, if not nil, receives the listening
 // address once requests can be sent.
 func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout, stderr io.Writer, ready chan<- string) error {
@@ -234,7 +246,10 @@ func serve(ctx context.Context, lookupEnv func(string) (string, bool), stdout, s
 	if err != nil {
 		return fmt.Errorf("HOOKGUARD_ADDR: %w", err)
 	}
-	srv := &http.Server{Handler: mw.Handler(upstream), ReadHeaderTimeout: 10 * time.Second}
+	// OPTIONS * goes to the module like any request (net/http would answer
+	// it 200 itself), and CONNECT, which a reverse proxy cannot carry, is
+	// refused before it: the gateway answers nothing it did not verify.
+	srv := &http.Server{Handler: refuseConnect(mw.Handler(upstream)), ReadHeaderTimeout: 10 * time.Second, DisableGeneralOptionsHandler: true}
 	defer srv.Close()
 	if s.metricsAddr != "" {
 		mln, err := net.Listen("tcp", s.metricsAddr)

@@ -320,8 +320,24 @@ BAD = {
 }
 
 
+# Modules other SDKs build, which Envoy runs: the host must run them too.
+FIDELITY = {
+    # emscripten C++ (proxy-wasm-cpp-sdk): two env imports Envoy registers
+    # for every module. _initialize reports memory growth, which Envoy allows
+    # during start-up (pthread_equal it does not: only linked here).
+    "fidelity_emscripten": small(
+        imports='  (import "env" "emscripten_notify_memory_growth" (func $grow (param i32)))\n'
+                '  (import "env" "pthread_equal" (func $eq (param i32 i32) (result i32)))',
+        start='  (func (export "_initialize") (call $grow (i32.const 0)))'),
+    # WASI preview 0: Envoy registers every WASI call under wasi_unstable too.
+    "fidelity_wasi_unstable": small(
+        imports='  (import "wasi_unstable" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))',
+        start='  (func (export "_initialize") (if (call $clock (i32.const 0) (i64.const 1) (i32.const 64)) (then unreachable)))'),
+}
+
+
 def main():
-    modules = {"probe_tinygo": probe("tinygo"), "probe_rust": probe("rust"), **BAD}
+    modules = {"probe_tinygo": probe("tinygo"), "probe_rust": probe("rust"), **BAD, **FIDELITY}
     wat2wasm = shutil.which("wat2wasm")
     out = sys.argv[1] if len(sys.argv) > 1 else HERE
     for name, text in modules.items():
