@@ -98,8 +98,8 @@ func init() {
 				}
 				return 0
 			}},
-		"proxy_continue_request":             f(unimplemented),
-		"proxy_continue_response":            f(unimplemented),
+		"proxy_continue_request":  f(unimplemented),
+		"proxy_continue_response": f(unimplemented),
 	}
 }
 
