@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hookguard/hookguard/host"
+	"github.com/hookguard/hookguard/host/nethttp"
 	"github.com/hookguard/hookguard/internal/testwasm"
 )
 
@@ -498,5 +501,37 @@ func TestFixturesAreCurrent(t *testing.T) {
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("testdata/%s is stale: run python3 host/testdata/gen.py", filepath.Base(f))
 		}
+	}
+}
+
+// TestModuleOutputCannotPanicTheAdapter: a module's local reply with
+// status 0 or 999, a header that would smuggle a line, or an unparsable
+// :status on the response, fails the stream closed with 500 through
+// host/nethttp; the client always gets a response, never a dropped
+// connection.
+func TestModuleOutputCannotPanicTheAdapter(t *testing.T) {
+	for _, shape := range probeShapes {
+		t.Run(shape, func(t *testing.T) {
+			ctx := context.Background()
+			mw, err := nethttp.NewMiddleware(ctx, readFixture(t, shape), nethttp.Config{
+				Plugin: host.PluginConfig{Name: "probe", VMs: 1, AllowOnHeadersStopIteration: true}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer mw.Close(ctx)
+			srv := httptest.NewServer(mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("app")) })))
+			defer srv.Close()
+			for _, path := range []string{"/0", "/9", "/N", "/V", "/S"} {
+				resp, err := http.Get(srv.URL + path)
+				if err != nil {
+					t.Fatalf("%s: %v (the adapter dropped the connection)", path, err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 500 || resp.Header.Get("X-Injected") != "" || strings.Contains(string(body), "app") {
+					t.Errorf("%s: %d %q, headers %v", path, resp.StatusCode, body, resp.Header)
+				}
+			}
+		})
 	}
 }

@@ -238,7 +238,35 @@ func forwardedRequest(r *http.Request, out *host.Outcome) *http.Request {
 	return r2
 }
 
+// validStatus reports whether a module's status can be sent: 200 to 599,
+// as Envoy's local replies and responses carry.
+func validStatus(s int) bool { return s >= 200 && s <= 599 }
+
+// validHeader reports whether every field is a token name (or a
+// pseudo-header) with a value free of CR, LF and NUL, so none can smuggle
+// a line into the response.
+func validHeader(h host.Header) bool {
+	for _, f := range h {
+		name := strings.TrimPrefix(f.Key, ":")
+		if name == "" || strings.ContainsAny(f.Value, "\r\n\x00") {
+			return false
+		}
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func writeLocal(w http.ResponseWriter, lr *host.LocalResponse) {
+	if !validStatus(lr.Status) || !validHeader(lr.Header) {
+		// What no HTTP writer can send (net/http panics on status 0)
+		// fails closed, as a broken filter does in Envoy.
+		lr = &host.LocalResponse{Status: http.StatusInternalServerError, Body: []byte("Internal Server Error")}
+	}
 	h := w.Header()
 	clear(h)
 	for _, f := range lr.Header {
@@ -322,10 +350,19 @@ func (rw *responseWriter) apply(o host.Output) {
 		status := http.StatusOK
 		for _, f := range o.Header {
 			if f.Key == ":status" {
-				status, _ = strconv.Atoi(f.Value)
+				var err error
+				if status, err = strconv.Atoi(f.Value); err != nil {
+					status = 0
+				}
 			} else if !strings.HasPrefix(f.Key, ":") {
 				h.Add(f.Key, f.Value)
 			}
+		}
+		if !validStatus(status) || !validHeader(o.Header) {
+			rw.ended = true
+			writeLocal(rw.w, &host.LocalResponse{Status: http.StatusInternalServerError, Body: []byte("Internal Server Error")})
+			rw.headersSent = true
+			return
 		}
 		rw.w.WriteHeader(status)
 		rw.headersSent = true

@@ -74,7 +74,7 @@
       (then (return (i32.const 0))))
     (local.set $c (i32.load8_u (i32.load (i32.const 1024))))
     (if (i32.eq (local.get $c) (i32.const 70)) (then
-      (drop (call $log (i32.const 4) (i32.const 241) (i32.const 28)))
+      (drop (call $log (i32.const 4) (i32.const 315) (i32.const 28)))
       (return (i32.const 0))))
     (if (i32.eq (local.get $c) (i32.const 84)) (then (drop (call $tick (i32.const 5)))))
     (i32.const 1))
@@ -83,8 +83,8 @@
     (drop (call $incr (i32.load (i32.const 1536)) (i64.const 1))))
 
   (func (export "proxy_on_request_headers") (param $ctx i32) (param $n i32) (param $eos i32) (result i32) (local $m i32)
-    (call $say (i32.const 270) (i32.const 18))
-    (if (i32.eqz (call $get_hdr (i32.const 0) (i32.const 289) (i32.const 5) (i32.const 1024) (i32.const 1028)))
+    (call $say (i32.const 344) (i32.const 18))
+    (if (i32.eqz (call $get_hdr (i32.const 0) (i32.const 363) (i32.const 5) (i32.const 1024) (i32.const 1028)))
       (then (if (i32.ge_u (i32.load (i32.const 1028)) (i32.const 2))
         (then (i32.store8 (i32.add (i32.const 2048) (i32.and (local.get $ctx) (i32.const 1023)))
                 (i32.load8_u (i32.add (i32.load (i32.const 1024)) (i32.const 1))))))))
@@ -95,20 +95,34 @@
     (if (i32.eq (local.get $m) (i32.const 108)) (then (loop $spin (br $spin))))
     ;; r: local reply 403 "denied" with x-probe: local
     (if (i32.eq (local.get $m) (i32.const 114)) (then
-      (drop (call $local (i32.const 403) (i32.const 295) (i32.const 12) (i32.const 308) (i32.const 6) (i32.const 210) (i32.const 26) (i32.const -1)))
+      (drop (call $local (i32.const 403) (i32.const 369) (i32.const 12) (i32.const 382) (i32.const 6) (i32.const 210) (i32.const 26) (i32.const -1)))
+      (return (i32.const 1))))
+    ;; 0, 9: local replies with status 0 and 999, which no HTTP writer takes
+    (if (i32.eq (local.get $m) (i32.const 48)) (then
+      (drop (call $local (i32.const 0) (i32.const 389) (i32.const 5) (i32.const 395) (i32.const 4) (i32.const 0) (i32.const 0) (i32.const -1)))
+      (return (i32.const 1))))
+    (if (i32.eq (local.get $m) (i32.const 57)) (then
+      (drop (call $local (i32.const 999) (i32.const 389) (i32.const 5) (i32.const 400) (i32.const 4) (i32.const 0) (i32.const 0) (i32.const -1)))
+      (return (i32.const 1))))
+    ;; N, V: local replies with a header name, or value, that smuggles a line
+    (if (i32.eq (local.get $m) (i32.const 78)) (then
+      (drop (call $local (i32.const 403) (i32.const 389) (i32.const 5) (i32.const 405) (i32.const 1) (i32.const 237) (i32.const 35) (i32.const -1)))
+      (return (i32.const 1))))
+    (if (i32.eq (local.get $m) (i32.const 86)) (then
+      (drop (call $local (i32.const 403) (i32.const 389) (i32.const 5) (i32.const 407) (i32.const 1) (i32.const 273) (i32.const 37) (i32.const -1)))
       (return (i32.const 1))))
     ;; p: pause; the body callbacks record every body_size
     (if (i32.eq (local.get $m) (i32.const 112)) (then (return (i32.const 1))))
     ;; h: add a header and continue; the body callback reads headers again
     (if (i32.eq (local.get $m) (i32.const 104)) (then
-      (drop (call $add_hdr (i32.const 0) (i32.const 315) (i32.const 7) (i32.const 323) (i32.const 5)))))
+      (drop (call $add_hdr (i32.const 0) (i32.const 409) (i32.const 7) (i32.const 417) (i32.const 5)))))
     ;; m: replace one header, remove another
     (if (i32.eq (local.get $m) (i32.const 109)) (then
-      (drop (call $replace_hdr (i32.const 0) (i32.const 329) (i32.const 9) (i32.const 339) (i32.const 3)))
-      (drop (call $remove_hdr (i32.const 0) (i32.const 343) (i32.const 8)))))
+      (drop (call $replace_hdr (i32.const 0) (i32.const 423) (i32.const 9) (i32.const 433) (i32.const 3)))
+      (drop (call $remove_hdr (i32.const 0) (i32.const 437) (i32.const 8)))))
     ;; w: set the header map from a malformed buffer
     (if (i32.eq (local.get $m) (i32.const 119)) (then
-      (drop (call $set_pairs (i32.const 0) (i32.const 237) (i32.const 3)))))
+      (drop (call $set_pairs (i32.const 0) (i32.const 311) (i32.const 3)))))
     ;; g: random_get over and at Envoy's 64 KiB cap
     (if (i32.eq (local.get $m) (i32.const 103)) (then
       (call $rec (i32.const 2) (i64.extend_i32_u (call $random_get (i32.const 4096) (i32.const 65537))))
@@ -124,29 +138,29 @@
     ;; x: pointers outside memory
     (if (i32.eq (local.get $m) (i32.const 120)) (then
       (call $rec (i32.const 7) (i64.extend_i32_u (call $log (i32.const 2) (i32.const -256) (i32.const 100))))
-      (call $rec (i32.const 8) (i64.extend_i32_u (call $get_hdr (i32.const 0) (i32.const 289) (i32.const 5) (i32.const -4) (i32.const 1028))))))
+      (call $rec (i32.const 8) (i64.extend_i32_u (call $get_hdr (i32.const 0) (i32.const 363) (i32.const 5) (i32.const -4) (i32.const 1028))))))
     ;; A: the next allocation calls a host function Envoy forbids there
     (if (i32.eq (local.get $m) (i32.const 65)) (then
       (global.set $alloc_restricted (i32.const 1))
-      (drop (call $get_hdr (i32.const 0) (i32.const 289) (i32.const 5) (i32.const 1024) (i32.const 1028)))))
+      (drop (call $get_hdr (i32.const 0) (i32.const 363) (i32.const 5) (i32.const 1024) (i32.const 1028)))))
     ;; s: a property and shared data, copied into request headers
     (if (i32.eq (local.get $m) (i32.const 115)) (then
-      (if (i32.eqz (call $get_prop (i32.const 352) (i32.const 11) (i32.const 1024) (i32.const 1028)))
-        (then (drop (call $add_hdr (i32.const 0) (i32.const 364) (i32.const 13) (i32.load (i32.const 1024)) (i32.load (i32.const 1028))))))
-      (drop (call $set_shared (i32.const 378) (i32.const 9) (i32.const 388) (i32.const 2) (i32.const 0)))
-      (if (i32.eqz (call $get_shared (i32.const 378) (i32.const 9) (i32.const 1024) (i32.const 1028) (i32.const 1032)))
-        (then (drop (call $add_hdr (i32.const 0) (i32.const 391) (i32.const 8) (i32.load (i32.const 1024)) (i32.load (i32.const 1028))))))))
+      (if (i32.eqz (call $get_prop (i32.const 446) (i32.const 11) (i32.const 1024) (i32.const 1028)))
+        (then (drop (call $add_hdr (i32.const 0) (i32.const 458) (i32.const 13) (i32.load (i32.const 1024)) (i32.load (i32.const 1028))))))
+      (drop (call $set_shared (i32.const 472) (i32.const 9) (i32.const 482) (i32.const 2) (i32.const 0)))
+      (if (i32.eqz (call $get_shared (i32.const 472) (i32.const 9) (i32.const 1024) (i32.const 1028) (i32.const 1032)))
+        (then (drop (call $add_hdr (i32.const 0) (i32.const 485) (i32.const 8) (i32.load (i32.const 1024)) (i32.load (i32.const 1028))))))))
     (i32.const 0))
 
   (func (export "proxy_on_request_body") (param $ctx i32) (param $size i32) (param $eos i32) (result i32) (local $m i32)
-    (call $say (i32.const 400) (i32.const 15))
+    (call $say (i32.const 494) (i32.const 15))
     (local.set $m (call $mode (local.get $ctx)))
     ;; b: trap mid-request
     (if (i32.eq (local.get $m) (i32.const 98)) (then (unreachable)))
     ;; h: request headers must be gone now (Envoy: BAD_ARGUMENT)
     (if (i32.eq (local.get $m) (i32.const 104)) (then
       (call $rec (i32.const 1)
-        (i64.extend_i32_u (call $get_hdr (i32.const 0) (i32.const 289) (i32.const 5) (i32.const 1024) (i32.const 1028))))))
+        (i64.extend_i32_u (call $get_hdr (i32.const 0) (i32.const 363) (i32.const 5) (i32.const 1024) (i32.const 1028))))))
     ;; p: record body_size; hold (StopIterationAndBuffer) until end of stream
     (if (i32.eq (local.get $m) (i32.const 112)) (then
       (call $rec (i32.const 0) (i64.extend_i32_u (local.get $size)))
@@ -154,24 +168,27 @@
     (i32.const 0))
 
   (func (export "proxy_on_request_trailers") (param $ctx i32) (param $n i32) (result i32)
-    (call $say (i32.const 416) (i32.const 19))
+    (call $say (i32.const 510) (i32.const 19))
     (i32.const 0))
 
   ;; e: answer from the response phase
   (func (export "proxy_on_response_headers") (param $ctx i32) (param $n i32) (param $eos i32) (result i32)
-    (call $say (i32.const 436) (i32.const 19))
+    (call $say (i32.const 530) (i32.const 19))
     (if (i32.eq (call $mode (local.get $ctx)) (i32.const 101)) (then
-      (drop (call $local (i32.const 502) (i32.const 456) (i32.const 14) (i32.const 471) (i32.const 12) (i32.const 0) (i32.const 0) (i32.const -1)))
+      (drop (call $local (i32.const 502) (i32.const 550) (i32.const 14) (i32.const 565) (i32.const 12) (i32.const 0) (i32.const 0) (i32.const -1)))
       (return (i32.const 1))))
+    ;; S: make the upstream's :status unparsable
+    (if (i32.eq (call $mode (local.get $ctx)) (i32.const 83)) (then
+      (drop (call $replace_hdr (i32.const 2) (i32.const 578) (i32.const 7) (i32.const 586) (i32.const 3)))))
     (i32.const 0))
 
   (func (export "proxy_on_response_body") (param $ctx i32) (param $size i32) (param $eos i32) (result i32)
-    (call $say (i32.const 484) (i32.const 16))
+    (call $say (i32.const 590) (i32.const 16))
     (i32.const 0))
 
-  (func (export "proxy_on_log") (param $ctx i32) (call $say (i32.const 501) (i32.const 6)))
-  (func (export "proxy_on_done") (param $ctx i32) (result i32) (call $say (i32.const 508) (i32.const 7)) (i32.const 1))
-  (func (export "proxy_on_delete") (param $ctx i32) (call $say (i32.const 516) (i32.const 9)))
+  (func (export "proxy_on_log") (param $ctx i32) (call $say (i32.const 607) (i32.const 6)))
+  (func (export "proxy_on_done") (param $ctx i32) (result i32) (call $say (i32.const 614) (i32.const 7)) (i32.const 1))
+  (func (export "proxy_on_delete") (param $ctx i32) (call $say (i32.const 622) (i32.const 9)))
 
   (data (i32.const 16) "probe.body_sizes")
   (data (i32.const 33) "probe.status_after_continue")
@@ -185,29 +202,38 @@
   (data (i32.const 182) "probe.ticks")
   (data (i32.const 194) "probe.log_level")
   (data (i32.const 210) "\01\00\00\00\07\00\00\00\05\00\00\00x-probe\00local\00")
-  (data (i32.const 237) "\01\00\00")
-  (data (i32.const 241) "probe: configuration refused")
-  (data (i32.const 270) "on_request_headers")
-  (data (i32.const 289) ":path")
-  (data (i32.const 295) "probe denied")
-  (data (i32.const 308) "denied")
-  (data (i32.const 315) "x-probe")
-  (data (i32.const 323) "added")
-  (data (i32.const 329) "x-replace")
-  (data (i32.const 339) "new")
-  (data (i32.const 343) "x-remove")
-  (data (i32.const 352) "plugin_name")
-  (data (i32.const 364) "x-plugin-name")
-  (data (i32.const 378) "probe-key")
-  (data (i32.const 388) "v1")
-  (data (i32.const 391) "x-shared")
-  (data (i32.const 400) "on_request_body")
-  (data (i32.const 416) "on_request_trailers")
-  (data (i32.const 436) "on_response_headers")
-  (data (i32.const 456) "probe response")
-  (data (i32.const 471) "bad upstream")
-  (data (i32.const 484) "on_response_body")
-  (data (i32.const 501) "on_log")
-  (data (i32.const 508) "on_done")
-  (data (i32.const 516) "on_delete")
+  (data (i32.const 237) "\01\00\00\00\14\00\00\00\01\00\00\00bad name\0d\0ax-injected\001\00")
+  (data (i32.const 273) "\01\00\00\00\07\00\00\00\10\00\00\00x-probe\00a\0d\0ax-injected: 1\00")
+  (data (i32.const 311) "\01\00\00")
+  (data (i32.const 315) "probe: configuration refused")
+  (data (i32.const 344) "on_request_headers")
+  (data (i32.const 363) ":path")
+  (data (i32.const 369) "probe denied")
+  (data (i32.const 382) "denied")
+  (data (i32.const 389) "probe")
+  (data (i32.const 395) "zero")
+  (data (i32.const 400) "nine")
+  (data (i32.const 405) "n")
+  (data (i32.const 407) "v")
+  (data (i32.const 409) "x-probe")
+  (data (i32.const 417) "added")
+  (data (i32.const 423) "x-replace")
+  (data (i32.const 433) "new")
+  (data (i32.const 437) "x-remove")
+  (data (i32.const 446) "plugin_name")
+  (data (i32.const 458) "x-plugin-name")
+  (data (i32.const 472) "probe-key")
+  (data (i32.const 482) "v1")
+  (data (i32.const 485) "x-shared")
+  (data (i32.const 494) "on_request_body")
+  (data (i32.const 510) "on_request_trailers")
+  (data (i32.const 530) "on_response_headers")
+  (data (i32.const 550) "probe response")
+  (data (i32.const 565) "bad upstream")
+  (data (i32.const 578) ":status")
+  (data (i32.const 586) "abc")
+  (data (i32.const 590) "on_response_body")
+  (data (i32.const 607) "on_log")
+  (data (i32.const 614) "on_done")
+  (data (i32.const 622) "on_delete")
 )
