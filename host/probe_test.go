@@ -479,6 +479,38 @@ func TestFidelityModules(t *testing.T) {
 	}
 }
 
+// TestTrapInStreamCreate: a module that traps creating a stream's context
+// gets that stream answered 503 wasm_fail_stream, as in Envoy, not the 500
+// for a module that stopped a request.
+func TestTrapInStreamCreate(t *testing.T) {
+	ctx := context.Background()
+	logs := &logBuffer{}
+	m, err := host.Compile(ctx, readFixture(t, "trap_stream_create"), host.ModuleConfig{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(ctx)
+	p, err := m.NewPlugin(ctx, host.PluginConfig{VMs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctx)
+	for i := range 2 { // and again on the replacement VM
+		s, err := p.NewStream(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := s.HandleRequest(ctx, &host.Request{Header: host.Header{{Key: ":method", Value: "GET"}, {Key: ":path", Value: "/"}}})
+		s.Close(ctx)
+		if err != nil || out.LocalResponse == nil || out.LocalResponse.Status != 503 || out.LocalResponse.Details != "wasm_fail_stream" {
+			t.Fatalf("stream %d: %+v, %v", i, out.LocalResponse, err)
+		}
+	}
+	if strings.Contains(logs.String(), "stopped the request") {
+		t.Fatalf("misleading log: %s", logs.String())
+	}
+}
+
 // TestFixturesAreCurrent rebuilds the probe modules where Python and wabt
 // are installed and checks the committed files are what gen.py makes.
 func TestFixturesAreCurrent(t *testing.T) {

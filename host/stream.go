@@ -64,6 +64,9 @@ type Stream struct {
 	continueDir  [2]bool
 	logPhase     bool
 	closed       bool
+	// failedAtCreate: proxy_on_context_create trapped; the first step
+	// answers with the 503 failLocked set.
+	failedAtCreate bool
 }
 
 type direction int
@@ -123,7 +126,9 @@ func (p *Plugin) NewStream(ctx context.Context) (*Stream, error) {
 	_, err = v.call(ctx, v.fn.contextCreate, uint64(s.id), uint64(v.rootID))
 	v.stream = nil
 	if err != nil {
+		// Envoy answers 503 wasm_fail_stream at the stream's first step.
 		s.failLocked()
+		s.failedAtCreate = true
 	}
 	return s, nil
 }
@@ -205,6 +210,9 @@ func (s *Stream) step(ctx context.Context, f *flow, run func()) Output {
 	switch {
 	case s.closed:
 		s.out.Reset = true
+	case s.failedAtCreate:
+		s.failedAtCreate = false
+		s.out.LocalResponse = s.local
 	case v.failed.Load() && s.local == nil && !s.reset:
 		s.failLocked()
 	case s.finished():

@@ -348,6 +348,13 @@ FIDELITY = {
         imports='  (import "env" "emscripten_notify_memory_growth" (func $grow (param i32)))\n'
                 '  (import "env" "pthread_equal" (func $eq (param i32 i32) (result i32)))',
         start='  (func (export "_initialize") (call $grow (i32.const 0)))'),
+    # Traps in proxy_on_context_create for a stream (not the root): Envoy
+    # answers that stream 503 wasm_fail_stream.
+    "trap_stream_create": small(exports={
+        "proxy_on_memory_allocate": "(param i32) (result i32) (i32.const 1024)",
+        "proxy_on_context_create": "(param $ctx i32) (param $parent i32) (if (local.get $parent) (then unreachable))",
+        "proxy_on_request_headers": "(param i32 i32 i32) (result i32) (i32.const 0)",
+    }),
     # WASI preview 0: Envoy registers every WASI call under wasi_unstable too.
     "fidelity_wasi_unstable": small(
         imports='  (import "wasi_unstable" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))',
