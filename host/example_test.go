@@ -80,6 +80,7 @@ func ExampleMetrics_WritePrometheus() {
 	// # TYPE hookguard_config_rejected counter
 	// hookguard_config_rejected 0
 	// # TYPE hookguard_requests_rejected counter
+	// hookguard_requests_rejected{route="_unmatched",reason="headers_too_large"} 0
 	// hookguard_requests_rejected{route="_unmatched",reason="internal_error"} 0
 	// hookguard_requests_rejected{route="default",reason="body_too_large"} 0
 	// hookguard_requests_rejected{route="default",reason="internal_error"} 0

@@ -47,3 +47,23 @@ func TestSourceCIDRsThroughMiddleware(t *testing.T) {
 		})
 	}
 }
+
+// TestHeaderMapOverTheLimits: with more header fields than the ABI's map
+// carries, the host gives the module an empty map, as Envoy does; the
+// filter answers 431 headers_too_large, not missing_signature.
+func TestHeaderMapOverTheLimits(t *testing.T) {
+	p := newHookguardIn(t, nil, host.PluginConfig{Configuration: []byte(testConfig), Env: map[string]string{"SECRET": testSecret},
+		AllowOnHeadersStopIteration: true, VMs: 1})
+	body := []byte(`{"many":"headers"}`)
+	h := host.Header{{Key: ":method", Value: "POST"}, {Key: ":path", Value: "/"}, {Key: "x-pipes-signature", Value: verify.SignPipes([]byte(testSecret), body)}}
+	for i := range 1100 {
+		h = append(h, host.HeaderField{Key: "x-filler", Value: strings.Repeat("f", i%7)})
+	}
+	out, _ := handle(t, p, &host.Request{Header: h, Body: bytes.NewReader(body)})
+	if out.LocalResponse == nil || out.LocalResponse.Status != 431 || out.LocalResponse.Details != "hookguard_headers_too_large" {
+		t.Fatalf("got %+v", out.LocalResponse)
+	}
+	if n, _ := p.Metrics().Value("hookguard.requests_rejected.route=_unmatched.reason=headers_too_large"); n != 1 {
+		t.Fatalf("counted %d", n)
+	}
+}

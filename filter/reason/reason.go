@@ -31,6 +31,7 @@ var bodies = map[int]string{
 	404: "Not found",
 	409: "Delivery in progress; retry later",
 	413: "Payload too large",
+	431: "Request header fields too large",
 	500: "Internal error",
 	503: "Service unavailable; retry later",
 }
@@ -49,6 +50,9 @@ var (
 	// same id was let through and the upstream has not answered yet.
 	// DedupeFull: every id of the delivery's slot is in flight.
 	MissingDeliveryID = Reason{Name: "missing_delivery_id", Status: 400}
+	// HeadersTooLarge: the host gave an empty header map, as Envoy and our
+	// host do for one over their limits (count or size): not even :path.
+	HeadersTooLarge = Reason{Name: "headers_too_large", Status: 431}
 	// JWKSUnavailable: a jwt route's remote JWK Set is not fetched yet.
 	JWKSUnavailable = Reason{Name: "jwks_unavailable", Status: 503, Err: verify.ErrKeysUnavailable}
 	// SourceNotAllowed: the client address is outside the route's
@@ -75,6 +79,7 @@ var All = []Reason{
 	{"body_too_large", 413, verify.ErrBodyTooLarge},
 	JWKSUnavailable,
 	NoRoute,
+	HeadersTooLarge,
 	SourceNotAllowed,
 	Unconfigured,
 	MissingDeliveryID,

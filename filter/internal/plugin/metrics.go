@@ -75,7 +75,7 @@ func (m *metrics) defineRoutes(cfg *config.Config) {
 			m.define(evictedMetric(rt.Name))
 		}
 		for _, r := range reason.All {
-			if r == reason.NoRoute || r == reason.Unconfigured && !rt.Unconfigured || r.Dedupe() && rt.Dedupe == nil ||
+			if r == reason.NoRoute || r == reason.HeadersTooLarge || r == reason.Unconfigured && !rt.Unconfigured || r.Dedupe() && rt.Dedupe == nil ||
 				r == reason.SourceNotAllowed && len(rt.SourceCIDRs) == 0 || r == reason.JWKSUnavailable && rt.RemoteJWKS == nil {
 				continue
 			}
@@ -89,6 +89,7 @@ func (m *metrics) defineRoutes(cfg *config.Config) {
 		m.define(rejectedMetric(unmatchedRoute, reason.NoRoute.Name))
 	}
 	m.define(rejectedMetric(unmatchedRoute, reason.InternalError.Name))
+	m.define(rejectedMetric(unmatchedRoute, reason.HeadersTooLarge.Name))
 }
 
 func (m *metrics) inc(name string) {

@@ -211,6 +211,11 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 	if err != nil {
 		return q.reject(reason.InternalError, err)
 	}
+	if len(headers) == 0 {
+		// No request has no :method and :path: the host withheld a map
+		// over its limits. Say so, rather than "missing signature".
+		return q.reject(reason.HeadersTooLarge, nil)
+	}
 	req, declared, spoofed := requestOf(&q.req, q.fields[:0], headers)
 	q.fields = req.Header
 	if spoofed {
