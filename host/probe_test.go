@@ -463,19 +463,7 @@ func TestModuleValidation(t *testing.T) {
 // trapping if one answers wrong).
 func TestFidelityModules(t *testing.T) {
 	for _, fixture := range []string{"fidelity_emscripten", "fidelity_wasi_unstable"} {
-		t.Run(fixture, func(t *testing.T) {
-			ctx := context.Background()
-			m, err := host.Compile(ctx, readFixture(t, fixture), host.ModuleConfig{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer m.Close(ctx)
-			p, err := m.NewPlugin(ctx, host.PluginConfig{VMs: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			p.Close(ctx)
-		})
+		t.Run(fixture, func(t *testing.T) { startProbe(t, fixture, probeOpts{}) })
 	}
 }
 
@@ -484,17 +472,7 @@ func TestFidelityModules(t *testing.T) {
 // for a module that stopped a request.
 func TestTrapInStreamCreate(t *testing.T) {
 	ctx := context.Background()
-	logs := &logBuffer{}
-	m, err := host.Compile(ctx, readFixture(t, "trap_stream_create"), host.ModuleConfig{Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close(ctx)
-	p, err := m.NewPlugin(ctx, host.PluginConfig{VMs: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close(ctx)
+	p, logs := startProbe(t, "trap_stream_create", probeOpts{})
 	for i := range 2 { // and again on the replacement VM
 		s, err := p.NewStream(ctx)
 		if err != nil {
