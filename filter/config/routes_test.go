@@ -114,6 +114,8 @@ func TestRouteErrors(t *testing.T) {
 		{"secret as discord key", `{"routes":[{"name":"a","scheme":"discord","public_keys":[{"env":"S"}]}]}`, verify.ErrInvalidScheme, "Ed25519"},
 		{"secret as sendgrid key", `{"routes":[{"name":"a","scheme":"sendgrid","secrets":[{"env":"S"}]}]}`, verify.ErrInvalidScheme, "P-256"},
 		{"secret_encoding with ed25519", `{"routes":[{"name":"a","scheme":"hmac","algorithm":"ed25519","signature_header":"x","secret_encoding":"hex","public_keys":[{"value":"` + strings.Repeat("ab", 32) + `"}]}]}`, config.ErrInvalidRoute, "public keys"},
+		{"dedupe without hold_headers", `{"hold_headers":false,"routes":[{"name":"a","scheme":"github","secrets":[{"env":"S"}],"dedupe":{}}]}`, config.ErrInvalidRoute, "hold_headers"},
+		{"handshake without hold_headers", `{"hold_headers":false,"routes":[{"name":"a","scheme":"slack","secrets":[{"env":"S"}],"handshake":true}]}`, config.ErrInvalidRoute, "hold_headers"},
 		{"jwt with secrets", `{"routes":[{"name":"a","scheme":"jwt","secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "jwks"},
 		{"jwt without keys", `{"routes":[{"name":"a","scheme":"jwt"}]}`, config.ErrNoSecret, "jwks"},
 		{"jwt with both", `{"routes":[{"name":"a","scheme":"jwt","jwks":{"keys":[]},"jwks_env":"S"}]}`, config.ErrNoSecret, "exactly one"},
