@@ -127,10 +127,11 @@ type Route struct {
 	// ("handshake": true), so the application never needs the secret:
 	// HandshakeZoom, HandshakeSlack or HandshakeTwitterCRC; "" for none.
 	Handshake string
-	// ForwardClaims, for scheme jwt, names the header each verified claim
-	// goes upstream in (claim → header); a client's own copies of those
-	// headers are removed from every request of the route first.
-	ForwardClaims map[string]string
+	// ForwardClaims, for scheme jwt, are the verified claims that go
+	// upstream and the header each goes in, sorted by claim; a client's own
+	// copies of those headers are removed from every request of the route
+	// first.
+	ForwardClaims []ForwardClaim
 	// RemoteJWKS, for a jwt route with jwks_cluster, is where its JWK Set
 	// is fetched from; the plugin fills RemoteJWKS.Keys.
 	RemoteJWKS *RemoteJWKS
@@ -145,6 +146,9 @@ type Route struct {
 	// verified the challenge, X's CRC (unsigned) the route's first key.
 	HandshakeKeys map[string][]byte
 }
+
+// ForwardClaim is one claim a jwt route sends upstream, and its header.
+type ForwardClaim struct{ Claim, Header string }
 
 // RemoteJWKS is a JWK Set fetched with proxy_http_call from an upstream
 // cluster (Envoy's, or the Go host's PluginConfig.Clusters) and refreshed.
@@ -779,17 +783,16 @@ func buildJWT(r *Route, rr rawRoute, jwks verify.Key) error {
 		}
 		j.Leeway = time.Duration(*rr.LeewaySeconds) * time.Second
 	}
-	if len(rr.ForwardClaims) > 0 {
-		r.ForwardClaims = map[string]string{}
-	}
 	for claim, header := range rr.ForwardClaims {
 		h := strings.ToLower(header)
 		if claim == "" || !validHeaderName(h) || h == "authorization" || h == "host" || h == "content-length" || strings.HasPrefix(h, "x-hookguard-") {
 			return fmt.Errorf(`%w: "forward_claims": %q is not a header a claim may go in`, ErrInvalidRoute, header)
 		}
-		r.ForwardClaims[claim] = h
+		r.ForwardClaims = append(r.ForwardClaims, ForwardClaim{Claim: claim, Header: h})
 		j.Claims = append(j.Claims, claim)
 	}
+	// Sorted once here, so requests add the headers in a stable order.
+	sort.Slice(r.ForwardClaims, func(a, b int) bool { return r.ForwardClaims[a].Claim < r.ForwardClaims[b].Claim })
 	sort.Strings(j.Claims)
 	if r.Scheme, err = verify.NewJWT(j); err != nil {
 		return err

@@ -35,7 +35,7 @@ func newURLForm(header string, o Options, twilio bool) (Scheme, error) {
 }
 
 func (u *urlForm) Begin(req *Request, _ time.Time) (Check, error) {
-	value, n := req.single(u.header)
+	value, n := req.Single(u.header)
 	if n == 0 || value == "" {
 		return nil, ErrMissingSignature
 	}
@@ -44,7 +44,7 @@ func (u *urlForm) Begin(req *Request, _ time.Time) (Check, error) {
 	}
 	newHash := newSHA1
 	if u.twilio {
-		settings, _ := req.single("x-twilio-webhooks-signature-settings")
+		settings, _ := req.Single("x-twilio-webhooks-signature-settings")
 		switch algo := twilioAlgorithm(settings); algo {
 		case "HMAC_SHA1":
 		case "HMAC_SHA256":
@@ -57,7 +57,7 @@ func (u *urlForm) Begin(req *Request, _ time.Time) (Check, error) {
 	if !ok {
 		return nil, ErrMalformedSignature
 	}
-	contentType, _ := req.single("content-type")
+	contentType, _ := req.Single("content-type")
 	return &urlFormCheck{u: u, req: req, sig: sig, newHash: newHash, form: isForm(contentType)}, nil
 }
 

@@ -423,10 +423,10 @@ func (h HMAC) Sign(req *Request, body []byte, ts string) (string, error) {
 	}
 	vals := signedValues{timestamp: ts, url: c.urls(req)[0]}
 	if c.IDHeader != "" {
-		vals.id, _ = req.single(c.IDHeader)
+		vals.id, _ = req.Single(c.IDHeader)
 	}
 	if c.TimestampHeader != "" {
-		vals.timestamp, _ = req.single(c.TimestampHeader)
+		vals.timestamp, _ = req.Single(c.TimestampHeader)
 	}
 	var sum []byte
 	if priv != nil {
@@ -474,7 +474,7 @@ func (c *compiledHMAC) writeParts(w io.Writer, parts []part, req *Request, vals 
 		case p.name == "url":
 			w.Write([]byte(vals.url))
 		case strings.HasPrefix(p.name, "header:"):
-			v, _ := req.single(p.name[len("header:"):])
+			v, _ := req.Single(p.name[len("header:"):])
 			w.Write([]byte(v))
 		case p.name == "id":
 			w.Write([]byte(vals.id))
@@ -553,7 +553,7 @@ func (c *compiledHMAC) signatures(req *Request, st *sigStore) (sigs [][]byte, ts
 	var value string
 	n := 0
 	for _, name := range c.SignatureHeaders {
-		v, k := req.single(name)
+		v, k := req.Single(name)
 		if k > 0 && n == 0 {
 			value = v
 		}
@@ -660,7 +660,7 @@ func (c *compiledHMAC) Begin(req *Request, now time.Time) (Check, error) {
 	var vals signedValues
 	if c.needsTS {
 		if c.TimestampHeader != "" {
-			v, n := req.single(c.TimestampHeader)
+			v, n := req.Single(c.TimestampHeader)
 			if n > 1 {
 				return nil, ErrMalformedTimestamp
 			}
@@ -672,7 +672,7 @@ func (c *compiledHMAC) Begin(req *Request, now time.Time) (Check, error) {
 		vals.timestamp = ts
 	}
 	if c.IDHeader != "" {
-		id, n := req.single(c.IDHeader)
+		id, n := req.Single(c.IDHeader)
 		if n != 1 || id == "" {
 			return nil, ErrMalformedSignature
 		}

@@ -224,7 +224,7 @@ type ClaimsCheck interface {
 func (c *compiledJWT) Begin(req *Request, now time.Time) (Check, error) {
 	raw, n := "", 0
 	if c.Header == "" {
-		v, k := req.single("authorization")
+		v, k := req.Single("authorization")
 		n = k
 		if scheme, token, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "Bearer") {
 			raw = strings.TrimSpace(token)
@@ -232,7 +232,7 @@ func (c *compiledJWT) Begin(req *Request, now time.Time) (Check, error) {
 			return nil, ErrMissingSignature // Basic or another scheme: no token
 		}
 	} else {
-		raw, n = req.single(c.Header)
+		raw, n = req.Single(c.Header)
 		raw = strings.TrimSpace(raw)
 	}
 	switch {

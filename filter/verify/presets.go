@@ -490,7 +490,7 @@ type firstPresent []*compiledHMAC
 func (f firstPresent) Begin(req *Request, now time.Time) (Check, error) {
 	for _, s := range f {
 		for _, name := range s.SignatureHeaders {
-			if _, n := req.single(name); n > 0 {
+			if _, n := req.Single(name); n > 0 {
 				return s.Begin(req, now)
 			}
 		}

@@ -68,7 +68,7 @@ func Sign(preset, secret string, req *Request, body []byte, now time.Time) ([]Fi
 		out = append(out, Field{Name: h.TimestampHeader, Value: ts})
 	}
 	if h.IDHeader != "" {
-		if _, n := req.single(h.IDHeader); n == 0 {
+		if _, n := req.Single(h.IDHeader); n == 0 {
 			out = append(out, Field{Name: h.IDHeader, Value: TestID})
 		}
 	}
@@ -100,7 +100,7 @@ func signURLForm(preset, secret string, req *Request, body []byte) []Field {
 	var params string
 	q, _ := url.ParseQuery(req.Query())
 	twilio := preset == "twilio"
-	contentType, _ := req.single("content-type")
+	contentType, _ := req.Single("content-type")
 	if !(twilio && q.Has("bodySHA256")) && isForm(contentType) {
 		values, _ := url.ParseQuery(string(body))
 		params = sortedParams(values, twilio)

@@ -110,7 +110,7 @@ func findBasic(req *Request) (string, error) {
 
 // one returns a header that must appear once, non-empty.
 func one(req *Request, name string) (string, error) {
-	v, n := req.single(name)
+	v, n := req.Single(name)
 	switch {
 	case n == 0 || v == "":
 		return "", ErrMissingSignature

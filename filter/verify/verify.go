@@ -112,10 +112,10 @@ type Request struct {
 	Header    []Field
 }
 
-// single returns the first value of header name and how many times the
+// Single returns the first value of header name and how many times the
 // header appears; the caller, which knows what it means, decides whether a
 // repeat is an error.
-func (r *Request) single(name string) (value string, n int) {
+func (r *Request) Single(name string) (value string, n int) {
 	for _, f := range r.Header {
 		if f.Name == name {
 			if n == 0 {

@@ -8,7 +8,6 @@ package plugin
 import (
 	"errors"
 	"hash/fnv"
-	"slices"
 	"strconv"
 
 	"github.com/hookguard/hookguard/filter/config"
@@ -257,10 +256,10 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 	if err != nil {
 		return q.reject(reason.InternalError, err)
 	}
-	for _, h := range q.route.ForwardClaims {
+	for _, fc := range q.route.ForwardClaims {
 		// Only the filter says what the verified claims are.
-		if _, n := headerValue(req.Header, h); n > 0 {
-			if err := proxywasm.RemoveHeader(proxywasm.MapHTTPRequestHeaders, h); err != nil {
+		if _, n := req.Single(fc.Header); n > 0 {
+			if err := proxywasm.RemoveHeader(proxywasm.MapHTTPRequestHeaders, fc.Header); err != nil {
 				return q.reject(reason.InternalError, err)
 			}
 		}
@@ -414,7 +413,7 @@ func (q *request) dedupe(rt *config.Route, now int64) (a proxywasm.Action, handl
 	d := rt.Dedupe
 	var id string
 	for _, name := range d.IDHeaders {
-		if v, n := headerValue(q.req.Header, name); n > 0 {
+		if v, n := q.req.Single(name); n > 0 {
 			id = v
 			break
 		}
@@ -452,29 +451,6 @@ func (q *request) dedupe(rt *config.Route, now int64) (a proxywasm.Action, handl
 	}
 	q.claimed, q.claimKey, q.claimID, q.claimedAt, q.retryAfter = true, key, hash, rt, 0
 	return proxywasm.Continue, false
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-// headerValue returns the first value of header name and how many there are.
-func headerValue(fields []verify.Field, name string) (string, int) {
-	v, n := "", 0
-	for _, f := range fields {
-		if f.Name == name {
-			if n == 0 {
-				v = f.Value
-			}
-			n++
-		}
-	}
-	return v, n
 }
 
 // DuplicateHeader marks the local answer to a duplicate delivery.
@@ -521,9 +497,9 @@ func (q *request) finish() proxywasm.Action {
 		}
 		if q.claims != nil {
 			claims := q.claims.Claims()
-			for _, claim := range sortedKeys(rt.ForwardClaims) {
-				if v, ok := claims[claim]; ok {
-					if err := proxywasm.AddHeader(proxywasm.MapHTTPRequestHeaders, rt.ForwardClaims[claim], v); err != nil {
+			for _, fc := range rt.ForwardClaims {
+				if v, ok := claims[fc.Claim]; ok {
+					if err := proxywasm.AddHeader(proxywasm.MapHTTPRequestHeaders, fc.Header, v); err != nil {
 						return q.reject(reason.InternalError, err)
 					}
 				}
