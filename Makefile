@@ -5,8 +5,17 @@ WASM     := build/hookguard.wasm
 TEST_ENV := HOOKGUARD_WASM=$(abspath $(WASM))
 # Tools are pinned and run with `go run`, so nothing needs installing first.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# govulncheck reads its database from a local copy built from the pinned
+# golang.org/x/vulndb module: the module proxy serves that, where vuln.go.dev
+# may not be reachable. The standard library is checked as the patched Go
+# release VULN_GO builds it (fetched by the go command like a module); a
+# machine's own older Go is reported by `make vulncheck VULN_GO=local`.
+GOVULNCHECK    := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
+VULNDB         := build/vulndb-$(VULNDB_VERSION)
+VULN_GO        ?= go1.26.10
 
-.PHONY: help build run test bench microbench fuzz cover check clean envoy-up envoy-down e2e image
+.PHONY: help build run test bench microbench fuzz cover check vulncheck clean envoy-up envoy-down e2e image
 
 COMPOSE := docker compose -f envoy/docker-compose.yaml
 IMAGE   ?= hookguard:dev
@@ -75,13 +84,25 @@ cover: ## Coverage of the filter's packages from the native tests (build/cover.h
 	$(GO) tool cover -func=build/cover.out | tail -1
 	$(GO) tool cover -html=build/cover.out -o build/cover.html
 
-check: ## gofmt, go vet (native and wasip1), staticcheck.
+check: vulncheck ## gofmt, go vet (native and wasip1), staticcheck, govulncheck.
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo 'run gofmt -w .'; exit 1; }
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./filter/...
 	$(GO) run $(STATICCHECK) ./...
 	cd envoy/validate && $(GO) vet ./...
 	cd testdata/providers/gosdk && $(GO) vet ./...
+
+vulncheck: $(VULNDB) ## govulncheck of the host, gateway and module (wasip1), from a pinned database.
+	@mkdir -p build
+	GOTOOLCHAIN=$(VULN_GO) GOBIN=$(abspath build) $(GO) install $(GOVULNCHECK)
+	GOTOOLCHAIN=$(VULN_GO) build/govulncheck -db file://$(abspath $(VULNDB)) ./...
+	GOTOOLCHAIN=$(VULN_GO) GOOS=wasip1 GOARCH=wasm build/govulncheck -db file://$(abspath $(VULNDB)) ./filter/...
+
+$(VULNDB):
+	@mkdir -p build
+	dir=$$($(GO) mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p') && \
+	test -d "$$dir/data/osv" && \
+	rm -rf $@.tmp && $(GO) run golang.org/x/vulndb/cmd/indexdb@$(VULNDB_VERSION) -vulns "$$dir/data/osv" -out $@.tmp && mv $@.tmp $@
 
 envoy-up: build ## Start Envoy with the module in docker compose (needs PIPES_WEBHOOK_SECRET).
 	$(NEED_DOCKER)
