@@ -84,6 +84,16 @@ func (m *Metrics) Value(name string) (int64, bool) {
 	return mt.value.Load(), true
 }
 
+// Count adds delta (at least 1) to the counter called name, defining it on
+// first use: the host's own counters (package nethttp's overload and
+// timeout counts) sit beside the module's, as Envoy's stats do.
+func (m *Metrics) Count(name string, delta int64) {
+	id, st := m.define(Counter, name)
+	if st == statusOK {
+		m.increment(id, delta)
+	}
+}
+
 // define returns a new id for the metric called name; like Envoy, the low
 // two bits of an id encode its kind.
 func (m *Metrics) define(kind MetricKind, name string) (uint32, uint32) {

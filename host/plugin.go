@@ -44,7 +44,10 @@ type PluginConfig struct {
 	VMs int
 	// BufferLimitBytes caps the body the host buffers for the module, like
 	// Envoy's per-connection buffer limit: over it a request gets 413 and a
-	// response 500. Zero means 1 MiB.
+	// response 500, logged and counted as hookguard.host.payload_too_large.
+	// Zero means 2 MiB: above a module's own cap (hookguard's max_body_bytes
+	// is 1 MiB by default), so the module's 413 is the one clients see.
+	// Envoy's default is 1 MiB; envoy/envoy.yaml raises it likewise.
 	BufferLimitBytes int
 	// SharedData is the store behind proxy_get_shared_data and
 	// proxy_set_shared_data. Nil keeps it in memory, shared by this
@@ -70,7 +73,7 @@ var (
 	errInvalidPluginField = errors.New("invalid plugin configuration")
 )
 
-const defaultBufferLimit = 1 << 20
+const defaultBufferLimit = 2 << 20
 
 // Plugin is a configured proxy-wasm plugin running in a set of VMs. It is
 // safe for concurrent use: each stream is pinned to one VM, and a VM runs
@@ -125,6 +128,21 @@ func (m *Module) NewPlugin(ctx context.Context, cfg PluginConfig) (*Plugin, erro
 		go p.watchdog(t)
 	}
 	return p, nil
+}
+
+// metricPayloadTooLarge counts the host's own 413s (and a response's 500).
+const metricPayloadTooLarge = "hookguard.host.payload_too_large"
+
+// bufferLimitHit logs and counts a body over BufferLimitBytes: the module
+// should have answered first, so the limit is set too low for it.
+func (p *Plugin) bufferLimitHit(request bool) {
+	p.metrics.Count(metricPayloadTooLarge, 1)
+	what := "response"
+	if request {
+		what = "request"
+	}
+	p.module.logger.Warn("body over the host's buffer limit: the host answered, not the module; raise BufferLimitBytes above the module's own cap",
+		"body", what, "buffer_limit_bytes", p.cfg.BufferLimitBytes)
 }
 
 // Metrics returns the metrics the module defined, shared by all its VMs as

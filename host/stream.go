@@ -453,6 +453,7 @@ func (s *Stream) resume(ctx context.Context, f *flow) {
 // overLimit is Envoy's answer to a buffer over its limit: 413 for a
 // request, 500 for a response.
 func (s *Stream) overLimit(ctx context.Context, f *flow) {
+	s.vm.plugin.bufferLimitHit(f.dir == dirRequest)
 	if f.dir == dirRequest {
 		s.pendingLocal = &LocalResponse{Status: 413, Body: []byte("Payload Too Large"), Details: "request_payload_too_large"}
 	} else {
@@ -586,6 +587,7 @@ func (s *Stream) HandleRequest(ctx context.Context, req *Request) (*Outcome, err
 			return false
 		}
 		if len(res.Body) > limit {
+			s.vm.plugin.bufferLimitHit(true)
 			res.LocalResponse = &LocalResponse{Status: 413, Header: Header{{Key: "content-type", Value: "text/plain"}}, Body: []byte("Payload Too Large"), Details: "request_payload_too_large"}
 			return false
 		}

@@ -19,6 +19,7 @@
 //	HOOKGUARD_METRICS_ADDR  if set, serve the filter's metrics for Prometheus at /metrics here
 //	HOOKGUARD_CLUSTERS      upstreams the module may call (proxy_http_call), name=url comma-separated:
 //	                        a jwt route's jwks_cluster
+//	HOOKGUARD_BODY_TIMEOUT  how long a request body may take to arrive (default 10s; 408 beyond)
 //	HOOKGUARD_REDIS_URL     if set (redis://host:port/db), keep the routes' replay de-duplication
 //	                        window in this Redis, shared by every gateway that uses it
 package main
@@ -104,6 +105,7 @@ type settings struct {
 	cacheDir     string
 	redis        *redis.Options
 	clusters     map[string]string
+	bodyTimeout  time.Duration
 }
 
 // readSettings reads and checks the environment. Errors name the variable
@@ -123,6 +125,11 @@ func readSettings(lookupEnv func(string) (string, bool)) (*settings, error) {
 		return nil, fmt.Errorf("HOOKGUARD_LOG_LEVEL: %w", err)
 	}
 	var err error
+	if v := getenv("HOOKGUARD_BODY_TIMEOUT", ""); v != "" {
+		if s.bodyTimeout, err = time.ParseDuration(v); err != nil || s.bodyTimeout <= 0 {
+			return nil, fmt.Errorf("HOOKGUARD_BODY_TIMEOUT: %q is not a positive duration (10s, 1m)", v)
+		}
+	}
 	for _, c := range strings.Split(getenv("HOOKGUARD_CLUSTERS", ""), ",") {
 		if c = strings.TrimSpace(c); c == "" {
 			continue
@@ -183,18 +190,6 @@ func readSettings(lookupEnv func(string) (string, bool)) (*settings, error) {
 	return s, nil
 }
 
-// refuseConnect answers CONNECT 405: a tunnel is nothing to verify.
-func refuseConnect(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodConnect {
-			w.Header().Set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
-			http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // run serves until ctx is done. ready, if not nil, receives the listening
 // address once requests can be sent.
 func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout, stderr io.Writer, ready chan<- string) error {
@@ -235,7 +230,9 @@ func serve(ctx context.Context, lookupEnv func(string) (string, bool), stdout, s
 			AllowOnHeadersStopIteration: true,
 			SharedData:                  shared,
 			Clusters:                    s.clusters,
+			BufferLimitBytes:            bufferLimit(s.cfg),
 		},
+		Limits: nethttp.Limits{BodyTimeout: s.bodyTimeout},
 	})
 	if err != nil {
 		return err
@@ -246,10 +243,10 @@ func serve(ctx context.Context, lookupEnv func(string) (string, bool), stdout, s
 	if err != nil {
 		return fmt.Errorf("HOOKGUARD_ADDR: %w", err)
 	}
-	// OPTIONS * goes to the module like any request (net/http would answer
-	// it 200 itself), and CONNECT, which a reverse proxy cannot carry, is
-	// refused before it: the gateway answers nothing it did not verify.
-	srv := &http.Server{Handler: refuseConnect(mw.Handler(upstream)), ReadHeaderTimeout: 10 * time.Second, DisableGeneralOptionsHandler: true}
+	// nethttp.Serve: header and idle timeouts, OPTIONS * to the module,
+	// CONNECT refused, and a connection closed after a request with both
+	// Content-Length and Transfer-Encoding.
+	srv := &http.Server{Handler: mw.Handler(upstream)}
 	defer srv.Close()
 	if s.metricsAddr != "" {
 		mln, err := net.Listen("tcp", s.metricsAddr)
@@ -270,7 +267,7 @@ func serve(ctx context.Context, lookupEnv func(string) (string, bool), stdout, s
 		ready <- ln.Addr().String()
 	}
 	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- nethttp.Serve(srv, ln) }()
 	select {
 	case err := <-errc:
 		return err
@@ -286,6 +283,17 @@ func serve(ctx context.Context, lookupEnv func(string) (string, bool), stdout, s
 	}
 	fmt.Fprintln(stdout, "hookguard stopped.")
 	return nil
+}
+
+// bufferLimit is the host's body buffer limit for cfg: twice the largest
+// max_body_bytes and at least 2 MiB, so that the filter's own cap, which
+// logs and counts, always answers a body too large (README: Limits).
+func bufferLimit(cfg config.Config) int {
+	largest := int64(0)
+	for _, rt := range cfg.Routes {
+		largest = max(largest, rt.MaxBodyBytes)
+	}
+	return int(min(max(2*largest, 2<<20), 1<<31-1))
 }
 
 // upstreamHandler is a reverse proxy to raw, or the built-in echo server.

@@ -183,6 +183,8 @@ func TestBadSettingsFail(t *testing.T) {
 		{"config rejected", map[string]string{"HOOKGUARD_CONFIG": writeTemp(t, `{"secret_env":"PIPES_WEBHOOK_SECRET","mode":"x"}`)}, `HOOKGUARD_CONFIG: unknown configuration field "mode"`},
 		{"config secret unset", map[string]string{"HOOKGUARD_CONFIG": writeTemp(t, `{"routes":[{"name":"a","scheme":"stripe","secrets":[{"env":"STRIPE_UNSET"}]}]}`)}, "unset or empty: STRIPE_UNSET"},
 		{"bad log level", map[string]string{"HOOKGUARD_LOG_LEVEL": "loud"}, "HOOKGUARD_LOG_LEVEL"},
+		{"bad body timeout", map[string]string{"HOOKGUARD_BODY_TIMEOUT": "10"}, "HOOKGUARD_BODY_TIMEOUT"},
+		{"negative body timeout", map[string]string{"HOOKGUARD_BODY_TIMEOUT": "-1s"}, "HOOKGUARD_BODY_TIMEOUT"},
 		{"wasm missing", map[string]string{"HOOKGUARD_WASM": "/does/not/exist.wasm"}, "make build"},
 		{"bad address, secret generated", map[string]string{"HOOKGUARD_ADDR": "256.0.0.1:1", "PIPES_WEBHOOK_SECRET": ""}, "HOOKGUARD_ADDR"},
 	}
@@ -265,5 +267,51 @@ func TestCacheDir(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", blocker)
 	if got := cacheDir(""); got != "" {
 		t.Errorf("cacheDir under a file = %q, want none", got)
+	}
+}
+
+// TestOneTooLarge: a body over max_body_bytes gets the filter's 413, logged
+// and counted, however it is framed: the host's buffer limit sits above it
+// (a chunked body once got the host's own, uncounted 413).
+func TestOneTooLarge(t *testing.T) {
+	base, stdout := startGateway(t, map[string]string{"PIPES_WEBHOOK_SECRET": testSecret, "HOOKGUARD_METRICS_ADDR": "127.0.0.1:0"})
+	over := verify.DefaultMaxBodyBytes + 1
+	for _, tc := range []struct {
+		name string
+		body io.Reader
+	}{
+		{"declared length", bytes.NewReader(make([]byte, over))},
+		{"chunked, just over", struct{ io.Reader }{bytes.NewReader(make([]byte, over))}},
+		{"chunked, past the host's limit too", struct{ io.Reader }{bytes.NewReader(make([]byte, 3*verify.DefaultMaxBodyBytes))}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, base+"/webhook", tc.body)
+			req.Header.Set("X-Pipes-Signature", strings.Repeat("0", 64))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || string(body) != "Payload too large\n" {
+				t.Fatalf("got %d %q, want the filter's 413 \"Payload too large\"", resp.StatusCode, body)
+			}
+		})
+	}
+	m := regexp.MustCompile(`metrics: (http://\S+/metrics)`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no metrics address printed:\n%s", stdout.String())
+	}
+	resp, err := http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), `hookguard_requests_rejected{route="default",reason="body_too_large"} 3`+"\n") {
+		t.Fatalf("the filter did not count all three:\n%s", page)
+	}
+	if strings.Contains(string(page), "payload_too_large") {
+		t.Fatalf("the host answered one itself:\n%s", page)
 	}
 }

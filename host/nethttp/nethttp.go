@@ -30,6 +30,8 @@ import (
 type Config struct {
 	Module host.ModuleConfig
 	Plugin host.PluginConfig
+	// Limits bound each client's cost; the zero value is the defaults.
+	Limits Limits
 }
 
 // Middleware is a compiled module with one started plugin.
@@ -37,6 +39,7 @@ type Middleware struct {
 	module *host.Module
 	plugin *host.Plugin
 	logger *slog.Logger
+	limits Limits
 }
 
 // NewMiddleware compiles wasm and starts a plugin from it. Configuration
@@ -55,7 +58,7 @@ func NewMiddleware(ctx context.Context, wasm []byte, cfg Config) (*Middleware, e
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Middleware{module: mod, plugin: p, logger: logger}, nil
+	return &Middleware{module: mod, plugin: p, logger: logger, limits: cfg.Limits}, nil
 }
 
 // Plugin returns the running plugin, for its metrics.
@@ -66,24 +69,26 @@ func (m *Middleware) Close(ctx context.Context) error {
 	return errors.Join(m.plugin.Close(ctx), m.module.Close(ctx))
 }
 
-// Handler returns next behind the filter.
+// Handler returns next behind the filter, under the Config's Limits
+// (each handler counts its own).
 func (m *Middleware) Handler(next http.Handler) http.Handler {
-	return NewHandler(m.plugin, next, m.logger)
+	return NewHandler(m.plugin, next, m.logger, m.limits)
 }
 
-// NewHandler returns next behind a plugin started elsewhere. logger may be
-// nil.
-func NewHandler(p *host.Plugin, next http.Handler, logger *slog.Logger) http.Handler {
+// NewHandler returns next behind a plugin started elsewhere, under limits.
+// logger may be nil.
+func NewHandler(p *host.Plugin, next http.Handler, logger *slog.Logger, limits Limits) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &handler{plugin: p, next: next, logger: logger}
+	return &handler{plugin: p, next: next, logger: logger, admission: newAdmission(limits)}
 }
 
 type handler struct {
-	plugin *host.Plugin
-	next   http.Handler
-	logger *slog.Logger
+	plugin    *host.Plugin
+	next      http.Handler
+	logger    *slog.Logger
+	admission *admission
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -102,15 +107,27 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.SetProperty("request.protocol", []byte(r.Proto))
 
 	req := &host.Request{Header: requestHeader(r)}
+	var body *admittedBody
 	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
-		req.Body = r.Body
+		var release func()
+		body, release = h.admission.admit(ctx, r.Body, r.ContentLength)
+		defer release()
+		req.Body = body
 		req.Trailers = func() host.Header { return fromHTTPHeader(nil, r.Trailer) }
 	}
+	bodyRead := h.admission.bodyDeadline(w, body != nil)
 	out, err := s.HandleRequest(ctx, req)
+	// The body is read, or will not be (the module answered early): its
+	// limits hold nothing while the upstream answers.
+	bodyRead(err == nil && body.whole())
+	if body != nil {
+		body.done()
+	}
 	if err != nil {
-		// The client went away or sent a broken body; nothing goes on.
+		// The client went away, was too slow or sent a broken body, or
+		// the host is full: nothing goes on.
 		h.logger.Debug("reading the request body failed", "error", err)
-		http.Error(w, "Bad Request", http.StatusBadRequest)
+		refuse(w, err, func(name string) { h.plugin.Metrics().Count(name, 1) })
 		return
 	}
 	if out.LocalResponse != nil {

@@ -1,0 +1,239 @@
+package nethttp
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Limits bound what one client can cost the middleware, so that slow,
+// large or forged requests cannot take the service from valid ones. For
+// each field zero means its default and a negative value turns it off.
+type Limits struct {
+	// BodyTimeout is how long a request's body may take to arrive, counted
+	// from when the middleware starts on it. Past it the request gets 408
+	// and its connection is closed. Default 10 s.
+	BodyTimeout time.Duration
+	// MaxBodies caps the request bodies being received and verified at
+	// once. A request beyond it gets 503 with Retry-After. Default 1024.
+	MaxBodies int
+	// LargeBodyBytes is the size from which a body is large: as its
+	// Content-Length declares or, for a body of unknown length, once that
+	// much has arrived. Default 64 KiB.
+	LargeBodyBytes int64
+	// MaxLargeBodyBytes caps the bytes of large bodies held at once,
+	// counted as declared or as they arrive. A large body beyond it gets
+	// 503 with Retry-After. Small bodies are not counted, so a flood of
+	// large ones cannot refuse them. Default 64 MiB.
+	MaxLargeBodyBytes int64
+	// LargeBodyWorkers is how many large bodies the module works on at
+	// once. A large body waits for a worker chunk by chunk, and only
+	// while the module hashes, never while its bytes are on the way; the
+	// CPUs it leaves are small requests'. Default half of GOMAXPROCS,
+	// at least 1.
+	LargeBodyWorkers int
+}
+
+// Defaults of Limits.
+const (
+	DefaultBodyTimeout       = 10 * time.Second
+	DefaultMaxBodies         = 1024
+	DefaultLargeBodyBytes    = 64 << 10
+	DefaultMaxLargeBodyBytes = 64 << 20
+)
+
+// retryAfter is what a request refused for load is told to wait, in
+// seconds: long enough for the bodies ahead of it to finish.
+const retryAfter = "1"
+
+// Host counters the middleware adds to the plugin's metrics.
+const (
+	metricOverloaded  = "hookguard.host.overloaded"   // 503: MaxBodies or MaxLargeBodyBytes
+	metricBodyTimeout = "hookguard.host.body_timeout" // 408: BodyTimeout
+)
+
+var (
+	// errOverloaded is a body refused by MaxBodies or MaxLargeBodyBytes.
+	errOverloaded = errors.New("too many request bodies in flight")
+)
+
+// admission is Limits in force: the counts of bodies and large bytes in
+// flight and the large-body workers.
+type admission struct {
+	bodyTimeout time.Duration
+	maxBodies   int64
+	largeBytes  int64
+	maxLarge    int64
+	workers     chan struct{} // nil: large bodies are not scheduled
+	bodies      atomic.Int64
+	largeInUse  atomic.Int64
+}
+
+func newAdmission(l Limits) *admission {
+	pick := func(v, def int64) int64 {
+		switch {
+		case v == 0:
+			return def
+		case v < 0:
+			return 0 // off
+		}
+		return v
+	}
+	a := &admission{
+		bodyTimeout: time.Duration(pick(int64(l.BodyTimeout), int64(DefaultBodyTimeout))),
+		maxBodies:   pick(int64(l.MaxBodies), DefaultMaxBodies),
+		largeBytes:  pick(l.LargeBodyBytes, DefaultLargeBodyBytes),
+		maxLarge:    pick(l.MaxLargeBodyBytes, DefaultMaxLargeBodyBytes),
+	}
+	if n := pick(int64(l.LargeBodyWorkers), int64(max(1, runtime.GOMAXPROCS(0)/2))); n > 0 {
+		a.workers = make(chan struct{}, n)
+	}
+	return a
+}
+
+// admittedBody is a request body read under the limits: it is counted
+// from its first read, as large once it is, and holds a large-body worker
+// from each read's return until the next read starts (while the host
+// hands the chunk to the module).
+type admittedBody struct {
+	a        *admission
+	body     io.Reader
+	ctx      context.Context
+	declared int64 // Content-Length, or -1
+	read     int64
+	counted  bool  // in a.bodies
+	reserved int64 // in a.largeInUse
+	worker   bool  // holds a slot of a.workers
+	eof      bool  // read to its end
+}
+
+func (b *admittedBody) Read(p []byte) (int, error) {
+	if b.worker {
+		<-b.a.workers
+		b.worker = false
+	}
+	if !b.counted {
+		b.counted = true
+		if n := b.a.bodies.Add(1); b.a.maxBodies > 0 && n > b.a.maxBodies {
+			return 0, errOverloaded
+		}
+		if b.declared >= b.a.largeBytes && b.a.largeBytes > 0 && !b.reserve(b.declared) {
+			return 0, errOverloaded
+		}
+	}
+	n, err := b.body.Read(p)
+	b.read += int64(n)
+	b.eof = err == io.EOF
+	if b.declared < 0 && b.a.largeBytes > 0 && b.read >= b.a.largeBytes && !b.reserve(b.read-b.reserved) {
+		return n, errOverloaded
+	}
+	if n > 0 && b.reserved > 0 && b.a.workers != nil {
+		select {
+		case b.a.workers <- struct{}{}:
+		case <-b.ctx.Done():
+			return n, b.ctx.Err()
+		}
+		b.worker = true
+	}
+	return n, err
+}
+
+// reserve counts n more large bytes, or reports that they do not fit.
+func (b *admittedBody) reserve(n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	b.reserved += n
+	total := b.a.largeInUse.Add(n)
+	return b.a.maxLarge <= 0 || total <= b.a.maxLarge
+}
+
+// done returns what the body held. It is safe to call more than once.
+func (b *admittedBody) done() {
+	if b.worker {
+		<-b.a.workers
+		b.worker = false
+	}
+	if b.counted {
+		b.a.bodies.Add(-1)
+		b.counted = false
+	}
+	if b.reserved > 0 {
+		b.a.largeInUse.Add(-b.reserved)
+		b.reserved = 0
+	}
+}
+
+// bodyDeadline sets the connection's read deadline for the body and
+// returns the function to call once the body is read: read in full, it
+// lifts the deadline, so that a slow upstream answer does not trip it;
+// refused, it ends reading now, so that net/http does not wait for the
+// rest of a body nobody will read before it closes the connection.
+// Writers without deadlines (a ResponseRecorder) are left alone.
+func (a *admission) bodyDeadline(w http.ResponseWriter, hasBody bool) (bodyRead func(whole bool)) {
+	if a.bodyTimeout <= 0 || !hasBody {
+		return func(bool) {}
+	}
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(time.Now().Add(a.bodyTimeout)) != nil {
+		return func(bool) {}
+	}
+	return func(whole bool) {
+		if whole {
+			rc.SetReadDeadline(time.Time{})
+		} else {
+			rc.SetReadDeadline(time.Now())
+		}
+	}
+}
+
+// refuse answers a request whose body could not be read in full: 503 for
+// load, 408 for a body that did not arrive in time (both close the
+// connection: the rest of the body is not read), 400 otherwise.
+func refuse(w http.ResponseWriter, err error, count func(string)) {
+	h := w.Header()
+	clear(h)
+	var status int
+	switch {
+	case errors.Is(err, errOverloaded):
+		status = http.StatusServiceUnavailable
+		h.Set("Retry-After", retryAfter)
+		count(metricOverloaded)
+	case isTimeout(err):
+		status = http.StatusRequestTimeout
+		count(metricBodyTimeout)
+	default:
+		status = http.StatusBadRequest
+	}
+	h.Set("Connection", "close")
+	body := http.StatusText(status)
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// bodyPool recycles admittedBody values: one per request with a body.
+var bodyPool = sync.Pool{New: func() any { return new(admittedBody) }}
+
+// whole reports whether b (nil: no body) was read to its end.
+func (b *admittedBody) whole() bool { return b == nil || b.eof }
+
+// admit wraps a request body of declared length (-1: unknown) in the
+// limits; release puts it back once the host is done with it.
+func (a *admission) admit(ctx context.Context, body io.Reader, declared int64) (b *admittedBody, release func()) {
+	b = bodyPool.Get().(*admittedBody)
+	*b = admittedBody{a: a, body: body, ctx: ctx, declared: declared}
+	return b, func() { b.done(); *b = admittedBody{}; bodyPool.Put(b) }
+}
