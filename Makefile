@@ -15,7 +15,7 @@ VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 VULNDB         := build/vulndb-$(VULNDB_VERSION)
 VULN_GO        ?= go1.26.10
 
-.PHONY: help build run test bench microbench fuzz cover check vulncheck clean envoy-up envoy-down e2e image
+.PHONY: help build run test bench abuse soak microbench fuzz cover check vulncheck clean envoy-up envoy-down e2e image
 
 COMPOSE := docker compose -f envoy/docker-compose.yaml
 IMAGE   ?= hookguard:dev
@@ -63,6 +63,9 @@ bench: build $(GATEWAY) ## Print the performance table (README: Performance); sp
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 		{ apt-get update -qq >/dev/null 2>&1; apt-get install -y -qq wrk >/dev/null 2>&1; } ; } || true
 	$(GO) run ./bench -wasm $(WASM) -gateway $(GATEWAY)
+
+abuse: build $(GATEWAY) ## Time small valid requests through the gateway alone and beside two attacks (README: Limits).
+	$(GO) run ./bench/abuse -wasm $(WASM) -gateway $(GATEWAY)
 
 microbench: build ## Run the Go benchmarks of every package.
 	$(TEST_ENV) $(GO) test -run '^$$' -bench . -benchmem ./...

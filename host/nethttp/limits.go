@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -35,18 +36,30 @@ type Limits struct {
 	// LargeBodyWorkers is how many large bodies the module works on at
 	// once. A large body waits for a worker chunk by chunk, and only
 	// while the module hashes, never while its bytes are on the way; the
-	// CPUs it leaves are small requests'. Default half of GOMAXPROCS,
-	// at least 1.
+	// CPUs it leaves are small requests'. While small requests are in
+	// flight, a large body also rests after each chunk for as long as the
+	// chunk took, so large bodies get at most half of their workers' CPU
+	// time. Default half of GOMAXPROCS, at least 1.
 	LargeBodyWorkers int
+	// ReleaseMemoryBytes: when the large bodies in flight, having reached
+	// this many bytes, all end, the heap they used is returned to the
+	// system (debug.FreeOSMemory, at most every 10 s): a flood of large
+	// bodies does not leave the process at its peak size. Default 16 MiB.
+	ReleaseMemoryBytes int64
 }
 
 // Defaults of Limits.
 const (
-	DefaultBodyTimeout       = 10 * time.Second
-	DefaultMaxBodies         = 1024
-	DefaultLargeBodyBytes    = 64 << 10
-	DefaultMaxLargeBodyBytes = 64 << 20
+	DefaultBodyTimeout        = 10 * time.Second
+	DefaultMaxBodies          = 1024
+	DefaultLargeBodyBytes     = 64 << 10
+	DefaultMaxLargeBodyBytes  = 64 << 20
+	DefaultReleaseMemoryBytes = 16 << 20
 )
+
+// releaseInterval is how often, at most, the memory large bodies used is
+// returned to the system.
+const releaseInterval = 10 * time.Second
 
 // retryAfter is what a request refused for load is told to wait, in
 // seconds: long enough for the bodies ahead of it to finish.
@@ -73,6 +86,10 @@ type admission struct {
 	workers     chan struct{} // nil: large bodies are not scheduled
 	bodies      atomic.Int64
 	largeInUse  atomic.Int64
+	smallActive atomic.Int64 // requests in flight that are not large
+	releaseAt   int64        // ReleaseMemoryBytes; 0: off
+	peak        atomic.Int64 // largest largeInUse since the last release
+	lastRelease atomic.Int64 // unix nanoseconds
 }
 
 func newAdmission(l Limits) *admission {
@@ -90,6 +107,7 @@ func newAdmission(l Limits) *admission {
 		maxBodies:   pick(int64(l.MaxBodies), DefaultMaxBodies),
 		largeBytes:  pick(l.LargeBodyBytes, DefaultLargeBodyBytes),
 		maxLarge:    pick(l.MaxLargeBodyBytes, DefaultMaxLargeBodyBytes),
+		releaseAt:   pick(l.ReleaseMemoryBytes, DefaultReleaseMemoryBytes),
 	}
 	if n := pick(int64(l.LargeBodyWorkers), int64(max(1, runtime.GOMAXPROCS(0)/2))); n > 0 {
 		a.workers = make(chan struct{}, n)
@@ -110,13 +128,18 @@ type admittedBody struct {
 	counted  bool  // in a.bodies
 	reserved int64 // in a.largeInUse
 	worker   bool  // holds a slot of a.workers
-	eof      bool  // read to its end
+	since    time.Time
+	eof      bool // read to its end
 }
 
 func (b *admittedBody) Read(p []byte) (int, error) {
 	if b.worker {
+		took := time.Since(b.since)
 		<-b.a.workers
 		b.worker = false
+		if b.a.smallActive.Load() > 0 {
+			time.Sleep(took) // small requests first: rest as long as the chunk took
+		}
 	}
 	if !b.counted {
 		b.counted = true
@@ -139,7 +162,7 @@ func (b *admittedBody) Read(p []byte) (int, error) {
 		case <-b.ctx.Done():
 			return n, b.ctx.Err()
 		}
-		b.worker = true
+		b.worker, b.since = true, time.Now()
 	}
 	return n, err
 }
@@ -151,6 +174,8 @@ func (b *admittedBody) reserve(n int64) bool {
 	}
 	b.reserved += n
 	total := b.a.largeInUse.Add(n)
+	for peak := b.a.peak.Load(); total > peak && !b.a.peak.CompareAndSwap(peak, total); peak = b.a.peak.Load() {
+	}
 	return b.a.maxLarge <= 0 || total <= b.a.maxLarge
 }
 
@@ -165,9 +190,27 @@ func (b *admittedBody) done() {
 		b.counted = false
 	}
 	if b.reserved > 0 {
-		b.a.largeInUse.Add(-b.reserved)
+		if b.a.largeInUse.Add(-b.reserved) == 0 {
+			b.a.maybeRelease()
+		}
 		b.reserved = 0
 	}
+}
+
+// maybeRelease returns the heap to the system once the large bodies in
+// flight, having reached releaseAt bytes, have all ended. Without it the
+// process would stay at its peak until the runtime's next collection and
+// scavenge, which a quiet server may not reach for minutes.
+func (a *admission) maybeRelease() {
+	if a.releaseAt <= 0 || a.peak.Load() < a.releaseAt {
+		return
+	}
+	now, last := time.Now().UnixNano(), a.lastRelease.Load()
+	if now-last < int64(releaseInterval) || !a.lastRelease.CompareAndSwap(last, now) {
+		return
+	}
+	a.peak.Store(0)
+	go debug.FreeOSMemory()
 }
 
 // bodyDeadline sets the connection's read deadline for the body and

@@ -103,6 +103,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The stream ends whatever happens to the client: on_log, on_done and
 	// on_delete always run.
 	defer s.Close(context.WithoutCancel(ctx))
+	if r.ContentLength >= 0 && r.ContentLength < h.admission.largeBytes {
+		h.admission.smallActive.Add(1) // large bodies rest while it is in flight
+		defer h.admission.smallActive.Add(-1)
+	}
 	s.SetProperty("source.address", []byte(r.RemoteAddr))
 	s.SetProperty("request.protocol", []byte(r.Proto))
 
