@@ -3,12 +3,12 @@
 // beside each attack, in one run, so the ratios hold on a noisy machine.
 // `make abuse` runs it after building the gateway.
 //
-//	go run ./bench/abuse [-gateway build/gateway] [-seconds 5]
+//		go run ./bench/abuse [-gateway build/gateway] [-seconds 5]
 //
-//   - cpu: 8 connections send 1 MiB bodies with well-formed, wrong
-//     signatures, one after another, as fast as they are answered.
-//   - stall: 64 connections send all but the last 100 bytes of a 1 MiB
-//     body and stop.
+//	  - cpu: 8 connections send 1 MiB bodies with well-formed, wrong
+//	    signatures, one after another, as fast as they are answered.
+//	  - stall: 64 connections send all but the last 100 bytes of a 1 MiB
+//	    body and stop.
 //
 // It prints one table and the targets of issue "Reliability and fidelity":
 // under each attack small valid requests keep at least half their
