@@ -3,8 +3,8 @@
 // protos (go-control-plane, generated from the Envoy release we pin) and
 // run through their validation rules.
 //
-// It is a module of its own because go-control-plane for Envoy 1.39 needs
-// Go 1.25, while hookguard's library supports Go 1.24.
+// It is a module of its own so that Envoy's API protos, which only these
+// checks need, are not among the requirements of hookguard's library.
 package validate
 
 import (
@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	wasmfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
@@ -25,8 +26,11 @@ import (
 	"sigs.k8s.io/yaml"
 
 	// Register every type an envoy.yaml may name in "@type".
+	_ "github.com/envoyproxy/go-control-plane/envoy/config/overload/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/resource_monitors/downstream_connections/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/resource_monitors/fixed_heap/v3"
 )
 
 const (
@@ -133,10 +137,37 @@ func TestEnvoyYAML(t *testing.T) {
 	if cfg["secret_env"] != secretEnvKey || cfg["secret"] != nil {
 		t.Errorf("plugin configuration %v: want secret_env %q and no inline secret", cfg, secretEnvKey)
 	}
-	if max, ok := cfg["max_body_bytes"].(float64); ok {
-		for _, l := range b.GetStaticResources().GetListeners() {
-			if limit := l.GetPerConnectionBufferLimitBytes().GetValue(); limit != 0 && float64(limit) < max {
-				t.Errorf("listener buffer limit %d is below max_body_bytes %v: Envoy would answer 413 first", limit, max)
+	max, ok := cfg["max_body_bytes"].(float64)
+	if !ok {
+		max = 1 << 20 // the filter's default
+	}
+	for _, l := range b.GetStaticResources().GetListeners() {
+		// Unset is Envoy's 1 MiB; Envoy's 413 must never pre-empt the filter's.
+		if limit := l.GetPerConnectionBufferLimitBytes().GetValue(); float64(limit) < 2*max {
+			t.Errorf("listener buffer limit %d is under twice max_body_bytes %v: Envoy's own uncounted 413 would answer first", limit, max)
+		}
+	}
+	if len(b.GetOverloadManager().GetActions()) == 0 {
+		t.Error("no overload manager actions: a flood could take Envoy's heap")
+	}
+	hcm := &hcmv3.HttpConnectionManager{}
+	for _, l := range b.GetStaticResources().GetListeners() {
+		for _, fc := range l.GetFilterChains() {
+			for _, f := range fc.GetFilters() {
+				if f.GetTypedConfig().UnmarshalTo(hcm) != nil {
+					continue
+				}
+				for name, d := range map[string]interface{ AsDuration() time.Duration }{
+					"request_headers_timeout": hcm.GetRequestHeadersTimeout(), "request_timeout": hcm.GetRequestTimeout(),
+					"stream_idle_timeout": hcm.GetStreamIdleTimeout(), "common_http_protocol_options.idle_timeout": hcm.GetCommonHttpProtocolOptions().GetIdleTimeout(),
+				} {
+					if got := d.AsDuration(); got <= 0 || got > time.Minute {
+						t.Errorf("%s = %v: want a bound of a minute or less, as the gateway has", name, got)
+					}
+				}
+				if hcm.GetHttpProtocolOptions().GetAllowChunkedLength() {
+					t.Error("allow_chunked_length is set: requests with both Content-Length and Transfer-Encoding would be accepted")
+				}
 			}
 		}
 	}
