@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/hookguard/hookguard/internal/envoyabi"
@@ -46,7 +47,9 @@ const wasiUnstableModule = "wasi_unstable"
 
 func instantiateWASIAs(ctx context.Context, rt wazero.Runtime, module string) error {
 	b := rt.NewHostModuleBuilder(module)
-	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
+	if err := exportRestrictedWASI(ctx, rt, b); err != nil {
+		return err
+	}
 	// Each override names its parameters as WASI does; all are i32 and the
 	// one result, when there is one, an errno.
 	override := func(name string, fn api.GoModuleFunc, paramNames ...string) {
@@ -99,8 +102,36 @@ func instantiateWASIAs(ctx context.Context, rt wazero.Runtime, module string) er
 	return err
 }
 
-// restrict applies Envoy's restricted callbacks to the WASI calls we
-// implement; wazero's own (environ_get, …) are not checked.
+// exportRestrictedWASI exports wazero's WASI functions into b, each behind
+// Envoy's restricted-callback check: a call cpp-host refuses during
+// start-up or inside the allocator (fd_read, path_open, sched_yield, …)
+// fails here too, not only the calls this file implements itself.
+func exportRestrictedWASI(ctx context.Context, rt wazero.Runtime, b wazero.HostModuleBuilder) error {
+	defs := rt.NewHostModuleBuilder("hookguard-wasi-definitions")
+	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(defs)
+	compiled, err := defs.Compile(ctx)
+	if err != nil {
+		return err
+	}
+	defer compiled.Close(ctx)
+	for name, def := range compiled.ExportedFunctions() {
+		fn, ok := def.GoFunction().(api.GoModuleFunction)
+		if !ok {
+			return fmt.Errorf("host: wazero's WASI %s is not a Go module function", name)
+		}
+		b.NewFunctionBuilder().
+			WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
+				restrict(ctx, name)
+				fn.Call(ctx, mod, stack)
+			}), def.ParamTypes(), def.ResultTypes()).
+			WithParameterNames(def.ParamNames()...).WithResultNames(def.ResultNames()...).
+			Export(name)
+	}
+	return nil
+}
+
+// restrict applies Envoy's restricted callbacks (start-up, the allocator)
+// to a WASI call.
 func restrict(ctx context.Context, name string) {
 	if v := vmFrom(ctx); v != nil {
 		v.checkRestricted(wasiModule, name)

@@ -317,17 +317,22 @@ func TestHeadersPauseWithoutStopIteration(t *testing.T) {
 }
 
 func TestRestrictedCallbacks(t *testing.T) {
-	t.Run("during start-up", func(t *testing.T) {
-		mod, err := host.Compile(context.Background(), readFixture(t, "bad_restricted_start"), host.ModuleConfig{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer mod.Close(context.Background())
-		_, err = mod.NewPlugin(context.Background(), host.PluginConfig{VMs: 1})
-		if !errors.Is(err, host.ErrVMStart) || !strings.Contains(err.Error(), "restricted callback") {
-			t.Fatalf("got %v", err)
-		}
-	})
+	for _, fixture := range []string{
+		"bad_restricted_start",      // proxy_get_property, the host's own
+		"bad_restricted_start_wasi", // sched_yield, which wazero implements
+	} {
+		t.Run("during start-up: "+fixture, func(t *testing.T) {
+			mod, err := host.Compile(context.Background(), readFixture(t, fixture), host.ModuleConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer mod.Close(context.Background())
+			_, err = mod.NewPlugin(context.Background(), host.PluginConfig{VMs: 1})
+			if !errors.Is(err, host.ErrVMStart) || !strings.Contains(err.Error(), "restricted callback") {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
 	t.Run("during allocation", func(t *testing.T) {
 		p, _ := startProbe(t, "probe_tinygo", probeOpts{})
 		out, _ := send(t, p, probeHeader("/A"))
@@ -462,7 +467,7 @@ func TestModuleValidation(t *testing.T) {
 // compiles and starts, its _initialize calling the imports it needs (and
 // trapping if one answers wrong).
 func TestFidelityModules(t *testing.T) {
-	for _, fixture := range []string{"fidelity_emscripten", "fidelity_wasi_unstable"} {
+	for _, fixture := range []string{"fidelity_emscripten", "fidelity_wasi_unstable", "fidelity_start_environ"} {
 		t.Run(fixture, func(t *testing.T) { startProbe(t, fixture, probeOpts{}) })
 	}
 }

@@ -336,6 +336,11 @@ BAD = {
     "bad_restricted_start": small(
         imports='  (import "env" "proxy_get_property" (func $get_prop (param i32 i32 i32 i32) (result i32)))',
         start='  (func (export "_start") (drop (call $get_prop (i32.const 0) (i32.const 4) (i32.const 8) (i32.const 12))))'),
+    # Valid, but calls sched_yield from _initialize: a WASI call wazero
+    # implements (not the host), which cpp-host forbids during start-up.
+    "bad_restricted_start_wasi": small(
+        imports='  (import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))',
+        start='  (func (export "_initialize") (drop (call $yield)))'),
 }
 
 
@@ -355,6 +360,11 @@ FIDELITY = {
         "proxy_on_context_create": "(param $ctx i32) (param $parent i32) (if (local.get $parent) (then unreachable))",
         "proxy_on_request_headers": "(param i32 i32 i32) (result i32) (i32.const 0)",
     }),
+    # environ_sizes_get during start-up, which cpp-host allows: the
+    # restriction on wazero's WASI must not refuse more than Envoy does.
+    "fidelity_start_environ": small(
+        imports='  (import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))',
+        start='  (func (export "_initialize") (if (call $sizes (i32.const 64) (i32.const 68)) (then unreachable)))'),
     # WASI preview 0: Envoy registers every WASI call under wasi_unstable too.
     "fidelity_wasi_unstable": small(
         imports='  (import "wasi_unstable" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))',
