@@ -70,16 +70,24 @@ abuse: build $(GATEWAY) ## Time small valid requests through the gateway alone a
 microbench: build ## Run the Go benchmarks of every package.
 	$(TEST_ENV) $(GO) test -run '^$$' -bench . -benchmem ./...
 
-fuzz: ## Fuzz each parser for 30 s.
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s ./internal/pairs
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./filter/config
-	$(GO) test -run '^$$' -fuzz '^FuzzPipesVerify$$' -fuzztime 30s ./filter/verify
-	$(GO) test -run '^$$' -fuzz '^FuzzPresetHeaders$$' -fuzztime 30s ./filter/verify
-	$(GO) test -run '^$$' -fuzz '^FuzzJWT$$' -fuzztime 30s ./filter/verify
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodePublicKey$$' -fuzztime 30s ./filter/verify
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSlot$$' -fuzztime 30s ./filter/internal/plugin
-	$(GO) test -run '^$$' -fuzz '^FuzzAgainstStdlib$$' -fuzztime 30s ./filter/verify/internal/sha
-	$(GO) test -run '^$$' -fuzz '^FuzzInstrument$$' -fuzztime 30s ./host/internal/interrupt
+# Every boundary: the header-map codec, the configuration, each scheme's
+# parsers, JWTs and keys, the dedupe slots, our SHA-256 against the standard
+# library, the deadline instrumentation, the host's ABI functions under a
+# guest's arbitrary arguments, and whole requests through the built module.
+# Each target's seeds are in its f.Add calls and testdata/fuzz.
+FUZZTIME ?= 15s
+FUZZ_TARGETS := \
+	./internal/pairs:FuzzDecode ./internal/pairs:FuzzRoundTrip ./filter/config:FuzzParse \
+	./filter/verify:FuzzPipesVerify ./filter/verify:FuzzPresetHeaders ./filter/verify:FuzzJWT \
+	./filter/verify:FuzzDecodePublicKey ./filter/internal/plugin:FuzzDecodeSlot \
+	./filter/verify/internal/sha:FuzzAgainstStdlib ./host/internal/interrupt:FuzzInstrument \
+	./host:FuzzHostABI ./host:FuzzRequestPath
+
+fuzz: build ## Fuzz every boundary for FUZZTIME each (default 15s; FUZZTIME=10m make fuzz for long runs).
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t#*:} ($${t%%:*}, $(FUZZTIME))"; \
+		$(TEST_ENV) $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 cover: ## Coverage of the filter's packages from the native tests (build/cover.html).
 	@mkdir -p build

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -519,6 +520,18 @@ func FuzzPresetHeaders(f *testing.F) {
 		for _, n := range []string{"webhook-timestamp", "svix-timestamp", "x-slack-request-timestamp", "x-hubspot-request-timestamp",
 			"x-zendesk-webhook-signature-timestamp", "x-orb-timestamp", "x-zm-request-timestamp",
 			"x-signature-timestamp", "telnyx-timestamp", "x-twilio-email-event-webhook-timestamp"} {
+			h = append(h, verify.Field{Name: n, Value: ts})
+		}
+		// Whatever the preset reads, from its own description: a preset
+		// added later is fuzzed without this list learning of it.
+		info, _ := verify.LookupPreset(name)
+		has := func(n string) bool { return slices.ContainsFunc(h, func(f verify.Field) bool { return f.Name == n }) }
+		for _, n := range info.SignatureHeaders {
+			if n = strings.ToLower(n); !has(n) {
+				h = append(h, verify.Field{Name: n, Value: sig})
+			}
+		}
+		if n := strings.ToLower(info.HMAC.TimestampHeader); n != "" && !has(n) {
 			h = append(h, verify.Field{Name: n, Value: ts})
 		}
 		h = append(h, verify.Field{Name: "webhook-id", Value: list}, verify.Field{Name: "svix-id", Value: list},

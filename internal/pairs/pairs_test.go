@@ -68,3 +68,17 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRoundTrip: any pairs, encoded by one side of the ABI (the host or
+// the module), decode on the other to the same pairs.
+func FuzzRoundTrip(f *testing.F) {
+	f.Add(":path", "/", "x-a", "")
+	f.Add("", "\x00", "k\x00", "v\xff")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
+		in := []Pair{{k1, v1}, {k2, v2}}
+		out := Decode(Encode(in))
+		if len(out) != len(in) || out[0] != in[0] || out[1] != in[1] {
+			t.Fatalf("%q decoded as %q", in, out)
+		}
+	})
+}
