@@ -211,3 +211,16 @@ func TestRemoteJWKSThroughModule(t *testing.T) {
 		t.Fatal("the JWK Set was not asked for with the configured authority and path")
 	}
 }
+
+// TestAdversarial runs SECURITY.md's attack matrix through the module: no
+// variant of a signature passes unless it is the valid one.
+func TestAdversarial(t *testing.T) {
+	cfg := host.PluginConfig{Configuration: []byte(strings.Replace(cases.RoutesConfig, "%s", "", 1)),
+		Env: cases.RoutesEnv(testSecret), AllowOnHeadersStopIteration: true, VMs: 1}
+	p := newHookguardAt(t, nil, cfg, fixed(cases.RoutesTime))
+	for _, tc := range cases.Adversarial(testSecret) {
+		t.Run(tc.Name, func(t *testing.T) {
+			checkResult(t, runCase(t, p, tc), tc)
+		})
+	}
+}

@@ -56,6 +56,7 @@ var (
 	ErrNoSecret        = errors.New("no secret configured")
 	ErrSecretTwice     = errors.New(`set only one of "secret" and "secret_env"`)
 	ErrSecretEnvUnset  = errors.New("secret environment variable is unset or empty")
+	ErrBlankSecret     = errors.New("secret is only whitespace")
 	ErrUnknownScheme   = errors.New("unknown scheme")
 	ErrInvalidBodySize = errors.New("max_body_bytes must be a positive number of bytes")
 	ErrInvalidRoute    = errors.New("invalid route")
@@ -898,6 +899,16 @@ func readSecrets(r *Route, secrets []rawSecret, lookupEnv func(string) (string, 
 		}
 		if !validName(id) {
 			return nil, nil, fmt.Errorf(`secret %d: %w: "id" must be 1-64 letters, digits, '-' or '_'`, i, ErrInvalidRoute)
+		}
+		// A blank secret would verify what anyone can sign; surrounding
+		// whitespace is usually a file's newline that the provider's
+		// secret does not have (PEM keys and JWK Sets may carry it).
+		trimmed := strings.TrimSpace(value)
+		if trimmed == "" {
+			return nil, nil, fmt.Errorf("secret %s from %s: %w", id, source, ErrBlankSecret)
+		}
+		if trimmed != value && !strings.HasPrefix(trimmed, "-----BEGIN") && !strings.HasPrefix(trimmed, "{") {
+			warnings = append(warnings, fmt.Sprintf("route %s: secret %s from %s begins or ends with whitespace (a newline from a file?), which is part of the secret", r.Name, id, source))
 		}
 		if ids[id] {
 			return nil, nil, fmt.Errorf(`secret %d: %w: id %q is used twice`, i, ErrInvalidRoute, id)
