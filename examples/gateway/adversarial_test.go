@@ -149,3 +149,24 @@ func slicesEqual(a, b []int) bool {
 	}
 	return true
 }
+
+// TestSecurityMDListsEveryAttack: SECURITY.md's attack matrix has a row for
+// every case the tests run, so the page and the tests cannot drift apart.
+func TestSecurityMDListsEveryAttack(t *testing.T) {
+	doc, err := os.ReadFile("../../SECURITY.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tc := range cases.Adversarial(testSecret) {
+		names = append(names, tc.Name)
+	}
+	for _, a := range rawAttacks() {
+		names = append(names, a.name)
+	}
+	for _, n := range names {
+		if !strings.Contains(string(doc), "| "+n+" |") {
+			t.Errorf("SECURITY.md has no row for %q", n)
+		}
+	}
+}
