@@ -67,6 +67,9 @@ bench: build $(GATEWAY) ## Print the performance table (README: Performance); sp
 abuse: build $(GATEWAY) ## Time small valid requests through the gateway alone and beside two attacks (README: Limits).
 	$(GO) run ./bench/abuse -wasm $(WASM) -gateway $(GATEWAY)
 
+soak: build ## Mixed valid/forged/oversized/stalled/abandoned traffic through the module for SOAK (default 2m).
+	HOOKGUARD_SOAK=$${SOAK:-2m} $(TEST_ENV) $(GO) test -count=1 -timeout 0 -v -run '^TestSoak$$' ./host/nethttp
+
 microbench: build ## Run the Go benchmarks of every package.
 	$(TEST_ENV) $(GO) test -run '^$$' -bench . -benchmem ./...
 

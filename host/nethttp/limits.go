@@ -214,11 +214,12 @@ func (a *admission) maybeRelease() {
 }
 
 // bodyDeadline sets the connection's read deadline for the body and
-// returns the function to call once the body is read: read in full, it
-// lifts the deadline, so that a slow upstream answer does not trip it;
-// refused, it ends reading now, so that net/http does not wait for the
-// rest of a body nobody will read before it closes the connection.
-// Writers without deadlines (a ResponseRecorder) are left alone.
+// returns the function to call once the body is read: read in full, the
+// deadline is lifted, so that a slow upstream answer does not trip it.
+// Otherwise (refused, or answered before the body was read) it stays: the
+// rest of the body that net/http reads before reusing the connection must
+// arrive by then too, or the connection is closed. Writers without
+// deadlines (a ResponseRecorder) are left alone.
 func (a *admission) bodyDeadline(w http.ResponseWriter, hasBody bool) (bodyRead func(whole bool)) {
 	if a.bodyTimeout <= 0 || !hasBody {
 		return func(bool) {}
@@ -230,8 +231,6 @@ func (a *admission) bodyDeadline(w http.ResponseWriter, hasBody bool) (bodyRead 
 	return func(whole bool) {
 		if whole {
 			rc.SetReadDeadline(time.Time{})
-		} else {
-			rc.SetReadDeadline(time.Now())
 		}
 	}
 }

@@ -111,9 +111,10 @@ func TestBodyTimeout(t *testing.T) {
 
 // TestEarlyAnswerClosesAStalledBody: a module that answers before the body
 // (the probe's "/r" refuses at the headers) does not leave net/http waiting
-// for the rest of it, which would hold the connection past every timeout.
+// for the rest of it past the body timeout, which would hold the
+// connection forever.
 func TestEarlyAnswerClosesAStalledBody(t *testing.T) {
-	srv, _ := limited(t, nethttp.Limits{BodyTimeout: time.Minute})
+	srv, _ := limited(t, nethttp.Limits{BodyTimeout: 300 * time.Millisecond})
 	c := stallPath(t, srv, "/r", 100, 10)
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	br := bufio.NewReader(c)
