@@ -129,7 +129,8 @@ type admittedBody struct {
 	reserved int64 // in a.largeInUse
 	worker   bool  // holds a slot of a.workers
 	since    time.Time
-	eof      bool // read to its end
+	eof      bool          // read to its end
+	deadline readDeadliner // set for the body, to lift once it is read
 }
 
 func (b *admittedBody) Read(p []byte) (int, error) {
@@ -213,25 +214,33 @@ func (a *admission) maybeRelease() {
 	go debug.FreeOSMemory()
 }
 
-// bodyDeadline sets the connection's read deadline for the body and
-// returns the function to call once the body is read: read in full, the
-// deadline is lifted, so that a slow upstream answer does not trip it.
-// Otherwise (refused, or answered before the body was read) it stays: the
-// rest of the body that net/http reads before reusing the connection must
-// arrive by then too, or the connection is closed. Writers without
-// deadlines (a ResponseRecorder) are left alone.
-func (a *admission) bodyDeadline(w http.ResponseWriter, hasBody bool) (bodyRead func(whole bool)) {
-	if a.bodyTimeout <= 0 || !hasBody {
-		return func(bool) {}
+// bodyDeadline sets the connection's read deadline for the body, to be
+// lifted by bodyRead once the body is read in full, so that a slow
+// upstream answer does not trip it. Otherwise (refused, or answered before
+// the body was read) it stays: the rest of the body that net/http reads
+// before reusing the connection must arrive by then too, or the connection
+// is closed. Writers without deadlines (a ResponseRecorder) are left alone.
+func (b *admittedBody) bodyDeadline(w http.ResponseWriter) {
+	if b.a.bodyTimeout <= 0 {
+		return
 	}
-	rc := http.NewResponseController(w)
-	if rc.SetReadDeadline(time.Now().Add(a.bodyTimeout)) != nil {
-		return func(bool) {}
+	// net/http's own writer has the method; a wrapper is reached through
+	// a ResponseController, which costs an allocation.
+	d, ok := w.(readDeadliner)
+	if !ok {
+		d = http.NewResponseController(w)
 	}
-	return func(whole bool) {
-		if whole {
-			rc.SetReadDeadline(time.Time{})
-		}
+	if d.SetReadDeadline(time.Now().Add(b.a.bodyTimeout)) == nil {
+		b.deadline = d
+	}
+}
+
+type readDeadliner interface{ SetReadDeadline(time.Time) error }
+
+// bodyRead lifts the body's deadline if it was read to its end.
+func (b *admittedBody) bodyRead(ok bool) {
+	if b != nil && b.deadline != nil && ok && b.eof {
+		b.deadline.SetReadDeadline(time.Time{})
 	}
 }
 
@@ -269,13 +278,17 @@ func isTimeout(err error) bool {
 // bodyPool recycles admittedBody values: one per request with a body.
 var bodyPool = sync.Pool{New: func() any { return new(admittedBody) }}
 
-// whole reports whether b (nil: no body) was read to its end.
-func (b *admittedBody) whole() bool { return b == nil || b.eof }
-
 // admit wraps a request body of declared length (-1: unknown) in the
 // limits; release puts it back once the host is done with it.
-func (a *admission) admit(ctx context.Context, body io.Reader, declared int64) (b *admittedBody, release func()) {
-	b = bodyPool.Get().(*admittedBody)
+func (a *admission) admit(ctx context.Context, body io.Reader, declared int64) *admittedBody {
+	b := bodyPool.Get().(*admittedBody)
 	*b = admittedBody{a: a, body: body, ctx: ctx, declared: declared}
-	return b, func() { b.done(); *b = admittedBody{}; bodyPool.Put(b) }
+	return b
+}
+
+// release returns what b held and recycles it.
+func (b *admittedBody) release() {
+	b.done()
+	*b = admittedBody{}
+	bodyPool.Put(b)
 }

@@ -13,9 +13,9 @@ import (
 func TestReleaseAfterLargeBodies(t *testing.T) {
 	a := newAdmission(Limits{LargeBodyBytes: 10, ReleaseMemoryBytes: 100})
 	read := func(n int) (*admittedBody, func()) {
-		b, release := a.admit(context.Background(), bytes.NewReader(make([]byte, n)), int64(n))
+		b := a.admit(context.Background(), bytes.NewReader(make([]byte, n)), int64(n))
 		io.Copy(io.Discard, b)
-		return b, release
+		return b, b.release
 	}
 	_, first := read(60)
 	_, second := read(60)

@@ -113,17 +113,16 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := &host.Request{Header: requestHeader(r)}
 	var body *admittedBody
 	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
-		var release func()
-		body, release = h.admission.admit(ctx, r.Body, r.ContentLength)
-		defer release()
+		body = h.admission.admit(ctx, r.Body, r.ContentLength)
+		defer body.release()
+		body.bodyDeadline(w)
 		req.Body = body
 		req.Trailers = func() host.Header { return fromHTTPHeader(nil, r.Trailer) }
 	}
-	bodyRead := h.admission.bodyDeadline(w, body != nil)
 	out, err := s.HandleRequest(ctx, req)
 	// The body is read, or will not be (the module answered early): its
 	// limits hold nothing while the upstream answers.
-	bodyRead(err == nil && body.whole())
+	body.bodyRead(err == nil)
 	if body != nil {
 		body.done()
 	}
