@@ -165,6 +165,21 @@ type limited struct {
 	n, max int64
 }
 
+// Releaser is a Check its caller may hand back once it is done with it,
+// so the next Begin reuses it instead of allocating. After Release the
+// check must not be used. Checks that are not Releasers are simply dropped.
+type Releaser interface{ Release() }
+
+// Release hands c back if it is a Releaser (through Limit's wrapper too).
+func Release(c Check) {
+	if r, ok := c.(Releaser); ok {
+		r.Release()
+	}
+}
+
+// Release implements Releaser for the check Limit wraps.
+func (l *limited) Release() { Release(l.Check) }
+
 func (l *limited) Write(p []byte) (int, error) {
 	l.n += int64(len(p))
 	if l.n > l.max {

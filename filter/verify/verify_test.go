@@ -3,9 +3,11 @@ package verify_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hookguard/hookguard/filter/verify"
@@ -211,4 +213,70 @@ func TestSecretIsCopied(t *testing.T) {
 			t.Errorf("%s saw the caller's change to the secret: %v", name, err)
 		}
 	}
+}
+
+// TestReleasedChecksGiveTheSameVerdicts runs the Pipes table and every
+// provider vector's cases twice: once with fresh checks, once with each
+// check released and recycled into the next, in an order that mixes
+// schemes and key counts. Every verdict must be the same: nothing of one
+// request survives into the next.
+func TestReleasedChecksGiveTheSameVerdicts(t *testing.T) {
+	type item struct {
+		s         verify.Scheme
+		tc        cases.Case
+		authority string
+	}
+	var items []item
+	ps := pipes(t, testSecret)
+	for _, tc := range cases.Pipes(testSecret, testMaxBody) {
+		items = append(items, item{ps, tc, "h"})
+	}
+	f, err := cases.ReadProviders()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range f.Vectors {
+		s := preset(t, v.Preset, verify.Key{ID: "other", Secret: []byte(cases.OtherKey(v.Preset, "other"))}, verify.Key{ID: "k", Secret: []byte(v.Secret)})
+		for _, tc := range cases.ProviderCases(f) {
+			if strings.SplitN(tc.Name, "/", 2)[0] == v.Name {
+				items = append(items, item{s, tc, v.Authority()})
+			}
+		}
+	}
+	type verdict struct {
+		key string
+		err error
+	}
+	fresh := make([]verdict, len(items))
+	for i, it := range items {
+		fresh[i].key, fresh[i].err = run(it.s, it.tc, it.authority, verify.DefaultMaxBodyBytes)
+	}
+	// Every third, then every other, then the rest: neighbours differ.
+	for _, stride := range []int{3, 2, 1} {
+		for i := 0; i < len(items); i += stride {
+			it := items[i]
+			key, err := runReleased(it.s, it.tc, it.authority)
+			if key != fresh[i].key || fmt.Sprint(err) != fmt.Sprint(fresh[i].err) {
+				t.Fatalf("%v: recycled check gave %q, %v; fresh %q, %v", it.tc, key, err, fresh[i].key, fresh[i].err)
+			}
+		}
+	}
+}
+
+// runReleased is run, handing the check back whatever the outcome.
+func runReleased(s verify.Scheme, tc cases.Case, authority string) (string, error) {
+	c, err := s.Begin(tc.Request(authority), tc.Now)
+	if err != nil {
+		return "", err
+	}
+	c = verify.Limit(c, verify.DefaultMaxBodyBytes)
+	defer verify.Release(c)
+	if c.NeedsBody() {
+		for _, chunk := range tc.SplitBody() {
+			if _, err := c.Write(chunk); err != nil {
+				return "", err
+			}
+		}
+	}
+	return c.Verify()
 }

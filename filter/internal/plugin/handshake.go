@@ -82,7 +82,7 @@ func mac(key []byte, msg string) []byte {
 // answerHandshake sends the answer and counts it.
 func (q *request) answerHandshake(answer []byte) proxywasm.Action {
 	rt := q.route
-	q.check = nil
+	q.dropCheck()
 	q.root.metrics.inc(handshakeMetric(rt.Name))
 	logLine(proxywasm.LogInfo, "answered the "+rt.Handshake+" handshake: route="+rt.Name)
 	if _, err := q.stream.SendLocalResponse(200, "hookguard_handshake", answer,

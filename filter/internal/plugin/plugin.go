@@ -39,6 +39,10 @@ type Root struct {
 // mark is what a verified request gets: its header, counter and log line.
 type mark struct {
 	header, metric, logLine string
+	// The counter's id, looked up once: a map lookup by the metric's
+	// name costs about a microsecond in the module.
+	metricID    uint32
+	metricKnown bool
 }
 
 func newMark(route, keyID string) *mark {
@@ -158,6 +162,7 @@ const maxFree = 64
 // OnDelete implements proxywasm.Deleter: the request is reset and kept for
 // the next stream, with its buffers.
 func (q *request) OnDelete() {
+	q.dropCheck() // a stream that ended before its verdict
 	r := q.root
 	fields := q.fields[:0]
 	if cap(fields) > 64 {
@@ -456,10 +461,19 @@ func (q *request) dedupe(rt *config.Route, now int64) (a proxywasm.Action, handl
 // DuplicateHeader marks the local answer to a duplicate delivery.
 const DuplicateHeader = "x-hookguard-duplicate"
 
+// dropCheck hands the check back for the next request's Begin: nothing
+// uses it once the verdict is in or the stream is gone.
+func (q *request) dropCheck() {
+	if q.check != nil {
+		verify.Release(q.check)
+		q.check = nil
+	}
+}
+
 // finish reaches the verdict and, on success, marks the request.
 func (q *request) finish() proxywasm.Action {
 	keyID, err := q.check.Verify()
-	q.check = nil
+	q.dropCheck()
 	if err != nil {
 		return q.fail(err)
 	}
@@ -506,7 +520,12 @@ func (q *request) finish() proxywasm.Action {
 			}
 		}
 	}
-	q.root.metrics.inc(m.metric)
+	if !m.metricKnown {
+		m.metricID, m.metricKnown = q.root.metrics.ids[m.metric]
+	}
+	if m.metricKnown {
+		proxywasm.IncrementMetric(m.metricID, 1) // a failed count must not fail a request
+	}
 	// ABI 0.2.0 cannot ask the host's log level (RATIONALE), so the line
 	// is sent even when the host drops it; it was built at configuration.
 	proxywasm.Log(proxywasm.LogDebug, m.logLine)
@@ -516,7 +535,7 @@ func (q *request) finish() proxywasm.Action {
 // fail handles a verification failure by the route's mode: enforce
 // rejects; detect logs, counts and lets the request through unmarked.
 func (q *request) fail(err error) proxywasm.Action {
-	q.check = nil
+	q.dropCheck()
 	why := reason.Of(err)
 	if q.route.Mode == config.Detect && why != reason.InternalError {
 		q.root.metrics.inc(unverifiedMetric(q.route.Name, why.Name))
@@ -536,7 +555,7 @@ var (
 // logged, and for an internal error our own error text, which carries no
 // request data.
 func (q *request) reject(why reason.Reason, err error) proxywasm.Action {
-	q.check = nil
+	q.dropCheck()
 	route := unmatchedRoute
 	if q.route != nil {
 		route = q.route.Name
