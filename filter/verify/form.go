@@ -93,6 +93,8 @@ func (c *urlFormCheck) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+func (c *urlFormCheck) Release() {}
+
 func (c *urlFormCheck) Verify() (string, error) {
 	base := RequestURL(c.req, c.u.publicURL)
 	var params string
@@ -230,6 +232,8 @@ func (c *mailgunCheck) Write(p []byte) (int, error) {
 	c.body = append(c.body, p...)
 	return len(p), nil
 }
+
+func (c *mailgunCheck) Release() {}
 
 func (c *mailgunCheck) Verify() (string, error) {
 	var f struct {

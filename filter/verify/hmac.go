@@ -741,7 +741,7 @@ type hmacCheck struct {
 
 func (k *hmacCheck) NeedsBody() bool { return true }
 
-// Release implements Releaser.
+// Release implements Check.
 func (k *hmacCheck) Release() {
 	k.req, k.body, k.msgs = nil, nil, nil // nothing kept alive from the request
 	hmacChecks.Put(k)

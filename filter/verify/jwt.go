@@ -437,4 +437,5 @@ type jwtCheck struct {
 func (k *jwtCheck) NeedsBody() bool             { return false }
 func (k *jwtCheck) Write(p []byte) (int, error) { return len(p), nil }
 func (k *jwtCheck) Verify() (string, error)     { return k.keyID, nil }
+func (k *jwtCheck) Release()                    {}
 func (k *jwtCheck) Claims() map[string]string   { return k.claims }

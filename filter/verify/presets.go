@@ -406,6 +406,12 @@ type eitherCheck []Check
 
 func (e eitherCheck) NeedsBody() bool { return true }
 
+func (e eitherCheck) Release() {
+	for _, c := range e {
+		c.Release()
+	}
+}
+
 func (e eitherCheck) Write(p []byte) (int, error) {
 	for _, c := range e {
 		if _, err := c.Write(p); err != nil {

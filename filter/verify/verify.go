@@ -154,6 +154,12 @@ type Check interface {
 	Write(p []byte) (int, error)
 	// Verify returns the id of the key that matched, or why none did.
 	Verify() (keyID string, err error)
+	// Release hands the check back once its caller is done with it, so
+	// that the next Begin can reuse it instead of allocating (in the
+	// module an allocation of a check's size costs more than hashing a
+	// small body). After Release the check must not be used; a caller
+	// that never calls it only leaves the check to the collector.
+	Release()
 }
 
 // Limit returns c with a body cap: past max bytes, Write and Verify return
@@ -165,20 +171,8 @@ type limited struct {
 	n, max int64
 }
 
-// Releaser is a Check its caller may hand back once it is done with it,
-// so the next Begin reuses it instead of allocating. After Release the
-// check must not be used. Checks that are not Releasers are simply dropped.
-type Releaser interface{ Release() }
-
-// Release hands c back if it is a Releaser (through Limit's wrapper too).
-func Release(c Check) {
-	if r, ok := c.(Releaser); ok {
-		r.Release()
-	}
-}
-
-// Release implements Releaser for the check Limit wraps.
-func (l *limited) Release() { Release(l.Check) }
+// Release implements Check: the wrapped check is handed back.
+func (l *limited) Release() { l.Check.Release() }
 
 func (l *limited) Write(p []byte) (int, error) {
 	l.n += int64(len(p))
@@ -246,3 +240,4 @@ type decided struct {
 func (decided) NeedsBody() bool             { return false }
 func (decided) Write(p []byte) (int, error) { return len(p), nil }
 func (d decided) Verify() (string, error)   { return d.keyID, nil }
+func (decided) Release()                    {}

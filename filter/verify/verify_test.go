@@ -270,7 +270,7 @@ func runReleased(s verify.Scheme, tc cases.Case, authority string) (string, erro
 		return "", err
 	}
 	c = verify.Limit(c, verify.DefaultMaxBodyBytes)
-	defer verify.Release(c)
+	defer c.Release()
 	if c.NeedsBody() {
 		for _, chunk := range tc.SplitBody() {
 			if _, err := c.Write(chunk); err != nil {

@@ -465,7 +465,7 @@ const DuplicateHeader = "x-hookguard-duplicate"
 // uses it once the verdict is in or the stream is gone.
 func (q *request) dropCheck() {
 	if q.check != nil {
-		verify.Release(q.check)
+		q.check.Release()
 		q.check = nil
 	}
 }
