@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -33,6 +32,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hookguard/hookguard/bench/internal/loopback"
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/nethttp"
 )
@@ -431,7 +431,7 @@ func gatewayRows(t *table) {
 		t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", fmt.Sprintf("building bench/plainproxy: %v: %s", err, out))
 		return
 	}
-	plainAddr, addr := freeAddr(), freeAddr()
+	plainAddr, addr := loopback.FreeAddr(), loopback.FreeAddr()
 	plain := exec.Command(plainBin, plainAddr, upstream.URL)
 	gateway := exec.Command(*gatewayPath)
 	gateway.Env = append(os.Environ(), "HOOKGUARD_ADDR="+addr, "HOOKGUARD_UPSTREAM="+upstream.URL,
@@ -445,7 +445,7 @@ func gatewayRows(t *table) {
 			return
 		}
 		defer func() { c.cmd.Process.Signal(os.Interrupt); c.cmd.Wait() }()
-		if err := waitFor(c.addr, time.Minute); err != nil {
+		if err := loopback.WaitFor(c.addr, time.Minute); err != nil {
 			t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", err.Error())
 			return
 		}
@@ -482,27 +482,6 @@ func gatewayRows(t *table) {
 		}
 	}
 	t.add("gateway vs httputil.ReverseProxy", "1 KiB", "failed", "", err.Error())
-}
-
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func waitFor(addr string, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("the gateway did not listen on %s within %v", addr, d)
 }
 
 func cpuModel() string {

@@ -138,17 +138,7 @@ func FuzzRequestPath(f *testing.F) {
 				tc.Chunks = append(tc.Chunks, int(chunk))
 			}
 		}
-		req := caseRequest(tc)
-		ctx := context.Background()
-		s, err := fix.plugin.NewStream(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close(ctx)
-		out, err := s.HandleRequest(ctx, req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		out, _ := handle(t, fix.plugin, caseRequest(tc))
 		vreq := tc.Request("example.test")
 		if out.LocalResponse != nil {
 			if out.LocalResponse.Status == 401 {

@@ -38,6 +38,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hookguard/hookguard/bench/internal/loopback"
 	"github.com/hookguard/hookguard/filter/verify"
 )
 
@@ -63,7 +64,7 @@ func main() {
 	rand.Read(secret)
 	hexSecret := hex.EncodeToString(secret)
 
-	addr := freeAddr()
+	addr := loopback.FreeAddr()
 	gw := exec.Command(*gatewayPath)
 	gw.Env = append(os.Environ(), "HOOKGUARD_ADDR="+addr, "PIPES_WEBHOOK_SECRET="+hexSecret,
 		"HOOKGUARD_WASM="+*wasmPath, "HOOKGUARD_LOG_LEVEL=error", "HOOKGUARD_BODY_TIMEOUT="+bodyTimeout.String())
@@ -75,7 +76,7 @@ func main() {
 		log.Fatalf("starting %s: %v (run make build first)", *gatewayPath, err)
 	}
 	defer gw.Process.Kill()
-	if err := waitFor(addr, time.Minute); err != nil {
+	if err := loopback.WaitFor(addr, time.Minute); err != nil {
 		log.Fatal(err)
 	}
 	base := "http://" + addr
@@ -295,22 +296,3 @@ func cpuTime(pid int) time.Duration {
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
-
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func waitFor(addr string, d time.Duration) error {
-	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return nil
-		}
-	}
-	return fmt.Errorf("the gateway did not listen on %s within %v", addr, d)
-}
