@@ -10,6 +10,13 @@
 //	}})
 //	defer mw.Close(ctx)
 //	http.Handle("/webhook", mw.Handler(app))
+//	log.Fatal(nethttp.Serve(&http.Server{}, ln))
+//
+// Config.Limits bounds what one client can cost (body timeout, bodies and
+// large-body bytes in flight, CPU for large bodies); Serve gives a server
+// the connection defaults a verifier needs (header and idle timeouts,
+// header size, CONNECT refused, OPTIONS * to the handler, a connection
+// closed after a request with both Content-Length and Transfer-Encoding).
 package nethttp
 
 import (
