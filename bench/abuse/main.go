@@ -84,7 +84,12 @@ func main() {
 	d := time.Duration(*seconds) * time.Second
 
 	small := newSmallLoad(base, []byte(hexSecret))
-	small.run(time.Second) // warm up: VMs, connections, the heap
+	// Warm up as a server that has worked: small requests, and a few valid
+	// 1 MiB ones from 8 clients at once, so that the VMs' memory (which
+	// WebAssembly never gives back) and the host's buffers have grown to
+	// what a large body needs before the baseline is taken.
+	small.run(time.Second)
+	warmLarge(base, []byte(hexSecret))
 	time.Sleep(time.Second)
 	rssBase := rss(pid)
 	cpu0 := cpuTime(pid)
@@ -123,6 +128,7 @@ func main() {
 	underCPU.cpu = cpuTime(pid) - cpu0
 	close(stop)
 	wg.Wait()
+	rssAfterCPU := rss(pid)
 	forgedRate := float64(forged.Load()) / (d + 500*time.Millisecond).Seconds()
 
 	// stall: bodies that never finish.
@@ -176,7 +182,7 @@ func main() {
 	row("beside 64 stalled 1 MiB bodies", underStall, "≥ 0.50, p99 ≤ 50ms")
 	fmt.Fprintln(tw)
 	fmt.Fprintf(tw, "stalled connections closed by\t%v\t(body timeout %v)\n", slowest.Round(10*time.Millisecond), bodyTimeout)
-	fmt.Fprintf(tw, "gateway RSS\tbaseline %s\twith 64 stalled %s\tafter %s (%.2f×)\n", mib(rssBase), mib(rssStalled), mib(rssAfter), float64(rssAfter)/float64(rssBase))
+	fmt.Fprintf(tw, "gateway RSS\tbaseline %s\tafter the forged bodies %s\twith 64 stalled %s\tafter %s (%.2f×)\n", mib(rssBase), mib(rssAfterCPU), mib(rssStalled), mib(rssAfter), float64(rssAfter)/float64(rssBase))
 	tw.Flush()
 
 	var missed []string
@@ -200,6 +206,28 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("\nevery target met")
+}
+
+// warmLarge sends valid 1 MiB requests from 8 clients at once.
+func warmLarge(base string, secret []byte) {
+	body := bytes.Repeat([]byte("w"), largeBody)
+	sig := verify.SignPipes(secret, body)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 2 {
+				req, _ := http.NewRequest(http.MethodPost, base+"/webhook", bytes.NewReader(body))
+				req.Header.Set("X-Pipes-Signature", sig)
+				if resp, err := http.DefaultClient.Do(req); err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 type result struct {

@@ -37,9 +37,9 @@ type Limits struct {
 	// once. A large body waits for a worker chunk by chunk, and only
 	// while the module hashes, never while its bytes are on the way; the
 	// CPUs it leaves are small requests'. While small requests are in
-	// flight, a large body also rests after each chunk for as long as the
-	// chunk took, so large bodies get at most half of their workers' CPU
-	// time. Default half of GOMAXPROCS, at least 1.
+	// flight, a worker also rests after each chunk, still held, for as
+	// long as the chunk took, so large bodies get at most half of their
+	// workers' CPU time. Default half of GOMAXPROCS, at least 1.
 	LargeBodyWorkers int
 	// ReleaseMemoryBytes: when the large bodies in flight, having reached
 	// this many bytes, all end, the heap they used is returned to the
@@ -135,12 +135,14 @@ type admittedBody struct {
 
 func (b *admittedBody) Read(p []byte) (int, error) {
 	if b.worker {
-		took := time.Since(b.since)
+		// Small requests first: while any is in flight the worker rests,
+		// still held, as long as the chunk took, so that no large body
+		// uses it meanwhile and large bodies get at most half of it.
+		if took := time.Since(b.since); b.a.smallActive.Load() > 0 {
+			time.Sleep(took)
+		}
 		<-b.a.workers
 		b.worker = false
-		if b.a.smallActive.Load() > 0 {
-			time.Sleep(took) // small requests first: rest as long as the chunk took
-		}
 	}
 	if !b.counted {
 		b.counted = true
