@@ -34,8 +34,15 @@ const maxRandomBytes = 64 << 10
 func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
 	// Envoy registers every WASI call under both names (proxy-wasm-cpp-host
 	// src/exports.cc), so modules built against the older one run too.
+	defs := rt.NewHostModuleBuilder("hookguard-wasi-definitions")
+	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(defs)
+	wazeroWASI, err := defs.Compile(ctx)
+	if err != nil {
+		return err
+	}
+	defer wazeroWASI.Close(ctx)
 	for _, name := range []string{wasiModule, wasiUnstableModule} {
-		if err := instantiateWASIAs(ctx, rt, name); err != nil {
+		if err := instantiateWASIAs(ctx, rt, name, wazeroWASI); err != nil {
 			return err
 		}
 	}
@@ -45,9 +52,9 @@ func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
 // wasiUnstableModule is WASI's preview-0 module name, an alias here.
 const wasiUnstableModule = "wasi_unstable"
 
-func instantiateWASIAs(ctx context.Context, rt wazero.Runtime, module string) error {
+func instantiateWASIAs(ctx context.Context, rt wazero.Runtime, module string, wazeroWASI wazero.CompiledModule) error {
 	b := rt.NewHostModuleBuilder(module)
-	if err := exportRestrictedWASI(ctx, rt, b); err != nil {
+	if err := exportRestrictedWASI(wazeroWASI, b); err != nil {
 		return err
 	}
 	// Each override names its parameters as WASI does; all are i32 and the
@@ -102,19 +109,13 @@ func instantiateWASIAs(ctx context.Context, rt wazero.Runtime, module string) er
 	return err
 }
 
-// exportRestrictedWASI exports wazero's WASI functions into b, each behind
+// exportRestrictedWASI exports wazero's WASI functions (compiled once, as a
+// host module that is never instantiated) into b, each behind
 // Envoy's restricted-callback check: a call cpp-host refuses during
 // start-up or inside the allocator (fd_read, path_open, sched_yield, …)
 // fails here too, not only the calls this file implements itself.
-func exportRestrictedWASI(ctx context.Context, rt wazero.Runtime, b wazero.HostModuleBuilder) error {
-	defs := rt.NewHostModuleBuilder("hookguard-wasi-definitions")
-	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(defs)
-	compiled, err := defs.Compile(ctx)
-	if err != nil {
-		return err
-	}
-	defer compiled.Close(ctx)
-	for name, def := range compiled.ExportedFunctions() {
+func exportRestrictedWASI(wazeroWASI wazero.CompiledModule, b wazero.HostModuleBuilder) error {
+	for name, def := range wazeroWASI.ExportedFunctions() {
 		fn, ok := def.GoFunction().(api.GoModuleFunction)
 		if !ok {
 			return fmt.Errorf("host: wazero's WASI %s is not a Go module function", name)

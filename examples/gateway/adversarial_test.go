@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +49,7 @@ func TestAdversarialOverHTTP(t *testing.T) {
 	for _, tc := range rawAttacks() {
 		t.Run(tc.name, func(t *testing.T) {
 			statuses, closed := exchange(t, addr, tc.raw, len(tc.want), tc.halfClose)
-			if !slicesEqual(statuses, tc.want) {
+			if !slices.Equal(statuses, tc.want) {
 				t.Fatalf("answered %v, want %v", statuses, tc.want)
 			}
 			if tc.wantClosed && !closed {
@@ -130,24 +132,7 @@ func exchange(t *testing.T, addr, raw string, n int, halfClose bool) (statuses [
 	}
 	c.SetReadDeadline(time.Now().Add(time.Second))
 	_, err = br.ReadByte()
-	return statuses, err == io.EOF || (err != nil && !isTimeout(err))
-}
-
-func isTimeout(err error) bool {
-	ne, ok := err.(net.Error)
-	return ok && ne.Timeout()
-}
-
-func slicesEqual(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return statuses, err != nil && !errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // TestSecurityMDListsEveryAttack: SECURITY.md's attack matrix has a row for
