@@ -27,7 +27,7 @@ help: ## List the targets.
 
 build: $(WASM) ## Build the proxy-wasm filter module (build/hookguard.wasm).
 
-$(WASM): go.mod go.sum $(shell find filter internal -name '*.go' -not -name '*_test.go')
+$(WASM): go.mod go.sum $(shell find filter internal \( -name '*.go' -o -name '*.s' \) -not -name '*_test.go')
 	@mkdir -p $(dir $@)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@ ./filter
 
@@ -38,7 +38,7 @@ run: build $(GATEWAY) ## Run the verifying gateway on 127.0.0.1:8080 until Ctrl-
 
 # Built rather than `go run`, whose own handling of Ctrl-C made make report
 # "Error 1" after the gateway had stopped cleanly.
-$(GATEWAY): go.mod go.sum $(shell find examples/gateway filter host internal -name '*.go' -not -name '*_test.go') examples/gateway/default-config.json
+$(GATEWAY): go.mod go.sum $(shell find examples/gateway filter host internal \( -name '*.go' -o -name '*.s' \) -not -name '*_test.go') examples/gateway/default-config.json
 	@mkdir -p $(dir $@)
 	$(GO) build -o $@ ./examples/gateway
 

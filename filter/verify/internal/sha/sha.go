@@ -2,10 +2,14 @@
 // generation: their block functions (block256.go, block1.go, made by
 // gen.go) have every round and the message schedule unrolled, so the
 // compiled module runs no loop per round and crosses few loop headers, each
-// of which costs a round trip to the host when call deadlines are on. The
-// module uses them; native builds keep crypto/sha256 and crypto/sha1. The
-// tests check them against FIPS 180-2's examples, RFC 4231's and RFC 2202's
-// HMAC cases and, differentially, the standard library.
+// of which costs a round trip to the host when call deadlines are on.
+// Compiled to wasm, SHA-256's block function is assembly instead
+// (block256_wasm.s, made by the same gen.go): 32-bit rotations as single
+// instructions and the message schedule in registers rather than linear
+// memory. The module uses them; native builds keep crypto/sha256 and
+// crypto/sha1. The tests, run natively and inside WebAssembly, check them
+// against FIPS 180-2's examples, RFC 4231's and RFC 2202's HMAC cases and,
+// differentially, the standard library.
 package sha
 
 //go:generate go run gen.go
