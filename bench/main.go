@@ -408,13 +408,14 @@ func benchHandler(h http.Handler, transport string, body []byte, sig string) tes
 // gatewayRows loads the gateway and a plain reverse proxy to the same
 // upstream with wrk.
 func gatewayRows(t *table) {
+	skip := func(status, why string) { t.add("gateway vs httputil.ReverseProxy", "1 KiB", status, "", why) }
 	wrk, err := exec.LookPath("wrk")
 	if err != nil {
-		t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", "wrk not found (Debian: apt-get install wrk)")
+		skip("skipped", "wrk not found (Debian: apt-get install wrk)")
 		return
 	}
 	if _, err := os.Stat(*gatewayPath); err != nil {
-		t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", err.Error())
+		skip("skipped", err.Error())
 		return
 	}
 	upstream := httptest.NewServer(app)
@@ -428,25 +429,26 @@ func gatewayRows(t *table) {
 	defer os.RemoveAll(dir)
 	plainBin := filepath.Join(dir, "plainproxy")
 	if out, err := exec.Command("go", "build", "-o", plainBin, filepath.Join(filepath.Dir(harness()), "..", "plainproxy")).CombinedOutput(); err != nil {
-		t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", fmt.Sprintf("building bench/plainproxy: %v: %s", err, out))
+		skip("skipped", fmt.Sprintf("building bench/plainproxy: %v: %s", err, out))
 		return
 	}
-	plainAddr, addr := loopback.FreeAddr(), loopback.FreeAddr()
+	plainAddr, keptAddr, addr := loopback.FreeAddr(), loopback.FreeAddr(), loopback.FreeAddr()
 	plain := exec.Command(plainBin, plainAddr, upstream.URL)
+	kept := exec.Command(plainBin, "-kept", keptAddr, upstream.URL)
 	gateway := exec.Command(*gatewayPath)
 	gateway.Env = append(os.Environ(), "HOOKGUARD_ADDR="+addr, "HOOKGUARD_UPSTREAM="+upstream.URL,
 		"PIPES_WEBHOOK_SECRET="+secret, "HOOKGUARD_LOG_LEVEL=error")
 	for _, c := range []struct {
 		cmd  *exec.Cmd
 		addr string
-	}{{plain, plainAddr}, {gateway, addr}} {
+	}{{plain, plainAddr}, {kept, keptAddr}, {gateway, addr}} {
 		if err := c.cmd.Start(); err != nil {
-			t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", err.Error())
+			skip("skipped", err.Error())
 			return
 		}
 		defer func() { c.cmd.Process.Signal(os.Interrupt); c.cmd.Wait() }()
 		if err := loopback.WaitFor(c.addr, time.Minute); err != nil {
-			t.add("gateway vs httputil.ReverseProxy", "1 KiB", "skipped", "", err.Error())
+			skip("skipped", err.Error())
 			return
 		}
 	}
@@ -471,17 +473,30 @@ func gatewayRows(t *table) {
 		rps, _ := strconv.ParseFloat(string(m[1]), 64)
 		return rps, string(p99[1]), nil
 	}
-	plainRPS, plainP99, err := run("http://" + plainAddr + "/")
-	if err == nil {
-		var ours float64
-		var oursP99 string
-		if ours, oursP99, err = run("http://" + addr + "/"); err == nil {
-			t.add("httputil.ReverseProxy, wrk -c16", "1 KiB", fmt.Sprintf("%.0f req/s", plainRPS), "1.00", "p99 "+plainP99+", bench/plainproxy")
-			t.add("gateway (make run), wrk -c16", "1 KiB", fmt.Sprintf("%.0f req/s", ours), fmt.Sprintf("%.2f", ours/plainRPS), "p99 "+oursP99+", every request verified")
-			return
+	// Each proxy twice, interleaved, the better run kept: the machine's
+	// noise then hits all three alike.
+	type result struct {
+		rps float64
+		p99 string
+	}
+	targets := []string{plainAddr, keptAddr, addr}
+	best := make([]result, len(targets))
+	for range 2 {
+		for i, a := range targets {
+			rps, p99, err := run("http://" + a + "/")
+			if err != nil {
+				skip("failed", err.Error())
+				return
+			}
+			if rps > best[i].rps {
+				best[i] = result{rps, p99}
+			}
 		}
 	}
-	t.add("gateway vs httputil.ReverseProxy", "1 KiB", "failed", "", err.Error())
+	plainRes, keptRes, ours := best[0], best[1], best[2]
+	t.add("httputil.ReverseProxy, wrk -c16", "1 KiB", fmt.Sprintf("%.0f req/s", plainRes.rps), "1.00", "p99 "+plainRes.p99+", bench/plainproxy, DefaultTransport")
+	t.add("  same, upstream conns kept", "1 KiB", fmt.Sprintf("%.0f req/s", keptRes.rps), fmt.Sprintf("%.2f", keptRes.rps/plainRes.rps), "p99 "+keptRes.p99+", plainproxy -kept: the gateway's proxy")
+	t.add("gateway (make run), wrk -c16", "1 KiB", fmt.Sprintf("%.0f req/s", ours.rps), fmt.Sprintf("%.2f (%.2f of kept)", ours.rps/plainRes.rps, ours.rps/keptRes.rps), "p99 "+ours.p99+", every request verified")
 }
 
 func cpuModel() string {

@@ -35,7 +35,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/signal"
@@ -49,6 +48,7 @@ import (
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/nethttp"
 	"github.com/hookguard/hookguard/host/redisdata"
+	"github.com/hookguard/hookguard/internal/upstream"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -296,7 +296,8 @@ func bufferLimit(cfg config.Config) int {
 	return int(min(max(2*largest, 2<<20), 1<<31-1))
 }
 
-// upstreamHandler is a reverse proxy to raw, or the built-in echo server.
+// upstreamHandler is a reverse proxy to raw (upstream.NewProxy: idle
+// connections kept for many clients), or the built-in echo server.
 func upstreamHandler(raw string) (http.Handler, string, error) {
 	if raw == "" {
 		return http.HandlerFunc(echo), "built-in echo (answers 200 with the body it received)", nil
@@ -305,7 +306,7 @@ func upstreamHandler(raw string) (http.Handler, string, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, "", fmt.Errorf("HOOKGUARD_UPSTREAM %q is not an http(s) URL", raw)
 	}
-	return httputil.NewSingleHostReverseProxy(u), u.Redacted(), nil
+	return upstream.NewProxy(u), u.Redacted(), nil
 }
 
 // metricsHandler serves the filter's metrics in the Prometheus text format.
