@@ -12,9 +12,12 @@ import (
 	"testing"
 )
 
-// TestNewProxyKeepsConnections sends concurrent requests through the proxy
-// twice and checks the second wave reuses the first wave's upstream
+// TestNewProxyKeepsConnections sends waves of concurrent requests through
+// the proxy and checks later waves reuse the first wave's upstream
 // connections instead of dialing new ones, and that bodies come back whole.
+// A connection goes back to the idle pool just after its client has the
+// whole answer, so a few redials are allowed; with DefaultTransport's 2
+// idle connections each wave redials about 14.
 func TestNewProxyKeepsConnections(t *testing.T) {
 	var conns atomic.Int64
 	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -55,10 +58,11 @@ func TestNewProxyKeepsConnections(t *testing.T) {
 		wg.Wait()
 	}
 	front.Client().Transport.(*http.Transport).MaxIdleConnsPerHost = clients
-	wave()
-	first := conns.Load()
-	wave()
-	if again := conns.Load() - first; again > 0 {
-		t.Errorf("the second wave dialed %d new upstream connections (first wave: %d); want the idle ones reused", again, first)
+	const waves = 5
+	for range waves {
+		wave()
+	}
+	if dials := conns.Load(); dials > 2*clients {
+		t.Errorf("%d waves of %d clients dialed %d upstream connections; want the idle ones reused (at most %d)", waves, clients, dials, 2*clients)
 	}
 }
