@@ -432,17 +432,17 @@ func (h HMAC) Sign(req *Request, body []byte, ts string) (string, error) {
 	var sum []byte
 	if priv != nil {
 		var msg bytes.Buffer
-		c.writeParts(&msg, c.prefix, req, vals)
+		writeParts(c, &msg, c.prefix, req, vals, nil)
 		msg.Write(body)
-		c.writeParts(&msg, c.suffix, req, vals)
+		writeParts(c, &msg, c.suffix, req, vals, nil)
 		if sum, err = signMessage(c.Algorithm, priv, msg.Bytes()); err != nil {
 			return "", err
 		}
 	} else {
 		m := hmac.New(c.newHash, c.Keys[0].Secret)
-		c.writeParts(m, c.prefix, req, vals)
+		writeParts(c, m, c.prefix, req, vals, nil)
 		m.Write(body)
-		c.writeParts(m, c.suffix, req, vals)
+		writeParts(c, m, c.suffix, req, vals, nil)
 		sum = m.Sum(nil)
 	}
 	sig := c.Encoding.encode(sum)
@@ -462,26 +462,31 @@ func (h HMAC) Sign(req *Request, body []byte, ts string) (string, error) {
 // signedValues are the values a template signs besides the body.
 type signedValues struct{ id, timestamp, url string }
 
-// writeParts writes a template's pieces for one request.
-func (c *compiledHMAC) writeParts(w io.Writer, parts []part, req *Request, vals signedValues) {
+// writeParts writes a template's pieces for one request, each copied into
+// scratch first: a string converted for an interface's Write would be a
+// new slice each time. It is generic so that a hash.Hash is written to as
+// itself: converting it to io.Writer would look up an itab at run time.
+func writeParts[W io.Writer](c *compiledHMAC, w W, parts []part, req *Request, vals signedValues, scratch []byte) {
 	for _, p := range parts {
+		var v string
 		switch {
 		case p.name == "":
-			w.Write([]byte(p.literal))
+			v = p.literal
 		case p.name == "method":
-			w.Write([]byte(req.Method))
+			v = req.Method
 		case p.name == "path":
-			w.Write([]byte(req.Path))
+			v = req.Path
 		case p.name == "url":
-			w.Write([]byte(vals.url))
+			v = vals.url
 		case strings.HasPrefix(p.name, "header:"):
-			v, _ := req.Single(p.name[len("header:"):])
-			w.Write([]byte(v))
+			v, _ = req.Single(p.name[len("header:"):])
 		case p.name == "id":
-			w.Write([]byte(vals.id))
+			v = vals.id
 		default:
-			w.Write([]byte(vals.timestamp))
+			v = vals.timestamp
 		}
+		scratch = append(scratch[:0], v...)
+		w.Write(scratch)
 	}
 }
 
@@ -580,7 +585,7 @@ func (c *compiledHMAC) signatures(req *Request, st *sigStore) (sigs [][]byte, ts
 		return append(sigs, sig), "", nil
 	case KeyValue:
 		tsSeen := 0
-		for _, pair := range strings.FieldsFunc(value, func(r rune) bool { return strings.ContainsRune(c.Separators, r) }) {
+		for pair := range strings.FieldsFuncSeq(value, func(r rune) bool { return strings.ContainsRune(c.Separators, r) }) {
 			k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
 			if !ok {
 				return nil, "", ErrMalformedSignature
@@ -604,7 +609,7 @@ func (c *compiledHMAC) signatures(req *Request, st *sigStore) (sigs [][]byte, ts
 			return nil, "", ErrMalformedTimestamp
 		}
 	case List:
-		for _, entry := range strings.Fields(value) {
+		for entry := range strings.FieldsSeq(value) {
 			version, v, ok := strings.Cut(entry, c.VersionSeparator)
 			if !ok {
 				return nil, "", ErrMalformedSignature
@@ -701,7 +706,7 @@ func (c *compiledHMAC) Begin(req *Request, now time.Time) (_ Check, err error) {
 		v.url = u
 		if c.pubs != nil {
 			m := newMessage(c.Algorithm)
-			c.writeParts(m, c.prefix, req, v)
+			writeParts(c, m, c.prefix, req, v, k.scratch[:0])
 			k.msgs, k.macVals = append(k.msgs, m), append(k.macVals, v)
 			continue
 		}
@@ -711,7 +716,7 @@ func (c *compiledHMAC) Begin(req *Request, now time.Time) (_ Check, err error) {
 				slot = &k.macStore[n]
 			}
 			m := c.macs[i].new(slot)
-			c.writeParts(m, c.prefix, req, v)
+			writeParts(c, m, c.prefix, req, v, k.scratch[:0])
 			k.macs, k.macVals, k.macKeys = append(k.macs, m), append(k.macVals, v), append(k.macKeys, key)
 		}
 	}
@@ -737,6 +742,7 @@ type hmacCheck struct {
 	valBuf   [2]signedValues
 	keyBuf   [2]Key
 	sumBuf   [2][sha512.Size]byte
+	scratch  [256]byte // a template's pieces, on their way to the MACs
 }
 
 func (k *hmacCheck) NeedsBody() bool { return true }
@@ -767,7 +773,7 @@ func (k *hmacCheck) Verify() (string, error) {
 	var sumsBuf [2][]byte
 	sums := sumsBuf[:0]
 	for i, m := range k.macs {
-		k.c.writeParts(m, k.c.suffix, k.req, k.macVals[i])
+		writeParts(k.c, m, k.c.suffix, k.req, k.macVals[i], k.scratch[:0])
 		var into []byte
 		if i < len(k.sumBuf) {
 			into = k.sumBuf[i][:0]
@@ -797,7 +803,7 @@ func (k *hmacCheck) checkBodyTimestamp() error {
 // secret is compared, so it may stop at the first that verifies.
 func (k *hmacCheck) verifyPublic() (string, error) {
 	for i, m := range k.msgs {
-		k.c.writeParts(m, k.c.suffix, k.req, k.macVals[i])
+		writeParts(k.c, m, k.c.suffix, k.req, k.macVals[i], k.scratch[:0])
 		for j, pub := range k.c.pubs {
 			for _, sig := range k.sigs {
 				if !pub.verify(m, sig) {

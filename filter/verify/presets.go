@@ -385,19 +385,35 @@ func standardWebhooksV1a(prefix string) HMAC {
 type eitherVersion []*compiledHMAC
 
 func (e eitherVersion) Begin(req *Request, now time.Time) (Check, error) {
-	var checks eitherCheck
+	var first Check
+	var checks eitherCheck // only when two versions have entries
 	for _, s := range e {
 		c, err := s.Begin(req, now)
 		if errors.Is(err, errNoEntryOfVersion) {
 			continue
 		}
 		if err != nil {
+			if checks != nil {
+				checks.Release() // first among them
+			} else if first != nil {
+				first.Release()
+			}
 			return nil, err // the same headers fail every version alike
 		}
-		checks = append(checks, c)
+		switch {
+		case first == nil:
+			first = c
+		case checks == nil:
+			checks = eitherCheck{first, c}
+		default:
+			checks = append(checks, c)
+		}
 	}
-	if len(checks) == 0 {
+	switch {
+	case first == nil:
 		return nil, ErrMalformedSignature
+	case checks == nil:
+		return first, nil // one version signed: its check, not a list of one
 	}
 	return checks, nil
 }

@@ -164,17 +164,27 @@ type Check interface {
 
 // Limit returns c with a body cap: past max bytes, Write and Verify return
 // ErrBodyTooLarge. A truncated body is never verified.
-func Limit(c Check, max int64) Check { return &limited{Check: c, max: max} }
+func Limit(c Check, max int64) Check {
+	l := new(Limited)
+	l.Reset(c, max)
+	return l
+}
 
-type limited struct {
+// Limited is the Check Limit returns, for a caller that keeps it in its own
+// storage: Reset makes it c under the cap max, without an allocation (in
+// the module, an allocation per request costs a GC cycle now and then).
+type Limited struct {
 	Check
 	n, max int64
 }
 
-// Release implements Check: the wrapped check is handed back.
-func (l *limited) Release() { l.Check.Release() }
+// Reset makes l c with a body cap of max bytes, nothing written yet.
+func (l *Limited) Reset(c Check, max int64) { *l = Limited{Check: c, max: max} }
 
-func (l *limited) Write(p []byte) (int, error) {
+// Release implements Check: the wrapped check is handed back.
+func (l *Limited) Release() { l.Check.Release() }
+
+func (l *Limited) Write(p []byte) (int, error) {
 	l.n += int64(len(p))
 	if l.n > l.max {
 		return 0, ErrBodyTooLarge
@@ -182,7 +192,7 @@ func (l *limited) Write(p []byte) (int, error) {
 	return l.Check.Write(p)
 }
 
-func (l *limited) Verify() (string, error) {
+func (l *Limited) Verify() (string, error) {
 	if l.n > l.max {
 		return "", ErrBodyTooLarge
 	}

@@ -11,7 +11,10 @@
 // See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#serialization
 package pairs
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 const (
 	// MaxBytes is the largest buffer Envoy decodes (limits.h PROXY_WASM_HOST_PAIRS_MAX_BYTES).
@@ -57,19 +60,57 @@ func Encode(p []Pair) []byte {
 func Decode(buf []byte) []Pair { return DecodeInto(nil, buf) }
 
 // DecodeInto is Decode appending to dst[:0], so a caller that decodes map
-// after map can reuse one slice.
+// after map can reuse one slice. The strings are one new copy of buf's.
 func DecodeInto(dst []Pair, buf []byte) []Pair {
+	sizes, data, n, ok := split(buf)
+	if !ok {
+		return nil
+	}
+	return decode(dst, sizes, string(data), n)
+}
+
+// DecodeArena is DecodeInto without allocating once *arena has grown to
+// the maps it is given: the keys and values are appended to *arena and the
+// strings point into it. They stay valid while the bytes of *arena they
+// point into are left alone: the caller may append to *arena but must not
+// overwrite or truncate it until no string decoded into it is in use. When
+// *arena has no room a larger one replaces it, and strings already decoded
+// keep the old one alive.
+func DecodeArena(dst []Pair, arena *[]byte, buf []byte) []Pair {
+	sizes, data, n, ok := split(buf)
+	if !ok {
+		return nil
+	}
+	start := len(*arena)
+	if cap(*arena)-start < len(data) {
+		grown := make([]byte, start, 2*cap(*arena)+len(data))
+		copy(grown, *arena)
+		*arena = grown
+	}
+	*arena = append(*arena, data...)
+	out := decode(dst, sizes, unsafe.String(unsafe.SliceData((*arena)[start:]), len(data)), n)
+	if out == nil {
+		*arena = (*arena)[:start] // nothing points into what was appended
+	}
+	return out
+}
+
+// split checks buf's count and sizes against Envoy's limits and returns the
+// size table and the data after it.
+func split(buf []byte) (sizes, data []byte, n uint32, ok bool) {
 	if len(buf) < 4 || len(buf) > MaxBytes {
-		return nil
+		return nil, nil, 0, false
 	}
-	n := binary.LittleEndian.Uint32(buf)
+	n = binary.LittleEndian.Uint32(buf)
 	if n == 0 || n > MaxCount || uint64(len(buf)) < 4+8*uint64(n) {
-		return nil
+		return nil, nil, 0, false
 	}
-	sizes := buf[4 : 4+8*n]
-	// One copy of every key and value; each Pair's strings are slices of
-	// it, so decoding costs two allocations whatever the map holds.
-	data := string(buf[4+8*n:])
+	return buf[4 : 4+8*n], buf[4+8*n:], n, true
+}
+
+// decode cuts data into n pairs by the size table; each Pair's strings are
+// slices of data.
+func decode(dst []Pair, sizes []byte, data string, n uint32) []Pair {
 	out := dst[:0]
 	if cap(out) < int(n) {
 		out = make([]Pair, 0, n)

@@ -66,6 +66,13 @@ func FuzzDecode(f *testing.F) {
 		if len(p) > 0 && !bytes.Equal(Encode(p), buf) {
 			t.Fatalf("Decode accepted a buffer that does not re-encode to itself")
 		}
+		arena := []byte("kept")
+		if a := DecodeArena(nil, &arena, buf); !reflect.DeepEqual(a, p) {
+			t.Fatalf("DecodeArena = %q, Decode = %q", a, p)
+		}
+		if string(arena[:4]) != "kept" || (p == nil && len(arena) != 4) {
+			t.Fatalf("DecodeArena changed what was in its arena, or kept a malformed map's bytes: %q", arena)
+		}
 	})
 }
 
@@ -81,4 +88,32 @@ func FuzzRoundTrip(f *testing.F) {
 			t.Fatalf("%q decoded as %q", in, out)
 		}
 	})
+}
+
+func TestDecodeArena(t *testing.T) {
+	first := []Pair{{":path", "/hook"}, {"x-pipes-signature", "abc"}}
+	second := []Pair{{":status", "200"}, {"content-type", "application/json"}}
+	var arena []byte
+	a := DecodeArena(nil, &arena, Encode(first))
+	b := DecodeArena(nil, &arena, Encode(second)) // grows the arena
+	if !reflect.DeepEqual(a, first) || !reflect.DeepEqual(b, second) {
+		t.Fatalf("decoded %q and %q, want %q and %q", a, b, first, second)
+	}
+	if got := DecodeArena(nil, &arena, []byte{1, 0, 0, 0}); got != nil {
+		t.Fatalf("malformed map decoded as %q", got)
+	}
+	// Reused from the start, the arena takes the next request's maps
+	// without an allocation.
+	buf := Encode(first)
+	dst := make([]Pair, 0, 8)
+	arena = arena[:0]
+	if n := testing.AllocsPerRun(100, func() {
+		arena = arena[:0]
+		dst = DecodeArena(dst, &arena, buf)
+	}); n != 0 {
+		t.Fatalf("DecodeArena into a grown arena allocated %v times", n)
+	}
+	if !reflect.DeepEqual(dst, first) {
+		t.Fatalf("decoded %q, want %q", dst, first)
+	}
 }

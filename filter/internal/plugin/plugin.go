@@ -9,6 +9,7 @@ import (
 	"errors"
 	"hash/fnv"
 	"strconv"
+	"strings"
 
 	"github.com/hookguard/hookguard/filter/config"
 	"github.com/hookguard/hookguard/filter/internal/proxywasm"
@@ -159,7 +160,29 @@ func (r *Root) NewHTTPContext(s *proxywasm.HTTPStream) proxywasm.HTTPContext {
 // maxFree bounds the requests a VM keeps for reuse.
 const maxFree = 64
 
-// OnDelete implements proxywasm.Deleter: the request is reset and kept for
+// maxArena bounds the header bytes a reused request keeps room for: an
+// unusual request's large headers are not kept.
+const maxArena = 16 << 10
+
+// poisonArenas makes reuseArena overwrite what a request's headers left,
+// so a test in which a string outlived its request sees it garbled.
+var poisonArenas = false
+
+// reuseArena empties a finished request's arena for the next: every
+// string in it is dead by now.
+func reuseArena(a []byte) []byte {
+	if cap(a) > maxArena {
+		return nil
+	}
+	if poisonArenas {
+		for i := range a {
+			a[i] = '#'
+		}
+	}
+	return a[:0]
+}
+
+// OnDelete implements proxywasm.HTTPContext: the request is reset and kept for
 // the next stream, with its buffers.
 func (q *request) OnDelete() {
 	q.dropCheck() // a stream that ended before its verdict
@@ -168,7 +191,8 @@ func (q *request) OnDelete() {
 	if cap(fields) > 64 {
 		fields = nil // an unusual request's header count is not kept
 	}
-	*q = request{fields: fields}
+	arena := reuseArena(q.arena)
+	*q = request{fields: fields, arena: arena}
 	if len(r.free) < maxFree {
 		r.free = append(r.free, q)
 	}
@@ -180,12 +204,16 @@ type request struct {
 	root   *Root
 	stream *proxywasm.HTTPStream
 	route  *config.Route
-	check  verify.Check // nil once a verdict is reached
-	hashed int          // body bytes already fed to the check
-	// req is what the scheme sees; fields backs req.Header, kept across
-	// reuses so the request path allocates neither.
+	check  verify.Check // nil once a verdict is reached; else &limit
+	limit  verify.Limited
+	hashed int // body bytes already fed to the check
+	// req is what the scheme sees; fields backs req.Header, and arena the
+	// strings of the request's header maps (GetHeadersArena), kept across
+	// reuses so the request path allocates none of them. Nothing from
+	// them may outlive the request without a copy.
 	req    verify.Request
 	fields []verify.Field
+	arena  []byte
 	// headersSent is set once the headers went on before the verdict
 	// (hold_headers false).
 	headersSent bool
@@ -211,7 +239,7 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 	if cfg == nil {
 		return q.reject(reason.InternalError, errNotConfigured)
 	}
-	headers, err := proxywasm.GetHeaders(proxywasm.MapHTTPRequestHeaders)
+	headers, err := proxywasm.GetHeadersArena(proxywasm.MapHTTPRequestHeaders, &q.arena)
 	if err != nil {
 		return q.reject(reason.InternalError, err)
 	}
@@ -273,8 +301,13 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 	if err != nil {
 		return q.fail(err)
 	}
-	q.claims, _ = check.(verify.ClaimsCheck)
-	q.check = verify.Limit(check, q.route.MaxBodyBytes)
+	if len(q.route.ForwardClaims) > 0 {
+		// Asked only where used: an assertion to an interface looks up
+		// an itab at run time.
+		q.claims, _ = check.(verify.ClaimsCheck)
+	}
+	q.limit.Reset(check, q.route.MaxBodyBytes)
+	q.check = &q.limit
 	if endOfStream || !check.NeedsBody() {
 		return q.finish()
 	}
@@ -372,7 +405,7 @@ func (q *request) OnResponseHeaders(int, bool) proxywasm.Action {
 		return proxywasm.Continue
 	}
 	accepted := false
-	headers, err := proxywasm.GetHeaders(proxywasm.MapHTTPResponseHeaders)
+	headers, err := proxywasm.GetHeadersArena(proxywasm.MapHTTPResponseHeaders, &q.arena)
 	if err == nil {
 		for _, h := range headers {
 			if h.Key == ":status" {
@@ -494,7 +527,7 @@ func (q *request) finish() proxywasm.Action {
 	if m == nil { // a kid of a remote JWK Set, first seen: kept for the next
 		m = newMark(rt.Name, keyID)
 		if len(q.root.marks[rt]) < 64 {
-			q.root.marks[rt][keyID] = m
+			q.root.marks[rt][strings.Clone(keyID)] = m // the id may be in the arena
 			q.root.metrics.define(m.metric)
 		}
 	}

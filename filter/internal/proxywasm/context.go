@@ -24,8 +24,14 @@ type HTTPContext interface {
 	OnRequestHeaders(numHeaders int, endOfStream bool) Action
 	OnRequestBody(bodySize int, endOfStream bool) Action
 	OnRequestTrailers(numTrailers int) Action
+	// OnResponseHeaders gets the response headers (MapHTTPResponseHeaders,
+	// with :status), whether the upstream or a local reply produced them.
+	OnResponseHeaders(numHeaders int, endOfStream bool) Action
 	// OnDone runs when the stream ends, however it ends.
 	OnDone()
+	// OnDelete runs when the stream is gone for good: no callback can
+	// reach the context after it, so it may be reused.
+	OnDelete()
 }
 
 // TickHandler is implemented by a RootContext that set a tick period.
@@ -37,13 +43,6 @@ type TickHandler interface{ OnTick() }
 // bodySize bytes in BufferHTTPCallResponse.
 type HTTPCallResponseHandler interface {
 	OnHTTPCallResponse(token uint32, numHeaders, bodySize int)
-}
-
-// ResponseHeadersHandler is implemented by an HTTPContext that wants the
-// response headers (MapHTTPResponseHeaders, with :status), whether the
-// upstream or a local reply produced them.
-type ResponseHeadersHandler interface {
-	OnResponseHeaders(numHeaders int, endOfStream bool) Action
 }
 
 // HTTPStream is the binding's handle on one stream.
@@ -77,9 +76,24 @@ var (
 	newRoot func(contextID uint32) RootContext
 	roots   = map[uint32]RootContext{}
 	streams = map[uint32]*stream{}
+	// lastStream is the stream looked up last: a stream's callbacks mostly
+	// come one after another, and a map lookup costs more in wasm.
+	lastStream *stream
 	// freeStreams are deleted streams' records, reused by OnContextCreate.
 	freeStreams []*stream
 )
+
+// findStream returns the live stream contextID, if there is one.
+func findStream(contextID uint32) (*stream, bool) {
+	if s := lastStream; s != nil && s.handle.id == contextID {
+		return s, true
+	}
+	s, ok := streams[contextID]
+	if ok {
+		lastStream = s
+	}
+	return s, ok
+}
 
 // SetRootContext registers the plugin. Call it from init(): Go c-shared
 // modules run init() in _initialize and never call main.
@@ -114,5 +128,6 @@ func ResetContexts(f func(contextID uint32) RootContext) {
 	newRoot = f
 	roots = map[uint32]RootContext{}
 	streams = map[uint32]*stream{}
+	lastStream = nil
 	freeStreams = nil
 }

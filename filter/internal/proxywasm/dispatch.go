@@ -35,6 +35,7 @@ func OnContextCreate(contextID, parentID uint32) {
 	}
 	s.ctx = root.NewHTTPContext(&s.handle)
 	streams[contextID] = s
+	lastStream = s
 }
 
 // OnVMStart is proxy_on_vm_start.
@@ -64,7 +65,7 @@ func OnConfigure(rootID uint32, pluginConfigSize int) (ok bool) {
 // streamCall runs one stream callback with the panic policy applied. An
 // unknown stream, or one that already failed, is held, never continued.
 func streamCall(contextID uint32, callback string, f func(HTTPContext) Action) (a Action) {
-	s, ok := streams[contextID]
+	s, ok := findStream(contextID)
 	if !ok {
 		Log(LogCritical, "hookguard: "+callback+" for unknown stream")
 		return Pause
@@ -125,14 +126,10 @@ func OnHTTPCallResponse(rootID, token uint32, numHeaders, bodySize int) {
 	}
 }
 
-// OnResponseHeaders is proxy_on_response_headers. A context that does not
-// want the response lets it on.
+// OnResponseHeaders is proxy_on_response_headers.
 func OnResponseHeaders(contextID uint32, numHeaders int, endOfStream bool) Action {
 	return streamCall(contextID, "proxy_on_response_headers", func(c HTTPContext) Action {
-		if h, ok := c.(ResponseHeadersHandler); ok {
-			return h.OnResponseHeaders(numHeaders, endOfStream)
-		}
-		return Continue
+		return c.OnResponseHeaders(numHeaders, endOfStream)
 	})
 }
 
@@ -143,28 +140,22 @@ func OnDone(contextID uint32) bool {
 			recovered("proxy_on_done", r)
 		}
 	}()
-	if s, ok := streams[contextID]; ok {
+	if s, ok := findStream(contextID); ok {
 		s.ctx.OnDone()
 	}
 	return true
 }
 
-// Deleter is implemented by an HTTPContext that wants to know when its
-// stream is gone for good: no callback can reach it after OnDelete, so it
-// may be reused.
-type Deleter interface{ OnDelete() }
-
 // OnDelete is proxy_on_delete.
 func OnDelete(contextID uint32) {
-	s, ok := streams[contextID]
+	s, ok := findStream(contextID)
 	if !ok {
 		delete(roots, contextID)
 		return
 	}
 	delete(streams, contextID)
-	if d, isDeleter := s.ctx.(Deleter); isDeleter {
-		d.OnDelete()
-	}
+	lastStream = nil
+	s.ctx.OnDelete()
 	// No callback can reach s now: keep it for the next stream.
 	if len(freeStreams) < maxFreeStreams {
 		*s = stream{}

@@ -35,7 +35,11 @@ func (q *panickyStream) OnRequestHeaders(_ int, eos bool) proxywasm.Action {
 }
 func (q *panickyStream) OnRequestBody(int, bool) proxywasm.Action { panic("body") }
 func (q *panickyStream) OnRequestTrailers(int) proxywasm.Action   { return proxywasm.Continue }
-func (q *panickyStream) OnDone()                                  {}
+func (q *panickyStream) OnResponseHeaders(int, bool) proxywasm.Action {
+	return proxywasm.Continue
+}
+func (q *panickyStream) OnDone()   {}
+func (q *panickyStream) OnDelete() {}
 
 func TestPanicInAStreamIsAnswered500AndHeld(t *testing.T) {
 	h, ok := proxytest.Start(func(uint32) proxywasm.RootContext { return &panicky{} }, proxytest.Options{})

@@ -18,8 +18,10 @@ type Host interface {
 	// empty or absent buffer reads as nil. The slice is valid until the
 	// next host call.
 	GetBufferBytes(bt BufferType, start, maxSize int) ([]byte, error)
-	// GetHeaders returns every entry of a header map, in order.
-	GetHeaders(mt MapType) ([]pairs.Pair, error)
+	// GetHeaders returns every entry of a header map, in order. With an
+	// arena, the strings are appended to it (pairs.DecodeArena); without,
+	// they are a new copy.
+	GetHeaders(mt MapType, arena *[]byte) ([]pairs.Pair, error)
 	// AddHeader adds an entry to a header map.
 	AddHeader(mt MapType, key, value string) error
 	// RemoveHeader removes every entry of key from a header map.
@@ -94,7 +96,15 @@ func ReadBuffer(bt BufferType, start, end int, fn func([]byte) error) error {
 // GetHeaders returns a copy of every entry of a header map, in the host's
 // order, with lower-case keys and pseudo-headers included. The strings
 // stay valid; the slice only until the next GetHeaders, which may reuse it.
-func GetHeaders(mt MapType) ([]pairs.Pair, error) { return current.GetHeaders(mt) }
+func GetHeaders(mt MapType) ([]pairs.Pair, error) { return current.GetHeaders(mt, nil) }
+
+// GetHeadersArena is GetHeaders with the strings appended to *arena, so a
+// caller that keeps an arena per request decodes headers without an
+// allocation: they are valid only until the caller reuses the arena's
+// bytes (see pairs.DecodeArena), and must be copied to outlive that.
+func GetHeadersArena(mt MapType, arena *[]byte) ([]pairs.Pair, error) {
+	return current.GetHeaders(mt, arena)
+}
 
 // AddHeader adds a header to a header map.
 func AddHeader(mt MapType, key, value string) error { return current.AddHeader(mt, key, value) }

@@ -36,15 +36,19 @@ func (abiHost) GetBufferBytes(bt BufferType, start, maxSize int) ([]byte, error)
 	return hostBytes(ptr, size), nil
 }
 
-func (abiHost) GetHeaders(mt MapType) ([]pairs.Pair, error) {
+func (abiHost) GetHeaders(mt MapType, arena *[]byte) ([]pairs.Pair, error) {
 	s := proxyGetHeaderMapPairs(uint32(mt), unsafe.Pointer(&retPtr), unsafe.Pointer(&retSize))
 	ptr, size := retPtr, retSize
 	if err := statusErr("proxy_get_header_map_pairs", s); err != nil {
 		return nil, err
 	}
-	// The strings are a copy, valid for good; the slice is reused by the
-	// next call (see GetHeaders).
-	headerScratch = pairs.DecodeInto(headerScratch, hostBytes(ptr, size))
+	// The strings are a copy, in the arena or new; the slice is reused by
+	// the next call (see GetHeaders).
+	if arena != nil {
+		headerScratch = pairs.DecodeArena(headerScratch, arena, hostBytes(ptr, size))
+	} else {
+		headerScratch = pairs.DecodeInto(headerScratch, hostBytes(ptr, size))
+	}
 	return headerScratch, nil
 }
 

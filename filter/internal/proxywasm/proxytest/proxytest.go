@@ -290,18 +290,27 @@ func (h *Host) GetBufferBytes(bt proxywasm.BufferType, start, maxSize int) ([]by
 }
 
 // GetHeaders implements proxywasm.Host.
-func (h *Host) GetHeaders(mt proxywasm.MapType) ([]pairs.Pair, error) {
+func (h *Host) GetHeaders(mt proxywasm.MapType, arena *[]byte) ([]pairs.Pair, error) {
+	var m []pairs.Pair
 	switch {
 	case mt == proxywasm.MapHTTPCallResponseHeaders && h.callout != nil:
-		return append([]pairs.Pair(nil), h.callout.headers...), nil
+		m = h.callout.headers
 	case h.active == nil:
 		return nil, errNoStream
 	case mt == proxywasm.MapHTTPRequestHeaders:
-		return append([]pairs.Pair(nil), h.active.header...), nil
+		m = h.active.header
 	case mt == proxywasm.MapHTTPResponseHeaders && h.active.response != nil:
-		return append([]pairs.Pair(nil), h.active.response...), nil
+		m = h.active.response
+	default:
+		return nil, errNoStream
 	}
-	return nil, errNoStream
+	if arena == nil || len(m) == 0 {
+		return append([]pairs.Pair(nil), m...), nil
+	}
+	// Through the wire format, as the module decodes a map: the strings
+	// then live in the caller's arena, so a test of a plugin that kept one
+	// past its arena's reuse sees it change.
+	return pairs.DecodeArena(nil, arena, pairs.Encode(m)), nil
 }
 
 // AddHeader implements proxywasm.Host. As in Envoy, request headers can
