@@ -82,13 +82,17 @@ func TestDedupeAcrossVMs(t *testing.T) {
 	}
 	through[0].ResponseHeaders(ctx, host.Header{{Key: ":status", Value: "200"}}, true)
 	through[0].Close(ctx)
-	for i := range 8 { // round-robin: every VM sees it
-		s, _ := p.NewStream(ctx)
-		out, err := s.HandleRequest(ctx, &host.Request{Header: hdr, Body: bytes.NewReader(body)})
-		s.Close(ctx)
-		if err != nil || out.LocalResponse == nil || out.LocalResponse.Status != 200 {
-			t.Fatalf("retry %d after the upstream accepted: %+v, %v", i, out, err)
+	for i := range 4 { // two streams open at once take both VMs: each sees it
+		a, _ := p.NewStream(ctx)
+		b, _ := p.NewStream(ctx)
+		for _, s := range []*host.Stream{a, b} {
+			out, err := s.HandleRequest(ctx, &host.Request{Header: hdr, Body: bytes.NewReader(body)})
+			if err != nil || out.LocalResponse == nil || out.LocalResponse.Status != 200 {
+				t.Fatalf("retry %d after the upstream accepted: %+v, %v", i, out, err)
+			}
 		}
+		a.Close(ctx)
+		b.Close(ctx)
 	}
 }
 

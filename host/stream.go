@@ -189,6 +189,7 @@ func (s *Stream) Close(ctx context.Context) {
 		return
 	}
 	s.closed = true
+	v.active.Add(-1)
 	delete(v.streams, s.id)
 	if v.failed.Load() {
 		return

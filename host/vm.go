@@ -96,6 +96,7 @@ type vm struct {
 	interrupt api.MutableGlobal
 
 	failed    atomic.Bool  // set for good by a trap, a deadline or a restricted call
+	active    atomic.Int32 // streams picked for it and not yet closed (pickVM)
 	callStart atomic.Int64 // UnixNano when the running call began, 0 when idle; read by the watchdog
 
 	mu      sync.Mutex // held for every call into the module

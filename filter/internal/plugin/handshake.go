@@ -53,8 +53,11 @@ func handshakeAnswer(rt *config.Route, keyID string, body []byte) []byte {
 // crcAnswer returns the answer to X's CRC check, a GET with crc_token,
 // or nil when the request is not one.
 func crcAnswer(rt *config.Route, method, query string) []byte {
+	if rt.Handshake != config.HandshakeTwitterCRC || method != "GET" {
+		return nil
+	}
 	key, ok := rt.HandshakeKeys[firstKey(rt)]
-	if rt.Handshake != config.HandshakeTwitterCRC || method != "GET" || !ok {
+	if !ok {
 		return nil
 	}
 	q, err := url.ParseQuery(query)

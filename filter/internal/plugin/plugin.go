@@ -30,6 +30,9 @@ type Root struct {
 	// gets, built once at configuration so the request path allocates
 	// nothing for it.
 	marks map[*config.Route]map[string]*mark
+	// lastMark is the mark used last: most requests are for the route and
+	// key of the one before, and two map lookups cost more in wasm.
+	lastMark *mark
 	// free holds requests whose streams were deleted, for reuse: a VM runs
 	// one callback at a time, so no lock.
 	free []*request
@@ -39,6 +42,8 @@ type Root struct {
 
 // mark is what a verified request gets: its header, counter and log line.
 type mark struct {
+	route                   *config.Route
+	keyID                   string
 	header, metric, logLine string
 	// The counter's id, looked up once: a map lookup by the metric's
 	// name costs about a microsecond in the module.
@@ -46,8 +51,11 @@ type mark struct {
 	metricKnown bool
 }
 
-func newMark(route, keyID string) *mark {
+func newMark(rt *config.Route, keyID string) *mark {
+	route := rt.Name
 	return &mark{
+		route:   rt,
+		keyID:   strings.Clone(keyID), // the id may be in a request's arena
 		header:  "route=" + route + "; key=" + keyID,
 		metric:  verifiedMetric(route, keyID),
 		logLine: logPrefix + "verified request: route=" + route + " key=" + keyID,
@@ -102,12 +110,12 @@ func (r *Root) OnConfigure(size int) bool {
 		logLine(proxywasm.LogCritical, "cannot start the timer that fetches JWK Sets: "+err.Error())
 		return false
 	}
-	r.marks = map[*config.Route]map[string]*mark{}
+	r.marks, r.lastMark = map[*config.Route]map[string]*mark{}, nil
 	for i := range cfg.Routes {
 		rt := &cfg.Routes[i]
 		r.marks[rt] = map[string]*mark{}
 		for _, id := range rt.KeyIDs {
-			r.marks[rt][id] = newMark(rt.Name, id)
+			r.marks[rt][id] = newMark(rt, id)
 		}
 	}
 	// Every VM configures itself; the first to do so with this
@@ -279,8 +287,12 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 	case q.route.Unconfigured:
 		return q.reject(reason.Unconfigured, nil)
 	}
-	if answer := crcAnswer(q.route, req.Method, req.Query()); answer != nil {
-		return q.answerHandshake(answer)
+	// Routes without a handshake, nearly all, skip its code: in wasm even
+	// a call that returns at once brings its machine code into the cache.
+	if q.route.Handshake != "" {
+		if answer := crcAnswer(q.route, req.Method, req.Query()); answer != nil {
+			return q.answerHandshake(answer)
+		}
 	}
 	if declared > q.route.MaxBodyBytes {
 		return q.fail(verify.ErrBodyTooLarge) // no need to wait for the bytes
@@ -511,8 +523,10 @@ func (q *request) finish() proxywasm.Action {
 		return q.fail(err)
 	}
 	rt := q.route
-	if answer := handshakeAnswer(rt, keyID, q.body); answer != nil {
-		return q.answerHandshake(answer)
+	if rt.Handshake != "" {
+		if answer := handshakeAnswer(rt, keyID, q.body); answer != nil {
+			return q.answerHandshake(answer)
+		}
 	}
 	if rt.Dedupe != nil {
 		now, err := proxywasm.Now()
@@ -523,13 +537,17 @@ func (q *request) finish() proxywasm.Action {
 			return a
 		}
 	}
-	m := q.root.marks[rt][keyID]
-	if m == nil { // a kid of a remote JWK Set, first seen: kept for the next
-		m = newMark(rt.Name, keyID)
-		if len(q.root.marks[rt]) < 64 {
-			q.root.marks[rt][strings.Clone(keyID)] = m // the id may be in the arena
-			q.root.metrics.define(m.metric)
+	m := q.root.lastMark
+	if m == nil || m.route != rt || m.keyID != keyID {
+		m = q.root.marks[rt][keyID]
+		if m == nil { // a kid of a remote JWK Set, first seen: kept for the next
+			m = newMark(rt, keyID)
+			if len(q.root.marks[rt]) < 64 {
+				q.root.marks[rt][m.keyID] = m
+				q.root.metrics.define(m.metric)
+			}
 		}
+		q.root.lastMark = m
 	}
 	// Headers can change only until they go on: without hold_headers a
 	// check decided after the headers cannot mark the request.
