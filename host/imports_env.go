@@ -129,11 +129,17 @@ func instantiateEnv(ctx context.Context, rt wazero.Runtime) error {
 				return
 			}
 			v.checkRestricted("env", name)
-			var a [12]uint32
+			// The arguments in the VM's own arrays, one per nesting level
+			// (a host call may run the allocator, which may call the
+			// host): an array of this closure's would escape to the heap
+			// through fn, an allocation per host call.
+			a := v.hostArgs()
 			for i := range params {
 				a[i] = api.DecodeU32(stack[i])
 			}
-			if r := uint64(fn(v, mod, a[:len(params)], stack)); results != nil {
+			r := uint64(fn(v, mod, a[:len(params)], stack))
+			v.argDepth--
+			if results != nil {
 				stack[0] = r
 			}
 			if v.failed.Load() {

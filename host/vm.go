@@ -111,8 +111,10 @@ type vm struct {
 	// The caller's context is not passed on: a client that goes away must
 	// not kill a VM other streams share; the watchdog bounds each call.
 	ctx        context.Context
-	stack      [8]uint64 // arguments and results of the call in progress, guarded by mu
-	allocStack [1]uint64 // the same for the allocator, called from inside a host call
+	stack      [8]uint64     // arguments and results of the call in progress, guarded by mu
+	allocStack [1]uint64     // the same for the allocator, called from inside a host call
+	args       [3][12]uint32 // host calls' decoded arguments, by nesting level (hostArgs)
+	argDepth   int
 
 	// State of the call in progress, guarded by mu.
 	stream      *Stream // the stream whose callback runs, or nil
@@ -284,4 +286,14 @@ func (v *vm) overran(now time.Time, d time.Duration) bool {
 func vmFrom(ctx context.Context) *vm {
 	v, _ := ctx.Value(vmKey{}).(*vm)
 	return v
+}
+
+// hostArgs returns room for a host call's decoded arguments, the VM's own
+// at the usual nesting depths; the caller decrements argDepth when done.
+func (v *vm) hostArgs() *[12]uint32 {
+	v.argDepth++
+	if v.argDepth <= len(v.args) {
+		return &v.args[v.argDepth-1]
+	}
+	return new([12]uint32) // deeper than any host call nests in practice
 }
