@@ -350,9 +350,15 @@ func middlewareRows(ctx context.Context, t *table, wasm []byte, cacheDir string)
 		body := make([]byte, size)
 		sig := sign(body)
 		for _, transport := range []string{"in memory", "loopback HTTP"} {
-			var res []testing.BenchmarkResult
-			for _, hd := range handlers {
-				res = append(res, benchHandler(hd.h, transport, body, sig))
+			// Three rounds, the handlers interleaved, each one's fastest
+			// run kept: on a shared machine one run can be twice another.
+			res := make([]testing.BenchmarkResult, len(handlers))
+			for range middlewareRounds {
+				for i, hd := range handlers {
+					if r := benchHandler(hd.h, transport, body, sig); res[i].N == 0 || r.NsPerOp() < res[i].NsPerOp() {
+						res[i] = r
+					}
+				}
 			}
 			bare, native, ours := res[0], res[1], res[2]
 			for i, hd := range handlers {
@@ -370,6 +376,10 @@ func middlewareRows(ctx context.Context, t *table, wasm []byte, cacheDir string)
 		}
 	}
 }
+
+// middlewareRounds is how many interleaved runs each middleware row is the
+// best of.
+const middlewareRounds = 3
 
 func benchHandler(h http.Handler, transport string, body []byte, sig string) testing.BenchmarkResult {
 	if transport == "in memory" {
