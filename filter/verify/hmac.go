@@ -663,7 +663,11 @@ var hmacChecks = sync.Pool{New: func() any { return new(hmacCheck) }}
 // Begin implements Scheme.
 func (c *compiledHMAC) Begin(req *Request, now time.Time) (_ Check, err error) {
 	k := hmacChecks.Get().(*hmacCheck)
-	*k = hmacCheck{c: c, req: req, now: now}
+	// Only what is read before it is written: the arrays a check keeps
+	// room in, a KiB of them, are not cleared per request.
+	k.c, k.req, k.now, k.sigs, k.msgs, k.body = c, req, now, nil, nil, nil
+	k.macs, k.macVals, k.macKeys = nil, nil, nil
+	k.sigStore.used = 0
 	defer func() {
 		if err != nil {
 			k.Release()
