@@ -40,7 +40,9 @@ type PluginConfig struct {
 	// the headers while it hashes the body.
 	AllowOnHeadersStopIteration bool
 	// VMs is how many VMs serve requests, each with its own root context,
-	// as Envoy runs one per worker thread. Zero means runtime.NumCPU().
+	// as Envoy runs one per worker thread. Zero means runtime.NumCPU(). A
+	// new stream goes to the first idle VM, or round robin when all are
+	// busy, and stays there.
 	VMs int
 	// BufferLimitBytes caps the body the host buffers for the module, like
 	// Envoy's per-connection buffer limit: over it a request gets 413 and a
