@@ -9,7 +9,8 @@ import (
 
 // TestPickVMPrefersAnIdleVM: sequential streams all go to the first VM,
 // which stays in the caches; a stream opened while another is open goes
-// to an idle VM; with every VM busy, streams spread round robin.
+// to an idle VM; with every VM busy, streams spread round robin; a failed
+// VM is passed over.
 func TestPickVMPrefersAnIdleVM(t *testing.T) {
 	ctx := context.Background()
 	m, err := Compile(ctx, testwasm.Module(t), ModuleConfig{CompilationCacheDir: testwasm.CacheDir()})
@@ -54,7 +55,14 @@ func TestPickVMPrefersAnIdleVM(t *testing.T) {
 	for _, s := range streams {
 		s.Close(ctx)
 	}
-	if s := open(); s.vm != first {
+	s := open()
+	if s.vm != first {
 		t.Fatal("once every VM is idle again, a stream did not go to the first")
+	}
+	s.Close(ctx)
+	// A failed VM is passed over while another is idle.
+	first.failed.Store(true)
+	if s := open(); s.vm == first {
+		t.Fatal("a stream went to a failed VM while others were idle")
 	}
 }

@@ -272,11 +272,10 @@ func (p *Plugin) pickVM(ctx context.Context) (*vm, error) {
 		return nil, ErrPluginClosed
 	}
 	for i := range p.vms {
-		v, err := p.liveVM(ctx, &p.vms[i])
-		if err != nil {
-			return nil, err
-		}
-		if v.active.CompareAndSwap(0, 1) {
+		// A failed VM is passed over here and replaced when round robin
+		// comes to it: one that cannot be restarted then fails only the
+		// streams that land on it, as before.
+		if v := p.vms[i].Load(); !v.failed.Load() && v.active.CompareAndSwap(0, 1) {
 			return v, nil
 		}
 	}
