@@ -74,23 +74,23 @@ func DecodeInto(dst []Pair, buf []byte) []Pair {
 // strings point into it. They stay valid while the bytes of *arena they
 // point into are left alone: the caller may append to *arena but must not
 // overwrite or truncate it until no string decoded into it is in use. When
-// *arena has no room a larger one replaces it, and strings already decoded
-// keep the old one alive.
+// *arena has no room an empty, larger one replaces it, and strings already
+// decoded keep the old one alive.
 func DecodeArena(dst []Pair, arena *[]byte, buf []byte) []Pair {
 	sizes, data, n, ok := split(buf)
 	if !ok {
 		return nil
 	}
-	start := len(*arena)
-	if cap(*arena)-start < len(data) {
-		grown := make([]byte, start, 2*cap(*arena)+len(data))
-		copy(grown, *arena)
-		*arena = grown
+	orig := *arena
+	if cap(orig)-len(orig) < len(data) {
+		// A new arena; the strings in the old one keep it alive.
+		*arena = make([]byte, 0, 2*cap(orig)+len(data))
 	}
+	start := len(*arena)
 	*arena = append(*arena, data...)
 	out := decode(dst, sizes, unsafe.String(unsafe.SliceData((*arena)[start:]), len(data)), n)
 	if out == nil {
-		*arena = (*arena)[:start] // nothing points into what was appended
+		*arena = orig // nothing points into what was appended
 	}
 	return out
 }

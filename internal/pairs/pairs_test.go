@@ -66,11 +66,13 @@ func FuzzDecode(f *testing.F) {
 		if len(p) > 0 && !bytes.Equal(Encode(p), buf) {
 			t.Fatalf("Decode accepted a buffer that does not re-encode to itself")
 		}
-		arena := []byte("kept")
+		before := make([]byte, 4, 8)
+		copy(before, "kept")
+		arena := before
 		if a := DecodeArena(nil, &arena, buf); !reflect.DeepEqual(a, p) {
 			t.Fatalf("DecodeArena = %q, Decode = %q", a, p)
 		}
-		if string(arena[:4]) != "kept" || (p == nil && len(arena) != 4) {
+		if string(before[:4]) != "kept" || (p == nil && (len(arena) != 4 || &arena[0] != &before[0])) {
 			t.Fatalf("DecodeArena changed what was in its arena, or kept a malformed map's bytes: %q", arena)
 		}
 	})
