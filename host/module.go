@@ -1,10 +1,14 @@
 package host
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -89,7 +93,7 @@ func Compile(ctx context.Context, wasm []byte, cfg ModuleConfig) (*Module, error
 	// cheaper than wazero's WithCloseOnContextDone (RATIONALE.md).
 	if timeout > 0 {
 		var err error
-		if wasm, err = interrupt.Instrument(wasm); err != nil {
+		if wasm, err = instrumented(wasm, cfg.CompilationCacheDir); err != nil {
 			return nil, fmt.Errorf("host: compile: %w", err)
 		}
 	}
@@ -262,4 +266,40 @@ func (m *Module) validate() error {
 		return fmt.Errorf("host: %w: %s", ErrNotProxyWasm, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// instrumented returns wasm with package interrupt's checks. With a cache
+// directory the result is kept there too, named by the SHA-256 of wasm and
+// the rewrite's version, and read back on later starts, checked against
+// the SHA-256 stored with it: the rewrite is a third of a compile from the
+// cache, reading and checking it back a fraction of that. Failing to keep
+// it only costs the next start the rewrite.
+func instrumented(wasm []byte, dir string) ([]byte, error) {
+	if dir == "" {
+		return interrupt.Instrument(wasm)
+	}
+	in := sha256.Sum256(wasm)
+	path := filepath.Join(dir, fmt.Sprintf("hookguard-interrupt-v%s-%x.wasm", interrupt.Version, in))
+	if b, err := os.ReadFile(path); err == nil && len(b) > sha256.Size {
+		sum, out := b[:sha256.Size], b[sha256.Size:]
+		if got := sha256.Sum256(out); bytes.Equal(got[:], sum) {
+			return out, nil
+		}
+	}
+	out, err := interrupt.Instrument(wasm)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(out)
+	os.MkdirAll(dir, 0o755) // wazero makes it later; the first start keeps the rewrite too
+	if f, err := os.CreateTemp(dir, ".hookguard-interrupt-*"); err == nil {
+		_, werr := f.Write(append(sum[:], out...))
+		if cerr := f.Close(); werr == nil && cerr == nil {
+			werr = os.Rename(f.Name(), path) // whole or not at all, under concurrent starts
+		}
+		if werr != nil {
+			os.Remove(f.Name())
+		}
+	}
+	return out, nil
 }

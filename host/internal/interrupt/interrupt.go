@@ -42,6 +42,11 @@ const ExportName = "hookguard.interrupt"
 // reads of the interrupt flag.
 const Period = 4096
 
+// Version names the rewrite Instrument does, for a cache of its output:
+// change it whenever the output for a given module changes (a test holds
+// the output of a fixed module to it).
+const Version = "1"
+
 // ErrMalformed means the module could not be decoded; wazero would refuse it
 // too, with a more precise message.
 var ErrMalformed = errors.New("malformed wasm module")

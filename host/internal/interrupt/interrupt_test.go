@@ -2,6 +2,8 @@ package interrupt_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"runtime"
 	"strings"
@@ -46,6 +48,12 @@ func module(extra [][]byte, body []byte) []byte {
 var (
 	// (loop (br 0)) (i32.const 0): never returns on its own.
 	spin = []byte{0x03, 0x40, 0x0c, 0x00, 0x0b, 0x41, 0x00, 0x0b}
+	// (loop (block (br_if 1 (i32.const 1)))) (i32.const 0): the back edge
+	// is a br_if from a block inside the loop.
+	spinBrIf = []byte{0x03, 0x40, 0x02, 0x40, 0x41, 0x01, 0x0d, 0x01, 0x0b, 0x0b, 0x41, 0x00, 0x0b}
+	// (loop (block (br_table 0 1 (i32.const 1)))) (i32.const 0): the back
+	// edge is one of a br_table's targets.
+	spinBrTable = []byte{0x03, 0x40, 0x02, 0x40, 0x41, 0x01, 0x0e, 0x01, 0x00, 0x01, 0x0b, 0x0b, 0x41, 0x00, 0x0b}
 	// (global.get 0): reads the first global, to check indices did not move.
 	readGlobal0 = []byte{0x23, 0x00, 0x0b}
 	// (loop (result i32) (i32.const 7)): a loop that falls through.
@@ -69,7 +77,13 @@ func instantiate(t *testing.T, wasm []byte) api.Module {
 }
 
 func TestInterruptStopsALoop(t *testing.T) {
-	mod := instantiate(t, module(nil, spin))
+	for name, body := range map[string][]byte{"br": spin, "br_if from a block": spinBrIf, "br_table": spinBrTable} {
+		t.Run(name, func(t *testing.T) { interruptStops(t, body) })
+	}
+}
+
+func interruptStops(t *testing.T, body []byte) {
+	mod := instantiate(t, module(nil, body))
 	g, ok := mod.ExportedGlobal(interrupt.ExportName).(api.MutableGlobal)
 	if !ok {
 		t.Fatalf("no mutable global exported as %q", interrupt.ExportName)
@@ -198,4 +212,23 @@ func FuzzInstrument(f *testing.F) {
 			t.Fatalf("Instrument's own output does not decode: %v", err)
 		}
 	})
+}
+
+// TestVersionNamesTheRewrite holds Instrument's output for fixed modules
+// to Version: a change to the rewrite must change Version too, or hosts
+// would keep using the output they cached for the old one.
+func TestVersionNamesTheRewrite(t *testing.T) {
+	h := sha256.New()
+	for _, m := range [][]byte{module(nil, spin), module(nil, spinBrIf), module(nil, spinBrTable), module(nil, loopOnce),
+		module([][]byte{{6, 6, 1, 0x7f, 0x00, 0x41, 0x2a, 0x0b}}, readGlobal0)} {
+		out, err := interrupt.Instrument(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Write(out)
+	}
+	const v1 = "2ac930a3ec2677c0342fe997ec74049aa86c91b3d443c17c7be00ecf6ae8d328"
+	if got := hex.EncodeToString(h.Sum(nil)); interrupt.Version != "1" || got != v1 {
+		t.Fatalf("Version %q, output %s: the rewrite changed; bump Version and record the new output here", interrupt.Version, got)
+	}
 }
