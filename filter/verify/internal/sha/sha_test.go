@@ -1,6 +1,7 @@
 package sha_test
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/hmac"
 	stdsha1 "crypto/sha1"
@@ -13,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	_ "embed"
 
 	"github.com/hookguard/hookguard/filter/verify/internal/sha"
 )
@@ -43,6 +46,82 @@ func TestFIPS180Examples(t *testing.T) {
 			t.Errorf("SHA-256 of %d bytes = %x, want %s", len(tc.in), got, tc.want)
 		}
 	}
+}
+
+var (
+	//go:embed testdata/SHA256ShortMsg.rsp
+	cavpShort string
+	//go:embed testdata/SHA256LongMsg.rsp
+	cavpLong string
+)
+
+// TestCAVP checks NIST's CAVP byte-oriented SHA-256 vectors (every short
+// message, 0 to 64 bytes, so every padding case of one and two blocks, and
+// long ones of three and five blocks), whole and in chunks of several sizes.
+func TestCAVP(t *testing.T) {
+	for _, tc := range []struct {
+		name, rsp string
+		count     int
+	}{{"ShortMsg", cavpShort, 65}, {"LongMsg", cavpLong, 2}} {
+		t.Run(tc.name, func(t *testing.T) {
+			vectors := parseRSP(t, tc.rsp)
+			if len(vectors) != tc.count {
+				t.Fatalf("%d vectors, want %d", len(vectors), tc.count)
+			}
+			for _, v := range vectors {
+				if got := sha.Sum256(v.msg); !bytes.Equal(got[:], v.md) {
+					t.Errorf("Sum256 of %d bytes = %x, want %x", len(v.msg), got, v.md)
+				}
+				for _, chunk := range []int{1, 3, 55, 64, 65} {
+					h := sha.New256()
+					for rest := v.msg; len(rest) > 0; rest = rest[min(chunk, len(rest)):] {
+						h.Write(rest[:min(chunk, len(rest))])
+					}
+					if got := h.Sum(nil); !bytes.Equal(got, v.md) {
+						t.Errorf("%d bytes in chunks of %d = %x, want %x", len(v.msg), chunk, got, v.md)
+					}
+				}
+			}
+		})
+	}
+}
+
+type cavpVector struct{ msg, md []byte }
+
+// parseRSP reads the Len, Msg and MD lines of a CAVP response file; Msg
+// holds Len bits (a zero Len comes with a placeholder byte).
+func parseRSP(t *testing.T, rsp string) []cavpVector {
+	t.Helper()
+	var out []cavpVector
+	var bits int
+	var msg []byte
+	sc := bufio.NewScanner(strings.NewReader(rsp))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		key, val, ok := strings.Cut(sc.Text(), " = ")
+		if !ok {
+			continue
+		}
+		var err error
+		switch key {
+		case "Len":
+			bits, err = strconv.Atoi(val)
+		case "Msg":
+			msg, err = hex.DecodeString(val)
+			if err == nil && len(msg)*8 < bits {
+				t.Fatalf("Msg of %d bytes for Len = %d", len(msg), bits)
+			}
+			msg = msg[:bits/8]
+		case "MD":
+			var md []byte
+			md, err = hex.DecodeString(val)
+			out = append(out, cavpVector{msg, md})
+		}
+		if err != nil {
+			t.Fatalf("%s = %s: %v", key, val, err)
+		}
+	}
+	return out
 }
 
 // ourMACs is HMAC under key both ways the module can compute it: through
