@@ -456,11 +456,25 @@ func (s *Stream) resume(ctx context.Context, f *flow) {
 func (s *Stream) overLimit(ctx context.Context, f *flow) {
 	s.vm.plugin.bufferLimitHit(f.dir == dirRequest)
 	if f.dir == dirRequest {
-		s.pendingLocal = &LocalResponse{Status: 413, Body: []byte("Payload Too Large"), Details: "request_payload_too_large"}
+		s.pendingLocal = payloadTooLarge()
 	} else {
-		s.pendingLocal = &LocalResponse{Status: 500, Body: []byte("Internal Server Error"), Details: "response_payload_too_large"}
+		s.pendingLocal = localText(500, "Internal Server Error", "response_payload_too_large")
 	}
 	s.deliverLocal(ctx)
+}
+
+// localText is one of the host's own answers, text/plain as Envoy's are.
+func localText(status int, body, details string) *LocalResponse {
+	lr := &LocalResponse{Status: status, Header: Header{{Key: "content-type", Value: "text/plain"}}, Details: details}
+	if body != "" {
+		lr.Body = []byte(body)
+	}
+	return lr
+}
+
+// payloadTooLarge is Envoy's answer to a request body over the buffer limit.
+func payloadTooLarge() *LocalResponse {
+	return localText(413, "Payload Too Large", "request_payload_too_large")
 }
 
 // failLocked answers a stream whose VM failed: 503 wasm_fail_stream, as
@@ -473,7 +487,7 @@ func (s *Stream) failLocked() {
 		s.reset, s.out.Reset = true, true
 		return
 	}
-	s.local = &LocalResponse{Status: 503, Header: Header{{Key: "content-type", Value: "text/plain"}}, Details: "wasm_fail_stream"}
+	s.local = localText(503, "", "wasm_fail_stream")
 	s.out.LocalResponse = s.local
 }
 
@@ -589,7 +603,7 @@ func (s *Stream) HandleRequest(ctx context.Context, req *Request) (*Outcome, err
 		}
 		if len(res.Body) > limit {
 			s.vm.plugin.bufferLimitHit(true)
-			res.LocalResponse = &LocalResponse{Status: 413, Header: Header{{Key: "content-type", Value: "text/plain"}}, Body: []byte("Payload Too Large"), Details: "request_payload_too_large"}
+			res.LocalResponse = payloadTooLarge()
 			return false
 		}
 		return true
@@ -640,7 +654,7 @@ func (s *Stream) HandleRequest(ctx context.Context, req *Request) (*Outcome, err
 	if !s.requestEnded() {
 		s.vm.logger.Error("wasm module stopped the request and never resumed it; failing closed",
 			"hint", "a module that pauses in request headers needs AllowOnHeadersStopIteration (Envoy: allow_on_headers_stop_iteration)")
-		res.LocalResponse = &LocalResponse{Status: 500, Header: Header{{Key: "content-type", Value: "text/plain"}}, Body: []byte("Internal Server Error"), Details: "wasm_filter_stalled"}
+		res.LocalResponse = localText(500, "Internal Server Error", "wasm_filter_stalled")
 	}
 	return res, nil
 }
@@ -658,5 +672,5 @@ func (s *Stream) answer() *LocalResponse {
 	if s.local != nil {
 		return s.local
 	}
-	return &LocalResponse{Status: 503, Header: Header{{Key: "content-type", Value: "text/plain"}}, Details: "stream_reset"}
+	return localText(503, "", "stream_reset")
 }
