@@ -30,7 +30,8 @@ type ModuleConfig struct {
 	// stderr) and the host's own. Nil discards them.
 	Logger *slog.Logger
 	// MemoryLimitPages caps each VM's linear memory in 64 KiB pages. Zero
-	// means 16384 pages (1 GiB), Envoy's cap.
+	// means 16384 pages (1 GiB), Envoy's cap. On Linux each VM reserves
+	// that much address space, backed only where the module writes.
 	MemoryLimitPages uint32
 	// CallTimeout cuts off any one call into the module that runs longer;
 	// the VM is then failed and replaced, and its stream answered 503. Zero

@@ -192,7 +192,7 @@ func (p *Plugin) moduleConfig() wazero.ModuleConfig {
 // _initialize (then main(0,0) if exported) or else _start; then for the
 // root context on_context_create, on_vm_start and on_configure.
 func (p *Plugin) startVM(ctx context.Context) (*vm, error) {
-	mod, err := p.module.runtime.InstantiateModule(ctx, p.module.compiled, p.moduleConfig())
+	mod, err := p.module.runtime.InstantiateModule(withLinearMemory(ctx), p.module.compiled, p.moduleConfig())
 	if err != nil {
 		return nil, fmt.Errorf("host: %w: instantiate: %v", ErrVMStart, err)
 	}
