@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -61,6 +64,9 @@ type Module struct {
 	abi         string // "0.2.0" or "0.2.1"
 	start       string // "_initialize" or "_start"
 	allocator   string // "malloc" or "proxy_on_memory_allocate"
+
+	mu      sync.Mutex
+	plugins map[*Plugin]struct{} // open plugins, closed before the runtime
 }
 
 // ErrNotProxyWasm means the module is not a proxy-wasm HTTP filter; the
@@ -133,8 +139,34 @@ func Compile(ctx context.Context, wasm []byte, cfg ModuleConfig) (*Module, error
 	return m, nil
 }
 
-// Close releases the module and every VM started from it.
-func (m *Module) Close(ctx context.Context) error { return m.runtime.Close(ctx) }
+// Close releases the module and every VM started from it. Each plugin is
+// closed first, so a call still running finishes (or meets its deadline)
+// before its VM's memory is released.
+func (m *Module) Close(ctx context.Context) error {
+	m.mu.Lock()
+	plugins := slices.Collect(maps.Keys(m.plugins))
+	m.plugins = nil
+	m.mu.Unlock()
+	var errs []error
+	for _, p := range plugins {
+		errs = append(errs, p.Close(ctx))
+	}
+	return errors.Join(append(errs, m.runtime.Close(ctx))...)
+}
+
+// track records an open plugin, or forgets a closed one.
+func (m *Module) track(p *Plugin, open bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case !open:
+		delete(m.plugins, p)
+	case m.plugins == nil:
+		m.plugins = map[*Plugin]struct{}{p: {}}
+	default:
+		m.plugins[p] = struct{}{}
+	}
+}
 
 // ABIVersion returns the proxy-wasm ABI version the module declares.
 func (m *Module) ABIVersion() string { return m.abi }

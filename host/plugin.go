@@ -117,6 +117,7 @@ func (m *Module) NewPlugin(ctx context.Context, cfg PluginConfig) (*Plugin, erro
 		p.shared = NewMemorySharedData()
 	}
 	p.vms = make([]atomic.Pointer[vm], cfg.VMs)
+	m.track(p, true)
 	for i := range p.vms {
 		v, err := p.startVM(ctx)
 		if err != nil {
@@ -158,14 +159,17 @@ func (p *Plugin) Close(ctx context.Context) error {
 	if p.closed.Swap(true) {
 		return nil
 	}
-	if p.stop != nil {
-		close(p.stop)
-	}
+	p.module.track(p, false)
+	// Each VM closes under its lock, after any call running on it; the
+	// watchdog stops only then, so such a call still meets its deadline.
 	var errs []error
 	for i := range p.vms {
 		if v := p.vms[i].Load(); v != nil {
 			errs = append(errs, v.close(ctx))
 		}
+	}
+	if p.stop != nil {
+		close(p.stop)
 	}
 	return errors.Join(errs...)
 }

@@ -394,6 +394,46 @@ func TestFaultsFailClosed(t *testing.T) {
 	}
 }
 
+// TestCloseWaitsForARunningCall closes the module while a call spins
+// counting in memory: Close waits for the call to meet its deadline before
+// the VM's memory is unmapped (unmapped under it, the process would fault),
+// and the request fails closed.
+func TestCloseWaitsForARunningCall(t *testing.T) {
+	ctx := context.Background()
+	mod, err := host.Compile(ctx, readFixture(t, "probe_tinygo"), host.ModuleConfig{CallTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := mod.NewPlugin(ctx, host.PluginConfig{VMs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := p.NewStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *host.Outcome)
+	go func() {
+		out, _ := s.HandleRequest(ctx, &host.Request{Header: probeHeader("/L")})
+		done <- out
+	}()
+	time.Sleep(100 * time.Millisecond) // the call is spinning by now
+	start := time.Now()
+	if err := mod.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if el := time.Since(start); el < 100*time.Millisecond {
+		t.Errorf("Close returned after %v, before the running call met its deadline", el)
+	}
+	if out := <-done; out == nil || out.LocalResponse == nil || out.LocalResponse.Status != 503 {
+		t.Fatalf("the spinning request ended with %+v, want a 503", out)
+	}
+	s.Close(ctx)
+	if n := p.LiveVMs(); n != 0 {
+		t.Fatalf("%d VMs open after the module closed", n)
+	}
+}
+
 func TestMemoryIsCapped(t *testing.T) {
 	// 20000 pages (1.25 GiB) is over Envoy's 1 GiB, our default cap.
 	p, _ := startProbe(t, "probe_tinygo", probeOpts{})

@@ -89,8 +89,10 @@
     (local.set $m (call $mode (local.get $ctx)))
     ;; t: trap
     (if (i32.eq (local.get $m) (i32.const 116)) (then (unreachable)))
-    ;; l: loop forever
+    ;; l: loop forever; L: loop forever counting in memory
     (if (i32.eq (local.get $m) (i32.const 108)) (then (loop $spin (br $spin))))
+    (if (i32.eq (local.get $m) (i32.const 76)) (then (loop $count
+      (i32.store (i32.const 4000) (i32.add (i32.load (i32.const 4000)) (i32.const 1))) (br $count))))
     ;; r: local reply 403 "denied" with x-probe: local
     (if (i32.eq (local.get $m) (i32.const 114)) (then
       (drop (call $local (i32.const 403) (i32.const 369) (i32.const 12) (i32.const 382) (i32.const 6) (i32.const 210) (i32.const 26) (i32.const -1)))
