@@ -67,6 +67,7 @@ type Module struct {
 
 	mu      sync.Mutex
 	plugins map[*Plugin]struct{} // open plugins, closed before the runtime
+	closed  bool
 }
 
 // ErrNotProxyWasm means the module is not a proxy-wasm HTTP filter; the
@@ -145,7 +146,7 @@ func Compile(ctx context.Context, wasm []byte, cfg ModuleConfig) (*Module, error
 func (m *Module) Close(ctx context.Context) error {
 	m.mu.Lock()
 	plugins := slices.Collect(maps.Keys(m.plugins))
-	m.plugins = nil
+	m.plugins, m.closed = nil, true
 	m.mu.Unlock()
 	var errs []error
 	for _, p := range plugins {
@@ -154,18 +155,22 @@ func (m *Module) Close(ctx context.Context) error {
 	return errors.Join(append(errs, m.runtime.Close(ctx))...)
 }
 
-// track records an open plugin, or forgets a closed one.
-func (m *Module) track(p *Plugin, open bool) {
+// track records an open plugin, or forgets a closed one. A closed module
+// takes no new plugin.
+func (m *Module) track(p *Plugin, open bool) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
 	case !open:
 		delete(m.plugins, p)
+	case m.closed:
+		return false
 	case m.plugins == nil:
 		m.plugins = map[*Plugin]struct{}{p: {}}
 	default:
 		m.plugins[p] = struct{}{}
 	}
+	return true
 }
 
 // ABIVersion returns the proxy-wasm ABI version the module declares.

@@ -117,10 +117,17 @@ func (m *Module) NewPlugin(ctx context.Context, cfg PluginConfig) (*Plugin, erro
 		p.shared = NewMemorySharedData()
 	}
 	p.vms = make([]atomic.Pointer[vm], cfg.VMs)
-	m.track(p, true)
+	// The VMs start under p.mu, which Close takes: a Module.Close meanwhile
+	// waits for them rather than releasing their memory under a call.
+	p.mu.Lock()
+	if !m.track(p, true) {
+		p.mu.Unlock()
+		return nil, fmt.Errorf("host: %w: the module is closed", ErrVMStart)
+	}
 	for i := range p.vms {
 		v, err := p.startVM(ctx)
 		if err != nil {
+			p.mu.Unlock()
 			p.Close(ctx)
 			return nil, err
 		}
@@ -130,6 +137,7 @@ func (m *Module) NewPlugin(ctx context.Context, cfg PluginConfig) (*Plugin, erro
 		p.stop = make(chan struct{})
 		go p.watchdog(t)
 	}
+	p.mu.Unlock()
 	return p, nil
 }
 

@@ -432,6 +432,40 @@ func TestCloseWaitsForARunningCall(t *testing.T) {
 	if n := p.LiveVMs(); n != 0 {
 		t.Fatalf("%d VMs open after the module closed", n)
 	}
+	if _, err := mod.NewPlugin(ctx, host.PluginConfig{VMs: 1}); !errors.Is(err, host.ErrVMStart) {
+		t.Fatalf("NewPlugin on a closed module: %v, want ErrVMStart", err)
+	}
+}
+
+// TestCloseDuringNewPlugin closes the module while plugins start: each
+// NewPlugin either fails or returns a plugin whose VMs are closed, and no
+// VM is left open.
+func TestCloseDuringNewPlugin(t *testing.T) {
+	ctx := context.Background()
+	wasm := readFixture(t, "probe_tinygo")
+	for i := 0; i < 10; i++ {
+		mod, err := host.Compile(ctx, wasm, host.ModuleConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan *host.Plugin)
+		go func() {
+			p, _ := mod.NewPlugin(ctx, host.PluginConfig{VMs: 4})
+			got <- p
+		}()
+		time.Sleep(time.Duration(i) * time.Millisecond)
+		if err := mod.Close(ctx); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if p := <-got; p != nil {
+			if _, err := p.NewStream(ctx); !errors.Is(err, host.ErrPluginClosed) {
+				t.Fatalf("a stream on a plugin of a closed module: %v, want ErrPluginClosed", err)
+			}
+			if n := p.LiveVMs(); n != 0 {
+				t.Fatalf("%d VMs open after the module closed", n)
+			}
+		}
+	}
 }
 
 func TestMemoryIsCapped(t *testing.T) {
