@@ -50,30 +50,35 @@ func TestFIPS180Examples(t *testing.T) {
 
 var (
 	//go:embed testdata/SHA256ShortMsg.rsp
-	cavpShort string
+	cavpShort256 string
 	//go:embed testdata/SHA256LongMsg.rsp
-	cavpLong string
+	cavpLong256 string
+	//go:embed testdata/SHA1ShortMsg.rsp
+	cavpShort1 string
 )
 
-// TestCAVP checks NIST's CAVP byte-oriented SHA-256 vectors (every short
-// message, 0 to 64 bytes, so every padding case of one and two blocks, and
-// long ones of three and five blocks), whole and in chunks of several sizes.
+// TestCAVP checks NIST's CAVP byte-oriented vectors: every short message,
+// 0 to 64 bytes, so every padding case of one and two blocks, for SHA-256
+// and SHA-1, and long SHA-256 ones of three and five blocks; whole and in
+// chunks of several sizes.
 func TestCAVP(t *testing.T) {
 	for _, tc := range []struct {
 		name, rsp string
 		count     int
-	}{{"ShortMsg", cavpShort, 65}, {"LongMsg", cavpLong, 2}} {
+		newHash   func() hash.Hash
+	}{
+		{"SHA256ShortMsg", cavpShort256, 65, sha.New256},
+		{"SHA256LongMsg", cavpLong256, 2, sha.New256},
+		{"SHA1ShortMsg", cavpShort1, 65, sha.New1},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			vectors := parseRSP(t, tc.rsp)
 			if len(vectors) != tc.count {
 				t.Fatalf("%d vectors, want %d", len(vectors), tc.count)
 			}
 			for _, v := range vectors {
-				if got := sha.Sum256(v.msg); !bytes.Equal(got[:], v.md) {
-					t.Errorf("Sum256 of %d bytes = %x, want %x", len(v.msg), got, v.md)
-				}
-				for _, chunk := range []int{1, 3, 55, 64, 65} {
-					h := sha.New256()
+				for _, chunk := range []int{1, 3, 55, 64, 65, len(v.msg) + 1} {
+					h := tc.newHash()
 					for rest := v.msg; len(rest) > 0; rest = rest[min(chunk, len(rest)):] {
 						h.Write(rest[:min(chunk, len(rest))])
 					}
@@ -83,6 +88,12 @@ func TestCAVP(t *testing.T) {
 				}
 			}
 		})
+	}
+	// Sum256 is the one-shot form the module uses for keys.
+	for _, v := range parseRSP(t, cavpShort256) {
+		if got := sha.Sum256(v.msg); !bytes.Equal(got[:], v.md) {
+			t.Errorf("Sum256 of %d bytes = %x, want %x", len(v.msg), got, v.md)
+		}
 	}
 }
 
