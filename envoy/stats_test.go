@@ -83,8 +83,9 @@ func TestStatsTagsCoverEveryMetric(t *testing.T) {
 		Configuration: []byte(`{"routes":[{"name":"gh-1","match":{"path":"/a"},"scheme":"github","secrets":[{"id":"k-1","env":"S"}]},
 			{"name":"d","match":{"path":"/d"},"mode":"detect","secrets":[{"id":"k","env":"S"}]},
 			{"name":"u","match":{"path":"/u"},"secrets":[{"env":"UNSET","optional":true}]},
-			{"name":"w","match":{"path":"/w"},"scheme":"standard-webhooks","secrets":[{"env":"W"}],"dedupe":{"max_ids":16}},
+			{"name":"w","match":{"path":"/w"},"scheme":"standard-webhooks","secrets":[{"env":"W"}],"dedupe":{"max_ids":16,"on_store_failure":"allow"}},
 			{"name":"w2","match":{"path":"/w2"},"scheme":"slack","secrets":[{"env":"S"}],"handshake":true,"source_cidrs":["10.0.0.0/8"]},
+			{"name":"w3","match":{"path":"/w3"},"scheme":"twitter","secrets":[{"env":"S"}],"handshake":true},
 			{"name":"j","match":{"path":"/j"},"scheme":"jwt","jwks_cluster":"idp"}]}`)})
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +114,7 @@ func TestStatsTagsCoverEveryMetric(t *testing.T) {
 			}
 			seenReasons[tags["reason"]] = true
 		case strings.HasPrefix(m.Name, "hookguard.duplicates."), strings.HasPrefix(m.Name, "hookguard.dedupe_evicted."),
-			strings.HasPrefix(m.Name, "hookguard.handshakes."):
+			strings.HasPrefix(m.Name, "hookguard.dedupe_bypassed."), strings.HasPrefix(m.Name, "hookguard.handshakes."):
 			want := strings.Join(strings.Split(m.Name, ".")[:2], ".")
 			if base != "wasmcustom."+want || !strings.HasPrefix(tags["route"], "w") || len(tags) != 1 {
 				t.Errorf("%s: %s %v", full, base, tags)

@@ -145,6 +145,9 @@ func FuzzRequestPath(f *testing.F) {
 				// Refused: no route's native verifier accepts it either.
 				for _, r := range fix.order {
 					if r.Match.Matches(vreq.Method, vreq.Authority, vreq.Path) {
+						if r.Handshake == config.HandshakeTwitterCRC && config.OpaqueToken(tc.Body) {
+							break // what the CRC could have answered is refused by design
+						}
 						if keyID, err := nativeVerify(r, vreq, tc.Body, fix.file); err == nil {
 							t.Fatalf("refused 401, but route %s verifies it natively under key %s", r.Name, keyID)
 						}

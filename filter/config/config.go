@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -172,7 +173,39 @@ const (
 	HandshakeTwitterCRC = "twitter"
 )
 
-var handshakes = map[string]string{"zoom": HandshakeZoom, "slack": HandshakeSlack, "twitter": HandshakeTwitterCRC}
+// handshakes are the presets with a challenge the filter can answer, and
+// the method the challenge comes with: a route whose methods leave it out
+// would never see it.
+var handshakes = map[string]struct{ kind, method string }{
+	"zoom":    {HandshakeZoom, "POST"},
+	"slack":   {HandshakeSlack, "POST"},
+	"twitter": {HandshakeTwitterCRC, "GET"},
+}
+
+// MaxHandshakeToken bounds a challenge token a handshake answers; X's and
+// Zoom's are a few dozen bytes.
+const MaxHandshakeToken = 256
+
+// OpaqueToken reports whether t can be a provider's challenge token: 1 to
+// MaxHandshakeToken bytes of letters, digits and "._~+/=-" (UUIDs, hex,
+// base64 and base64url). No JSON object or array, form or "v0:" string
+// is one.
+func OpaqueToken[T string | []byte](t T) bool {
+	if len(t) == 0 || len(t) > MaxHandshakeToken {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._~+/=-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// HandshakeMethod returns the method of preset's handshake challenge, or
+// "" when the preset has none.
+func HandshakeMethod(preset string) string { return handshakes[preset].method }
 
 // Dedupe is a route's replay de-duplication: verified deliveries are
 // remembered by id in the host's shared data (every VM, every Envoy
@@ -188,7 +221,22 @@ type Dedupe struct {
 	// Slots is how many shared-data keys hold the ids; each holds at most
 	// DedupeSlotEntries, so Slots × DedupeSlotEntries ids are remembered.
 	Slots int
+	// OnStoreFailure is what a verified delivery gets when the shared data
+	// fails (a store that errs or times out): StoreFailureReject or
+	// StoreFailureAllow.
+	OnStoreFailure string
 }
+
+// What a route's "dedupe.on_store_failure" may say.
+const (
+	// StoreFailureReject answers 503 with Retry-After: the sender retries
+	// and nothing goes on unrecorded. The default.
+	StoreFailureReject = "reject"
+	// StoreFailureAllow lets the verified delivery on without
+	// de-duplication, counted and logged: the store's outage does not
+	// stop deliveries, at the cost of a possible duplicate.
+	StoreFailureAllow = "allow"
+)
 
 // DedupeSlotEntries is how many ids one shared-data slot holds.
 const DedupeSlotEntries = 16
@@ -346,6 +394,7 @@ type rawDedupe struct {
 	WindowSeconds   *int64 `json:"window_seconds"`
 	InFlightSeconds *int64 `json:"in_flight_seconds"`
 	MaxIDs          *int64 `json:"max_ids"`
+	OnStoreFailure  string `json:"on_store_failure"`
 }
 
 type rawMatch struct {
@@ -635,9 +684,14 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 		}
 	}
 	if rr.Handshake {
-		if r.Handshake = handshakes[r.SchemeName]; r.Handshake == "" {
+		h, ok := handshakes[r.SchemeName]
+		if !ok {
 			return Route{}, nil, fmt.Errorf(`%w: "handshake" is for zoom, slack and twitter routes`, ErrInvalidRoute)
 		}
+		if len(r.Match.Methods) > 0 && !slices.Contains(r.Match.Methods, h.method) {
+			return Route{}, nil, fmt.Errorf(`%w: the %s handshake comes as %s, which "match.methods" leaves out: add %q`, ErrInvalidRoute, r.SchemeName, h.method, h.method)
+		}
+		r.Handshake = h.kind
 		if !unconfigured {
 			r.HandshakeKeys = map[string][]byte{}
 			for _, k := range keys {
@@ -653,7 +707,14 @@ func parseDedupe(rd rawDedupe, r Route, info verify.PresetInfo, signedID string)
 	if r.Mode != Enforce {
 		return nil, fmt.Errorf(`%w: "dedupe" needs mode "enforce": only verified deliveries are remembered`, ErrInvalidRoute)
 	}
-	d := &Dedupe{IDHeaders: info.DeliveryIDHeaders, Window: DefaultDedupeWindow, InFlight: DefaultDedupeInFlight}
+	d := &Dedupe{IDHeaders: info.DeliveryIDHeaders, Window: DefaultDedupeWindow, InFlight: DefaultDedupeInFlight, OnStoreFailure: StoreFailureReject}
+	switch rd.OnStoreFailure {
+	case "", StoreFailureReject:
+	case StoreFailureAllow:
+		d.OnStoreFailure = StoreFailureAllow
+	default:
+		return nil, fmt.Errorf(`%w: "dedupe.on_store_failure" must be %q or %q`, ErrInvalidRoute, StoreFailureReject, StoreFailureAllow)
+	}
 	if signedID != "" { // the generic model's id_header, which is signed
 		d.IDHeaders = []string{strings.ToLower(signedID)}
 	}
@@ -879,7 +940,7 @@ func readSecrets(r *Route, secrets []rawSecret, lookupEnv func(string) (string, 
 				continue
 			}
 			if !ok || v == "" {
-				return nil, nil, fmt.Errorf("%w: %s", ErrSecretEnvUnset, *s.Env)
+				return nil, nil, fmt.Errorf("%w: %s (where the module runs: a host passes it only the variables it is given, as Envoy's host_env_keys)", ErrSecretEnvUnset, *s.Env)
 			}
 			value, source = v, "env:"+*s.Env
 			if id == "" {
@@ -950,32 +1011,56 @@ func describeDecodeError(err error, empty bool) error {
 	}
 }
 
-// EnvNames returns the environment variables data reads secrets from, in
-// order, without reading them: a host passes exactly these to the module
-// (Envoy's host_env_keys, the gateway's environment). Invalid JSON is
-// Parse's to report; EnvNames returns what it could find.
+// EnvNames returns every environment variable data names — the value of
+// any field called "env" or ending in "_env" ("secret_env", "jwks_env",
+// a secret's "env"), at any depth — in order, without reading them: a host
+// passes exactly these to the module (Envoy's host_env_keys, the
+// gateway's environment). Invalid JSON is Parse's to report; EnvNames
+// returns what it found before the fault.
 func EnvNames(data []byte) []string {
-	var raw struct {
-		SecretEnv *string `json:"secret_env"`
-		Routes    []struct {
-			Secrets    []rawSecret `json:"secrets"`
-			PublicKeys []rawSecret `json:"public_keys"`
-		} `json:"routes"`
+	// A frame is an open object or array; in an object, key is the field
+	// whose value comes next, or "" while a key is awaited.
+	type frame struct {
+		object  bool
+		key     string
+		wantKey bool
 	}
-	json.Unmarshal(data, &raw)
+	stack := []frame{{}}
 	var names []string
 	seen := map[string]bool{}
-	add := func(p *string) {
-		if p != nil && *p != "" && !seen[*p] {
-			seen[*p] = true
-			names = append(names, *p)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return names
+		}
+		top := &stack[len(stack)-1]
+		if k, ok := tok.(string); ok && top.object && top.wantKey {
+			top.key, top.wantKey = k, false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			stack = append(stack, frame{object: tok == json.Delim('{'), wantKey: true})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			if len(stack) == 1 {
+				return names
+			}
+			stack = stack[:len(stack)-1]
+		default:
+			if v, ok := tok.(string); ok && top.object && isEnvField(top.key) && v != "" && !seen[v] {
+				seen[v] = true
+				names = append(names, v)
+			}
+		}
+		// A value ended: its object awaits the next key.
+		if top := &stack[len(stack)-1]; top.object {
+			top.wantKey = true
 		}
 	}
-	add(raw.SecretEnv)
-	for _, r := range raw.Routes {
-		for _, s := range append(r.Secrets, r.PublicKeys...) {
-			add(s.Env)
-		}
-	}
-	return names
 }
+
+// isEnvField reports whether a configuration field names an environment
+// variable.
+func isEnvField(key string) bool { return key == "env" || strings.HasSuffix(key, "_env") }

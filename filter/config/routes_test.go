@@ -115,6 +115,9 @@ func TestRouteErrors(t *testing.T) {
 		{"secret as sendgrid key", `{"routes":[{"name":"a","scheme":"sendgrid","secrets":[{"env":"S"}]}]}`, verify.ErrInvalidScheme, "P-256"},
 		{"secret_encoding with ed25519", `{"routes":[{"name":"a","scheme":"hmac","algorithm":"ed25519","signature_header":"x","secret_encoding":"hex","public_keys":[{"value":"` + strings.Repeat("ab", 32) + `"}]}]}`, config.ErrInvalidRoute, "public keys"},
 		{"dedupe without hold_headers", `{"hold_headers":false,"routes":[{"name":"a","scheme":"github","secrets":[{"env":"S"}],"dedupe":{}}]}`, config.ErrInvalidRoute, "hold_headers"},
+		{"twitter handshake, GET left out", `{"routes":[{"name":"a","match":{"methods":["POST"]},"scheme":"twitter","secrets":[{"env":"S"}],"handshake":true}]}`, config.ErrInvalidRoute, `comes as GET, which "match.methods" leaves out`},
+		{"zoom handshake, POST left out", `{"routes":[{"name":"a","match":{"methods":["GET"]},"scheme":"zoom","secrets":[{"env":"S"}],"handshake":true}]}`, config.ErrInvalidRoute, "POST"},
+		{"bad on_store_failure", `{"routes":[{"name":"a","scheme":"github","secrets":[{"env":"S"}],"dedupe":{"on_store_failure":"ignore"}}]}`, config.ErrInvalidRoute, "on_store_failure"},
 		{"handshake without hold_headers", `{"hold_headers":false,"routes":[{"name":"a","scheme":"slack","secrets":[{"env":"S"}],"handshake":true}]}`, config.ErrInvalidRoute, "hold_headers"},
 		{"jwt with secrets", `{"routes":[{"name":"a","scheme":"jwt","secrets":[{"env":"S"}]}]}`, config.ErrInvalidRoute, "jwks"},
 		{"jwt without keys", `{"routes":[{"name":"a","scheme":"jwt"}]}`, config.ErrNoSecret, "jwks"},
@@ -157,9 +160,48 @@ func TestEnvNames(t *testing.T) {
 		{`{"routes":[{"secrets":[{"env":"X"},{"value":"v"},{"env":"X"}]},{"secrets":[{"env":"Y"}]}]}`, "X,Y"},
 		{`{"routes":[{"secrets":[{"env":"S"}],"public_keys":[{"env":"P"},{"env":"S"}]}]}`, "S,P"},
 		{`{"secret_env":`, ""},
+		{`{"routes":[{"name":"j","scheme":"jwt","jwks_env":"JWKS"},{"secrets":[{"env":"A"}]}]}`, "JWKS,A"},
+		{`{"routes":[{"secrets":[{"env":"A"}],"future":{"verify_token_env":"T","list":[{"env":"L"}],"n":1}},{"jwks_env":"A"}]}`, "A,T,L"},
+		{`{"routes":[{"name":"env","match":{"path":"/env"},"secrets":[{"value":"env"}]}]}`, ""},
+		{`{"routes":[{"secrets":[{"env":"A"}]},{"secrets":[{"env":`, "A"},
 	} {
 		if got := strings.Join(config.EnvNames([]byte(tc.json)), ","); got != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.json, got, tc.want)
+		}
+	}
+}
+
+// TestHandshakeMethods: a handshake route matches its challenge's method,
+// or matches every method.
+func TestHandshakeMethods(t *testing.T) {
+	for _, route := range []string{
+		`{"name":"a","match":{"methods":["GET","POST"]},"scheme":"twitter","secrets":[{"env":"S"}],"handshake":true}`,
+		`{"name":"a","scheme":"twitter","secrets":[{"env":"S"}],"handshake":true}`,
+		`{"name":"a","match":{"methods":["POST"]},"scheme":"zoom","secrets":[{"env":"S"}],"handshake":true}`,
+		`{"name":"a","match":{"methods":["POST"]},"scheme":"slack","secrets":[{"env":"S"}],"handshake":true}`,
+	} {
+		if _, _, err := config.Parse([]byte(`{"routes":[`+route+`]}`), env("S", longSecret)); err != nil {
+			t.Errorf("%s: %v", route, err)
+		}
+	}
+	for preset, want := range map[string]string{"twitter": "GET", "zoom": "POST", "slack": "POST", "github": ""} {
+		if got := config.HandshakeMethod(preset); got != want {
+			t.Errorf("HandshakeMethod(%q) = %q, want %q", preset, got, want)
+		}
+	}
+}
+
+// TestStoreFailurePolicy: a dedupe route rejects on a store failure
+// unless it says "allow".
+func TestStoreFailurePolicy(t *testing.T) {
+	for policy, want := range map[string]string{``: config.StoreFailureReject, `,"on_store_failure":"reject"`: config.StoreFailureReject,
+		`,"on_store_failure":"allow"`: config.StoreFailureAllow} {
+		cfg, _, err := config.Parse([]byte(`{"routes":[{"name":"a","scheme":"github","secrets":[{"env":"S"}],"dedupe":{"max_ids":16`+policy+`}}]}`), env("S", longSecret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.Routes[0].Dedupe.OnStoreFailure; got != want {
+			t.Errorf("%q: got %q, want %q", policy, got, want)
 		}
 	}
 }
@@ -206,6 +248,24 @@ func TestUnconfiguredRouteIsStillChecked(t *testing.T) {
 		c, _, err := config.Parse([]byte(cfg), env())
 		if err != nil || !c.Routes[0].Unconfigured || c.Routes[0].Scheme != nil {
 			t.Errorf("%s: %v", cfg, err)
+		}
+	}
+}
+
+// TestOpaqueToken: what a handshake may answer — never anything a payload
+// could be.
+func TestOpaqueToken(t *testing.T) {
+	for token, want := range map[string]bool{
+		"9b4507b3-9040-4669-9ca3-6b94edb50553": true, "qgg8vlvZRS6UYooatFL8Aw": true, "crc+token/with=chars": true,
+		"a~b.c_d": true, strings.Repeat("A", config.MaxHandshakeToken): true,
+		"": false, strings.Repeat("A", config.MaxHandshakeToken+1): false, `{"a":1}`: false, "[1]": false,
+		"a b": false, "a=1&b=2": false, "v0:1764547200:{}": false, "line\n": false, "é": false, "a\x00": false,
+	} {
+		if got := config.OpaqueToken(token); got != want {
+			t.Errorf("OpaqueToken(%q) = %v, want %v", token, got, want)
+		}
+		if got := config.OpaqueToken([]byte(token)); got != want {
+			t.Errorf("OpaqueToken([]byte(%q)) = %v, want %v", token, got, want)
 		}
 	}
 }

@@ -60,6 +60,12 @@ var (
 	SourceNotAllowed  = Reason{Name: "source_not_allowed", Status: 403}
 	DuplicateInFlight = Reason{Name: "duplicate_in_flight", Status: 409}
 	DedupeFull        = Reason{Name: "dedupe_full", Status: 503}
+	// DedupeUnavailable: the shared data holding a dedupe route's ids
+	// failed or timed out, and the route's on_store_failure is "reject".
+	DedupeUnavailable = Reason{Name: "dedupe_unavailable", Status: 503}
+	// HandshakeRefused: a handshake challenge whose token could be a
+	// payload (not an opaque token): answering it would sign it.
+	HandshakeRefused = Reason{Name: "handshake_refused", Status: 400}
 )
 
 // DuplicateBody: a duplicate is not a rejection: a delivery the upstream already accepted,
@@ -85,12 +91,14 @@ var All = []Reason{
 	MissingDeliveryID,
 	DuplicateInFlight,
 	DedupeFull,
+	DedupeUnavailable,
+	HandshakeRefused,
 	InternalError,
 }
 
 // Dedupe reports whether r is one only a route with "dedupe" gives.
 func (r Reason) Dedupe() bool {
-	return r == MissingDeliveryID || r == DuplicateInFlight || r == DedupeFull
+	return r == MissingDeliveryID || r == DuplicateInFlight || r == DedupeFull || r == DedupeUnavailable
 }
 
 // Of returns the reason for err: internal_error for anything that is not

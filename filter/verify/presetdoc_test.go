@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hookguard/hookguard/filter/config"
 	"github.com/hookguard/hookguard/filter/reason"
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/internal/cases"
@@ -121,7 +123,14 @@ func presetDoc() string {
 		if info.Quirks != "" {
 			fmt.Fprintf(&b, "- Notes: %s\n", info.Quirks)
 		}
-		fmt.Fprintf(&b, "- Route: `{\"name\": %q, \"match\": {\"path_prefix\": \"/hooks/%s\", \"methods\": [\"POST\"]}, \"scheme\": %q, \"%s\": [{\"id\": \"current\", \"env\": %q}]}`\n", name, name, name, keys, env)
+		methods, handshake := `"POST"`, ""
+		switch config.HandshakeMethod(name) {
+		case "GET":
+			methods, handshake = `"GET", "POST"`, `, "handshake": true`
+		case "POST":
+			handshake = `, "handshake": true`
+		}
+		fmt.Fprintf(&b, "- Route: `{\"name\": %q, \"match\": {\"path_prefix\": \"/hooks/%s\", \"methods\": [%s]}, \"scheme\": %q, \"%s\": [{\"id\": \"current\", \"env\": %q}]%s}`\n", name, name, methods, name, keys, env, handshake)
 		if info.Kind == "public-key" {
 			up := strings.ToUpper(name)
 			fmt.Fprintf(&b, "- Test request, with a test key pair: `export %s_SIGNING_KEY=$(openssl rand -hex 32); export %s=$(go run ./cmd/sign -preset %s -public-key)`, start the gateway, then `go run ./cmd/sign -preset %s -url http://127.0.0.1:8080/hooks/%s -send`\n\n", up, env, name, name, name)
@@ -181,5 +190,40 @@ func TestREADMEReasons(t *testing.T) {
 	}
 	if rows != len(reason.All) {
 		t.Errorf("README.md's reasons table has %d rows, want %d", rows, len(reason.All))
+	}
+}
+
+// TestREADMERoutesParse: every route the preset reference shows is one
+// config.Parse takes as it stands (with its variables set), so a reader
+// who copies one gets a working route — a handshake included.
+func TestREADMERoutesParse(t *testing.T) {
+	re := regexp.MustCompile("(?m)^- Route: `(.*)`$")
+	routes := re.FindAllStringSubmatch(presetDoc(), -1)
+	if len(routes) != len(verify.Presets()) {
+		t.Fatalf("%d routes for %d presets", len(routes), len(verify.Presets()))
+	}
+	for _, m := range routes {
+		cfg := `{"routes":[` + m[1] + `]}`
+		var name struct {
+			Name string `json:"name"`
+		}
+		json.Unmarshal([]byte(m[1]), &name)
+		info, _ := verify.LookupPreset(name.Name)
+		value := "readme-route-secret-0123456789abcdef"
+		switch {
+		case info.Kind == "public-key":
+			value = info.ExampleKey
+		case info.SecretEncoding == verify.Whsec:
+			value = "whsec_cmVhZG1lLXJvdXRlLXNlY3JldC0wMTIzNDU2Nzg5"
+		}
+		lookup := func(string) (string, bool) { return value, true }
+		parsed, _, err := config.Parse([]byte(cfg), lookup)
+		if err != nil {
+			t.Errorf("%s: %v", m[1], err)
+			continue
+		}
+		if method := config.HandshakeMethod(name.Name); method != "" && parsed.Routes[0].Handshake == "" {
+			t.Errorf("%s: the route does not answer its handshake", name.Name)
+		}
 	}
 }

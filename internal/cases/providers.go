@@ -251,7 +251,8 @@ func (v ProviderVector) Signing() string {
 // HandshakeCases are the provider handshakes, for RouteConfig's routes
 // (which set "handshake": true): each answered by the filter as the
 // provider expects; with its signature tampered (where signed), refused;
-// and X's CRC GET without a token, refused as unsigned.
+// X's CRC GET without a token, refused as unsigned; and
+// HandshakeOracleCases.
 func HandshakeCases(f ProviderFile) []Case {
 	now := f.Time()
 	var out []Case
@@ -270,7 +271,7 @@ func HandshakeCases(f ProviderFile) []Case {
 			out = append(out, c)
 		}
 	}
-	return out
+	return append(out, HandshakeOracleCases(f)...)
 }
 
 // RotatedSecret is the second key RouteConfig gives each preset's route,

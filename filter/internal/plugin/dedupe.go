@@ -41,7 +41,6 @@ type entry struct {
 }
 
 var (
-	errSlotMissing = errors.New("dedupe: shared-data slot missing")
 	errSlotCorrupt = errors.New("dedupe: shared-data slot is not in hookguard's format")
 	errCASAttempts = errors.New("dedupe: shared data kept changing")
 )
@@ -99,6 +98,12 @@ func live(es []entry, now int64, d *config.Dedupe) []entry {
 	return out
 }
 
+// maxRetryAfter caps the Retry-After of a delivery told to come back
+// (in flight, slot full, store down): the attempt it waits on usually ends
+// in milliseconds, and a sender that honours the header should not wait
+// out in_flight_seconds.
+const maxRetryAfter = 5
+
 // admit decides a verified delivery: the slot's new entries, and, for a
 // retryable answer, the seconds to wait. When the slot is full it forgets
 // its oldest accepted entry (evicted): the window shrinks under load, but
@@ -112,7 +117,7 @@ func admit(es []entry, id [16]byte, now int64, d *config.Dedupe) (o outcome, out
 		if e.state == stateAccepted {
 			return duplicate, es, 0, false
 		}
-		return inFlight, es, secondsUntil(e.at+d.InFlight.Milliseconds(), now), false
+		return inFlight, es, retryIn(e.at+d.InFlight.Milliseconds(), now), false
 	}
 	if len(es) >= config.DedupeSlotEntries {
 		oldest, soonest := -1, int64(0)
@@ -125,7 +130,7 @@ func admit(es []entry, id [16]byte, now int64, d *config.Dedupe) (o outcome, out
 			}
 		}
 		if oldest < 0 {
-			return slotFull, es, secondsUntil(soonest, now), false
+			return slotFull, es, retryIn(soonest, now), false
 		}
 		es = append(es[:oldest], es[oldest+1:]...)
 		evicted = true
@@ -133,30 +138,43 @@ func admit(es []entry, id [16]byte, now int64, d *config.Dedupe) (o outcome, out
 	return admitted, append(es, entry{id: id, state: stateInFlight, at: now}), 0, evicted
 }
 
-// settle records how the upstream answered a delivery admit let through:
-// accepted, it is remembered for the window from now; otherwise it is
-// forgotten, so the sender's retry goes through.
-func settle(es []entry, id [16]byte, accepted bool, now int64, d *config.Dedupe) []entry {
+// settle records how the upstream answered the attempt admit let through
+// at attempt (the entry's time then, which names the attempt): accepted,
+// the delivery is remembered for the window from now, whichever attempt's
+// entry holds it; otherwise the entry is forgotten, so the sender's retry
+// goes through — but only if it is still that attempt's. An attempt that
+// ends after its entry expired and a retry was let through must not
+// forget the retry, in flight or accepted. changed is false when there is
+// nothing to write.
+func settle(es []entry, id [16]byte, accepted bool, attempt, now int64, d *config.Dedupe) (out []entry, changed bool) {
 	es = live(es, now, d)
 	for i, e := range es {
-		if e.id == id {
-			if !accepted {
-				return append(es[:i], es[i+1:]...)
-			}
-			es[i].state, es[i].at = stateAccepted, now
-			return es
+		if e.id != id {
+			continue
 		}
+		switch {
+		case accepted:
+			es[i].state, es[i].at = stateAccepted, now
+			return es, true
+		case e.state == stateInFlight && e.at == attempt:
+			return append(es[:i], es[i+1:]...), true
+		}
+		return es, false
 	}
-	if accepted { // expired in flight meanwhile: remember it all the same
-		_, es, _, _ = admit(es, id, now, d)
-		es[len(es)-1].state = stateAccepted
+	if !accepted {
+		return es, false
 	}
-	return es
+	// Expired in flight meanwhile: remember it all the same.
+	_, es, _, _ = admit(es, id, now, d)
+	es[len(es)-1].state = stateAccepted
+	return es, true
 }
 
-func secondsUntil(ms, now int64) int64 {
+// retryIn is the Retry-After for what ends at ms: at least a second, at
+// most maxRetryAfter.
+func retryIn(ms, now int64) int64 {
 	s := (ms - now + 999) / 1000
-	return max(s, 1)
+	return min(max(s, 1), maxRetryAfter)
 }
 
 // deliveryID returns where a delivery's id is remembered: its slot's key
@@ -192,19 +210,22 @@ func initSlots(route string, d *config.Dedupe) error {
 }
 
 // update applies f to key's entries with compare-and-swap, again when
-// another VM wrote in between. f reports whether to write.
+// another VM wrote in between. f reports whether to write. A slot that is
+// missing — the store lost it: a Redis flushed, restarted empty or failed
+// over, a key evicted — is an empty slot, made again by the write (a
+// version of 0 sets it whatever is there: two VMs that remake one slot at
+// the same instant can lose one entry, as the loss itself lost them all).
 func update(key string, f func([]entry) ([]entry, bool)) error {
 	for range maxCASAttempts {
 		v, cas, err := proxywasm.GetSharedData(key)
 		if err != nil {
 			return err
 		}
-		if v == nil {
-			return errSlotMissing
-		}
-		es, err := decodeSlot(v)
-		if err != nil {
-			return err
+		var es []entry
+		if v != nil {
+			if es, err = decodeSlot(v); err != nil {
+				return err
+			}
 		}
 		out, write := f(es)
 		if !write {

@@ -22,24 +22,27 @@ func TestAdmitAndSettle(t *testing.T) {
 	if o != admitted || len(es) != 1 || es[0].state != stateInFlight {
 		t.Fatalf("new id: %v %v", o, es)
 	}
-	if o, _, retry, _ := admit(es, id(1), t0+10_000, d); o != inFlight || retry != 50 {
-		t.Fatalf("in flight: %v, retry %d", o, retry)
+	if o, _, retry, _ := admit(es, id(1), t0+10_000, d); o != inFlight || retry != maxRetryAfter {
+		t.Fatalf("in flight: %v, retry %d, want %d (capped, not the 50 s to expiry)", o, retry, maxRetryAfter)
 	}
-	if o, _, _, _ := admit(es, id(1), t0+60_000, d); o != admitted {
+	if o, _, retry, _ := admit(es, id(1), t0+57_500, d); o != inFlight || retry != 3 {
+		t.Fatalf("in flight, 2.5 s before expiry: %v, retry %d, want 3", o, retry)
+	}
+	if o, _, _, _ := admit(append([]entry(nil), es...), id(1), t0+60_000, d); o != admitted {
 		t.Fatalf("an in-flight entry past in_flight_seconds still blocks: %v", o)
 	}
-	rejected := settle(append([]entry(nil), es...), id(1), false, t0+1000, d)
+	rejected, _ := settle(append([]entry(nil), es...), id(1), false, t0, t0+1000, d)
 	if len(rejected) != 0 {
 		t.Fatalf("a non-2xx answer kept the id: %v", rejected)
 	}
-	accepted := settle(append([]entry(nil), es...), id(1), true, t0+1000, d)
+	accepted, _ := settle(append([]entry(nil), es...), id(1), true, t0, t0+1000, d)
 	if o, _, _, _ := admit(append([]entry(nil), accepted...), id(1), t0+1000+time.Hour.Milliseconds()-1, d); o != duplicate {
 		t.Fatalf("accepted, within the window: %v", o)
 	}
 	if o, _, _, _ := admit(append([]entry(nil), accepted...), id(1), t0+1000+time.Hour.Milliseconds(), d); o != admitted {
 		t.Fatalf("accepted, window over: %v", o)
 	}
-	if late := settle(nil, id(2), true, t0, d); len(late) != 1 || late[0].state != stateAccepted {
+	if late, _ := settle(nil, id(2), true, t0-5000, t0, d); len(late) != 1 || late[0].state != stateAccepted {
 		t.Fatalf("an accepted delivery whose entry expired is not remembered: %v", late)
 	}
 }
@@ -57,11 +60,11 @@ func TestFullSlot(t *testing.T) {
 			t.Fatalf("entry %d: %v", i, o)
 		}
 	}
-	if o, _, retry, _ := admit(append([]entry(nil), es...), id(99), t0+100, d); o != slotFull || retry != 60 {
+	if o, _, retry, _ := admit(append([]entry(nil), es...), id(99), t0+100, d); o != slotFull || retry != maxRetryAfter {
 		t.Fatalf("full of in-flight ids: %v, retry %d", o, retry)
 	}
-	es = settle(es, id(3), true, t0+200, d)
-	es = settle(es, id(5), true, t0+100, d)
+	es, _ = settle(es, id(3), true, t0+3, t0+200, d)
+	es, _ = settle(es, id(5), true, t0+5, t0+100, d)
 	o, es, _, evicted := admit(es, id(99), t0+300, d)
 	if o != admitted || !evicted || len(es) != config.DedupeSlotEntries {
 		t.Fatalf("room from an accepted id: %v evicted %v, %d entries", o, evicted, len(es))
@@ -70,6 +73,55 @@ func TestFullSlot(t *testing.T) {
 		if e.id == id(5) {
 			t.Fatal("evicted the newer accepted id, not the oldest")
 		}
+	}
+}
+
+// TestLateOutcomeSettlesOnlyItsAttempt: attempt 1 of a delivery is let
+// through and left unanswered past in_flight_seconds; attempt 2 is let
+// through; whatever attempt 1's late end says, it changes only what it
+// claimed.
+func TestLateOutcomeSettlesOnlyItsAttempt(t *testing.T) {
+	d := testDedupe()
+	const t1 = int64(1_764_547_200_000)
+	t2 := t1 + d.InFlight.Milliseconds() + 1
+	_, es, _, _ := admit(nil, id(1), t1, d)
+	o, es, _, _ := admit(es, id(1), t2, d)
+	if o != admitted {
+		t.Fatalf("attempt 2 past attempt 1's expiry: %v", o)
+	}
+	clone := func(es []entry) []entry { return append([]entry(nil), es...) }
+
+	// Attempt 1 fails late while attempt 2 is in flight: 2 keeps its claim.
+	out, changed := settle(clone(es), id(1), false, t1, t2+10, d)
+	if changed || len(out) != 1 || out[0].state != stateInFlight || out[0].at != t2 {
+		t.Fatalf("attempt 1's late failure touched attempt 2's entry: %v (changed %v)", out, changed)
+	}
+	if o, _, _, _ := admit(clone(out), id(1), t2+20, d); o != inFlight {
+		t.Fatalf("a copy while attempt 2 is in flight: %v", o)
+	}
+
+	// Attempt 2 is accepted; then attempt 1 fails late (a 504, a reset):
+	// the delivery stays accepted, and the next copy is a duplicate.
+	acc, _ := settle(clone(es), id(1), true, t2, t2+30, d)
+	out, changed = settle(clone(acc), id(1), false, t1, t2+40, d)
+	if changed || len(out) != 1 || out[0].state != stateAccepted {
+		t.Fatalf("attempt 1's late failure forgot the accepted retry: %v", out)
+	}
+	if o, _, _, _ := admit(clone(out), id(1), t2+50, d); o != duplicate {
+		t.Fatalf("the next copy after the late failure: %v, want duplicate", o)
+	}
+
+	// Attempt 1 is accepted late while attempt 2 is in flight: accepted,
+	// and attempt 2's own failure then forgets nothing.
+	acc, _ = settle(clone(es), id(1), true, t1, t2+10, d)
+	out, _ = settle(clone(acc), id(1), false, t2, t2+20, d)
+	if len(out) != 1 || out[0].state != stateAccepted {
+		t.Fatalf("accepted by attempt 1, then attempt 2 failed: %v", out)
+	}
+
+	// Its own failure, in time, still forgets it.
+	if out, changed := settle(clone(es), id(1), false, t2, t2+5, d); !changed || len(out) != 0 {
+		t.Fatalf("attempt 2's own failure: %v (changed %v)", out, changed)
 	}
 }
 

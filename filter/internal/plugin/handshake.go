@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/url"
 
 	"github.com/hookguard/hookguard/filter/config"
@@ -14,9 +15,25 @@ import (
 )
 
 // Provider handshakes ("handshake": true) are answered by the filter, so
-// the application never needs the secret: Zoom's and Slack's only after
-// the request's signature verified; X's CRC GET, which is not signed, by
-// proving the secret as X asks.
+// the application never needs the secret.
+//
+// A handshake must never be a signing oracle: an answer that MACs input
+// the caller chose, under a key that signs the route's payloads, would
+// hand anyone a signature for a body of their choosing. Each says why it
+// cannot be one:
+//
+//   - zoom MACs plainToken under the secret token, as Zoom signs
+//     "v0:{timestamp}:{body}"; it is answered only after the challenge's
+//     own signature verified (Zoom chose the token), and only for an
+//     opaque token, which no "v0:…" string is.
+//   - slack echoes the challenge: it MACs nothing.
+//   - twitter (X's CRC) MACs crc_token from an unsigned GET exactly as X
+//     signs POST bodies. So only an opaque token is answered (X's are
+//     UUIDs and base64 strings), and the route refuses a POST whose whole
+//     body is one: nothing the CRC answers can ever verify as a body.
+
+// errHandshakeRefused: a challenge whose token is not opaque.
+var errHandshakeRefused = errors.New("handshake token is not an opaque token")
 
 // handshakeAnswer returns the answer to a request verified under keyID
 // when its body is the route's handshake event, or nil.
@@ -30,7 +47,7 @@ func handshakeAnswer(rt *config.Route, keyID string, body []byte) []byte {
 			} `json:"payload"`
 		}
 		key, ok := rt.HandshakeKeys[keyID]
-		if json.Unmarshal(body, &ev) != nil || ev.Event != "endpoint.url_validation" || ev.Payload.PlainToken == "" || !ok {
+		if json.Unmarshal(body, &ev) != nil || ev.Event != "endpoint.url_validation" || !config.OpaqueToken(ev.Payload.PlainToken) || !ok {
 			return nil
 		}
 		answer, _ := json.Marshal(map[string]string{"plainToken": ev.Payload.PlainToken,
@@ -50,23 +67,33 @@ func handshakeAnswer(rt *config.Route, keyID string, body []byte) []byte {
 	return nil
 }
 
-// crcAnswer returns the answer to X's CRC check, a GET with crc_token,
-// or nil when the request is not one.
-func crcAnswer(rt *config.Route, method, query string) []byte {
+// crcAnswer returns the answer to X's CRC check, a GET with crc_token, or
+// nil when the request is not one; errHandshakeRefused when the token is
+// not opaque (or sent twice).
+func crcAnswer(rt *config.Route, method, query string) ([]byte, error) {
 	if rt.Handshake != config.HandshakeTwitterCRC || method != "GET" {
-		return nil
+		return nil, nil
 	}
 	key, ok := rt.HandshakeKeys[firstKey(rt)]
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	q, err := url.ParseQuery(query)
-	token := q.Get("crc_token")
-	if err != nil || token == "" {
-		return nil
+	tokens, asked := q["crc_token"]
+	switch {
+	case !asked:
+		return nil, nil
+	case err != nil || len(tokens) != 1 || !config.OpaqueToken(tokens[0]):
+		return nil, errHandshakeRefused
 	}
-	answer, _ := json.Marshal(map[string]string{"response_token": "sha256=" + base64.StdEncoding.EncodeToString(mac(key, token))})
-	return answer
+	answer, _ := json.Marshal(map[string]string{"response_token": "sha256=" + base64.StdEncoding.EncodeToString(mac(key, tokens[0]))})
+	return answer, nil
+}
+
+// answerableBody reports whether a verified body of rt could be one the
+// route's handshake answers for anyone: such a body is refused.
+func answerableBody(rt *config.Route, body []byte) bool {
+	return rt.Handshake == config.HandshakeTwitterCRC && config.OpaqueToken(body)
 }
 
 func firstKey(rt *config.Route) string {

@@ -35,6 +35,11 @@ func duplicateMetric(route string) string { return "hookguard.duplicates.route="
 // for room: a sign that the route's max_ids is too small.
 func evictedMetric(route string) string { return "hookguard.dedupe_evicted.route=" + route }
 
+// bypassedMetric counts verified deliveries of a route with
+// "on_store_failure": "allow" let on without de-duplication because the
+// store failed.
+func bypassedMetric(route string) string { return "hookguard.dedupe_bypassed.route=" + route }
+
 // unverifiedMetric counts detect-mode requests that failed and went on.
 func unverifiedMetric(route, why string) string {
 	return "hookguard.requests_unverified.route=" + route + ".reason=" + why
@@ -73,10 +78,14 @@ func (m *metrics) defineRoutes(cfg *config.Config) {
 		if rt.Dedupe != nil {
 			m.define(duplicateMetric(rt.Name))
 			m.define(evictedMetric(rt.Name))
+			if rt.Dedupe.OnStoreFailure == config.StoreFailureAllow {
+				m.define(bypassedMetric(rt.Name))
+			}
 		}
 		for _, r := range reason.All {
 			if r == reason.NoRoute || r == reason.HeadersTooLarge || r == reason.Unconfigured && !rt.Unconfigured || r.Dedupe() && rt.Dedupe == nil ||
-				r == reason.SourceNotAllowed && len(rt.SourceCIDRs) == 0 || r == reason.JWKSUnavailable && rt.RemoteJWKS == nil {
+				r == reason.SourceNotAllowed && len(rt.SourceCIDRs) == 0 || r == reason.JWKSUnavailable && rt.RemoteJWKS == nil ||
+				r == reason.HandshakeRefused && rt.Handshake != config.HandshakeTwitterCRC {
 				continue
 			}
 			m.define(rejectedMetric(rt.Name, r.Name))

@@ -231,6 +231,9 @@ type request struct {
 	claimKey  string
 	claimID   [16]byte
 	claimedAt *config.Route
+	// claimTime is when the claim was made (unix ms): it names this
+	// attempt's entry, so a late outcome settles only its own.
+	claimTime int64
 	// retryAfter, when set, goes with a rejection as Retry-After.
 	retryAfter int64
 	// body is kept for a route with a handshake, whose event is in it.
@@ -290,12 +293,13 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 	// Routes without a handshake, nearly all, skip its code: in wasm even
 	// a call that returns at once brings its machine code into the cache.
 	if q.route.Handshake != "" {
-		if answer := crcAnswer(q.route, req.Method, req.Query()); answer != nil {
+		answer, err := crcAnswer(q.route, req.Method, req.Query())
+		if err != nil {
+			return q.reject(reason.HandshakeRefused, nil)
+		}
+		if answer != nil {
 			return q.answerHandshake(answer)
 		}
-	}
-	if declared > q.route.MaxBodyBytes {
-		return q.fail(verify.ErrBodyTooLarge) // no need to wait for the bytes
 	}
 	now, err := proxywasm.Now()
 	if err != nil {
@@ -320,6 +324,11 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 	}
 	q.limit.Reset(check, q.route.MaxBodyBytes)
 	q.check = &q.limit
+	if declared > q.route.MaxBodyBytes {
+		// The headers' own faults were answered first (401); the bytes
+		// need not be waited for.
+		return q.fail(verify.ErrBodyTooLarge)
+	}
 	if endOfStream || !check.NeedsBody() {
 		return q.finish()
 	}
@@ -447,7 +456,7 @@ func (q *request) settle(accepted bool) {
 	now, err := proxywasm.Now()
 	if err == nil {
 		err = update(q.claimKey, func(es []entry) ([]entry, bool) {
-			return settle(es, q.claimID, accepted, now.UnixMilli(), d), true
+			return settle(es, q.claimID, accepted, q.claimTime, now.UnixMilli(), d)
 		})
 	}
 	if err != nil {
@@ -480,7 +489,7 @@ func (q *request) dedupe(rt *config.Route, now int64) (a proxywasm.Action, handl
 		return out, o == admitted
 	})
 	if err != nil {
-		return q.reject(reason.InternalError, err), true
+		return q.storeFailed(rt, err)
 	}
 	if evicted {
 		q.root.metrics.inc(evictedMetric(rt.Name))
@@ -499,8 +508,23 @@ func (q *request) dedupe(rt *config.Route, now int64) (a proxywasm.Action, handl
 	case slotFull:
 		return q.reject(reason.DedupeFull, nil), true
 	}
-	q.claimed, q.claimKey, q.claimID, q.claimedAt, q.retryAfter = true, key, hash, rt, 0
+	q.claimed, q.claimKey, q.claimID, q.claimedAt, q.claimTime, q.retryAfter = true, key, hash, rt, now, 0
 	return proxywasm.Continue, false
+}
+
+// storeFailed handles a verified delivery whose id the shared data could
+// not record (it failed or timed out) as the route says: "reject" answers
+// 503 with Retry-After, so the sender retries and nothing goes on
+// unrecorded; "allow" lets it on without de-duplication, counted.
+func (q *request) storeFailed(rt *config.Route, err error) (proxywasm.Action, bool) {
+	if rt.Dedupe.OnStoreFailure == config.StoreFailureAllow {
+		q.root.metrics.inc(bypassedMetric(rt.Name))
+		logLine(proxywasm.LogWarn, "route "+rt.Name+": the de-duplication store failed; the verified delivery goes on without it (on_store_failure allow): "+err.Error())
+		return proxywasm.Continue, false
+	}
+	logLine(proxywasm.LogError, "route "+rt.Name+": the de-duplication store failed: "+err.Error())
+	q.retryAfter = maxRetryAfter
+	return q.reject(reason.DedupeUnavailable, nil), true
 }
 
 // DuplicateHeader marks the local answer to a duplicate delivery.
@@ -524,6 +548,9 @@ func (q *request) finish() proxywasm.Action {
 	}
 	rt := q.route
 	if rt.Handshake != "" {
+		if answerableBody(rt, q.body) {
+			return q.fail(verify.ErrMalformedBody)
+		}
 		if answer := handshakeAnswer(rt, keyID, q.body); answer != nil {
 			return q.answerHandshake(answer)
 		}

@@ -234,3 +234,29 @@ func TestGenericRoutes(t *testing.T) {
 		})
 	}
 }
+
+// TestHeadersCheckedBeforeDeclaredLength: the README's order — a request
+// whose headers fail the scheme gets 401 whatever its Content-Length
+// says; one whose headers pass, with a Content-Length over the cap, gets
+// 413 before any body byte.
+func TestHeadersCheckedBeforeDeclaredLength(t *testing.T) {
+	h := start(t, `{"routes":[{"name":"a","scheme":"github","max_body_bytes":100,"secrets":[{"env":"S"}]}]}`, map[string]string{"S": testSecret}, time.Time{})
+	for _, tc := range []struct {
+		name   string
+		header []pairs.Pair
+		want   int
+	}{
+		{"unsigned", nil, 401},
+		{"malformed signature", []pairs.Pair{{Key: "x-hub-signature-256", Value: "sha256=zz"}}, 401},
+		{"well-formed signature", []pairs.Pair{{Key: "x-hub-signature-256", Value: "sha256=" + strings.Repeat("ab", 32)}}, 413},
+	} {
+		s := h.NewStream()
+		header := append([]pairs.Pair{{Key: ":method", Value: "POST"}, {Key: ":path", Value: "/"}, {Key: ":authority", Value: "a"},
+			{Key: "content-length", Value: "1000"}}, tc.header...)
+		s.Headers(header, false)
+		if s.Local == nil || s.Local.Status != tc.want {
+			t.Errorf("%s: got %+v, want %d at the headers", tc.name, s.Local, tc.want)
+		}
+		s.Done()
+	}
+}

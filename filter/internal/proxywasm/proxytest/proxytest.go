@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hookguard/hookguard/filter/internal/proxywasm"
+	"github.com/hookguard/hookguard/internal/abi"
 	"github.com/hookguard/hookguard/internal/pairs"
 )
 
@@ -52,7 +53,11 @@ type Host struct {
 	Calls []Call
 	// TickPeriod is what the plugin last set.
 	TickPeriod time.Duration
-	restore    func()
+	// SharedDataFault, when set, fails every shared-data call on a key it
+	// returns true for, as a store that is down or timed out makes the
+	// host's call fail.
+	SharedDataFault func(key string) bool
+	restore         func()
 }
 
 type sharedValue struct {
@@ -431,8 +436,15 @@ func (h *Host) Getenv(name string) (string, bool) {
 	return v, ok
 }
 
+// errSharedDataFault is what a faulty store makes a shared-data call
+// return: the host's InternalFailure.
+var errSharedDataFault = &proxywasm.StatusError{Call: "proxy_get_shared_data", Status: proxywasm.Status(abi.StatusInternalFailure)}
+
 // GetSharedData implements proxywasm.Host.
 func (h *Host) GetSharedData(key string) ([]byte, uint32, error) {
+	if h.SharedDataFault != nil && h.SharedDataFault(key) {
+		return nil, 0, errSharedDataFault
+	}
 	v, ok := h.shared[key]
 	if !ok {
 		return nil, 0, nil
@@ -443,6 +455,9 @@ func (h *Host) GetSharedData(key string) ([]byte, uint32, error) {
 // SetSharedData implements proxywasm.Host, with Envoy's compare-and-swap:
 // a non-zero cas must be the current version.
 func (h *Host) SetSharedData(key string, value []byte, cas uint32) error {
+	if h.SharedDataFault != nil && h.SharedDataFault(key) {
+		return errSharedDataFault
+	}
 	cur := h.shared[key]
 	if cas != 0 && cas != cur.cas {
 		return proxywasm.ErrCasMismatch
@@ -455,6 +470,16 @@ func (h *Host) SetSharedData(key string, value []byte, cas uint32) error {
 func (h *Host) SharedData(key string) ([]byte, bool) {
 	v, ok := h.shared[key]
 	return v.data, ok
+}
+
+// FlushSharedData forgets every shared-data key whose name starts with
+// prefix, as a Redis flushed, restarted empty or failed over does.
+func (h *Host) FlushSharedData(prefix string) {
+	for k := range h.shared {
+		if strings.HasPrefix(k, prefix) {
+			delete(h.shared, k)
+		}
+	}
 }
 
 // SharedKeys counts the shared-data keys, for tests of the bound.
