@@ -22,6 +22,8 @@
 //	HOOKGUARD_BODY_TIMEOUT  how long a request body may take to arrive (default 10s; 408 beyond)
 //	HOOKGUARD_REDIS_URL     if set (redis://host:port/db), keep the routes' replay de-duplication
 //	                        window in this Redis, shared by every gateway that uses it
+//	HOOKGUARD_REDIS_TIMEOUT how long one Redis call may take (default 250ms); past it the route's
+//	                        dedupe.on_store_failure decides (503 with Retry-After by default)
 package main
 
 import (
@@ -104,6 +106,7 @@ type settings struct {
 	metricsAddr  string
 	cacheDir     string
 	redis        *redis.Options
+	redisTimeout time.Duration
 	clusters     map[string]string
 	bodyTimeout  time.Duration
 }
@@ -147,6 +150,14 @@ func readSettings(lookupEnv func(string) (string, bool)) (*settings, error) {
 	if u := getenv("HOOKGUARD_REDIS_URL", ""); u != "" {
 		if s.redis, err = redis.ParseURL(u); err != nil {
 			return nil, errors.New("HOOKGUARD_REDIS_URL is not a redis:// URL") // the URL may carry a password: not quoted
+		}
+		// Calls end at their context's deadline, not at the client's 3 s
+		// read timeout (redisdata bounds them either way).
+		s.redis.ContextTimeoutEnabled = true
+	}
+	if v := getenv("HOOKGUARD_REDIS_TIMEOUT", ""); v != "" {
+		if s.redisTimeout, err = time.ParseDuration(v); err != nil || s.redisTimeout <= 0 {
+			return nil, fmt.Errorf("HOOKGUARD_REDIS_TIMEOUT: %q is not a positive duration (250ms, 1s)", v)
 		}
 	}
 	if s.wasm, err = os.ReadFile(getenv("HOOKGUARD_WASM", "build/hookguard.wasm")); err != nil {
@@ -218,7 +229,7 @@ func serve(ctx context.Context, lookupEnv func(string) (string, bool), stdout, s
 		if err != nil {
 			return fmt.Errorf("HOOKGUARD_REDIS_URL: Redis at %s does not answer: %w", s.redis.Addr, err)
 		}
-		shared = redisdata.New(client, redisdata.Options{})
+		shared = redisdata.New(client, redisdata.Options{Timeout: s.redisTimeout})
 	}
 	mw, err := nethttp.NewMiddleware(ctx, s.wasm, nethttp.Config{
 		Module: host.ModuleConfig{Logger: logger, CompilationCacheDir: s.cacheDir, Clock: clock},

@@ -1,8 +1,10 @@
 package redisdata_test
 
 import (
+	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/redisdata"
@@ -111,4 +113,72 @@ func TestRedisDownFailsTheCall(t *testing.T) {
 	if _, err := s.Set("hookguard.dedupe.r.0", []byte("1"), 0); err == nil {
 		t.Fatal("Set with Redis down did not fail")
 	}
+}
+
+// TestFaultsAnswerInTime: whatever the Redis does — paused, flushed,
+// restarted empty — every call answers within the timeout, with a client
+// left at go-redis's defaults (which ignore a context's deadline), and
+// the store works again once the Redis does.
+func TestFaultsAnswerInTime(t *testing.T) {
+	srv := testredis.StartServer(t)
+	const timeout = 200 * time.Millisecond
+	s := redisdata.New(srv.Client, redisdata.Options{Timeout: timeout})
+	const key = "hookguard.dedupe.r.0"
+	timed := func(what string, call func() error) error {
+		t.Helper()
+		start := time.Now()
+		err := call()
+		if d := time.Since(start); d > timeout+300*time.Millisecond {
+			t.Errorf("%s took %v, past the %v timeout", what, d, timeout)
+		}
+		return err
+	}
+	get := func() error { _, _, _, err := s.Get(key); return err }
+	set := func() error { _, err := s.Set(key, []byte("1"), 0); return err }
+
+	if err := timed("set", set); err != nil {
+		t.Fatal(err)
+	}
+	srv.Pause()
+	if err := timed("get, paused", get); !errors.Is(err, redisdata.ErrTimeout) {
+		t.Errorf("get from a paused Redis: %v, want ErrTimeout", err)
+	}
+	if err := timed("set, paused", set); !errors.Is(err, redisdata.ErrTimeout) {
+		t.Errorf("set to a paused Redis: %v, want ErrTimeout", err)
+	}
+	srv.Resume()
+	if err := eventually(t, get); err != nil {
+		t.Fatalf("after resume: %v", err)
+	}
+
+	srv.Flush()
+	if _, _, found, err := s.Get(key); found || err != nil {
+		t.Fatalf("after FLUSHALL: found %v, %v; want absent", found, err)
+	}
+	set()
+	srv.Restart()
+	if err := eventually(t, func() error {
+		_, _, found, err := s.Get(key)
+		if err == nil && found {
+			return errors.New("a key survived a restart without persistence")
+		}
+		return err
+	}); err != nil {
+		t.Fatalf("after restart: %v", err)
+	}
+}
+
+// eventually retries call for up to two seconds, each attempt bounded by
+// the store's own timeout: the first calls after a restart may find the
+// pool's dead connections.
+func eventually(t *testing.T, call func() error) error {
+	t.Helper()
+	var err error
+	for range 20 {
+		if err = call(); err == nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return err
 }
