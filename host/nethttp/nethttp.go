@@ -242,7 +242,11 @@ func forwardedRequest(r *http.Request, out *host.Outcome) *http.Request {
 			}
 		case ":authority":
 			r2.Host = f.Value
-		case ":scheme", "transfer-encoding", "content-length":
+		case ":scheme", "transfer-encoding", "content-length", "expect":
+			// Expect: the body is read and verified already, so there is
+			// nothing to ask the upstream before sending it; net/http has
+			// answered the client's 100-continue (and refused any other
+			// expectation with 417). Envoy drops the header likewise.
 		default:
 			if !strings.HasPrefix(f.Key, ":") {
 				k := canonicalKey(f.Key)
@@ -317,13 +321,44 @@ type responseWriter struct {
 
 func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
 
+// WriteHeader passes the final status to the module; an informational one
+// (1xx but 101) is not a response's status and never reaches it: as in
+// Envoy, where no proxy-wasm callback sees 1xx headers, 100 Continue is
+// dropped and the others (103 Early Hints) go straight to the client.
 func (rw *responseWriter) WriteHeader(code int) {
+	if isInformational(code) {
+		rw.writeInformational(code)
+		return
+	}
 	if rw.started {
 		return
 	}
 	rw.started = true
 	h := fromHTTPHeader(host.Header{{Key: ":status", Value: strconv.Itoa(code)}}, rw.w.Header())
 	rw.apply(rw.s.ResponseHeaders(rw.ctx, h, false))
+}
+
+// isInformational reports whether code is an interim response that a final
+// one follows. 101 Switching Protocols is not: it ends HTTP on the
+// connection, so it goes to the module as a final status (and, not being
+// one validStatus lets out, ends as 500).
+func isInformational(code int) bool {
+	return code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols
+}
+
+// writeInformational sends a 1xx response (an upstream's, forwarded by
+// httputil.ReverseProxy, or a handler's own) ahead of the final one, with
+// the header map as it is, as net/http does. 100 Continue is dropped: it
+// answers the client's Expect: 100-continue, and net/http has answered
+// that already, when the request body was first read (the whole body was
+// read before the handler ran); Envoy answers the expectation itself too
+// and never forwards the upstream's 100. Once the final status is given,
+// a 1xx is dropped, as net/http drops a WriteHeader after the first.
+func (rw *responseWriter) writeInformational(code int) {
+	if code == http.StatusContinue || rw.started {
+		return
+	}
+	rw.w.WriteHeader(code)
 }
 
 func (rw *responseWriter) Write(p []byte) (int, error) {
