@@ -84,7 +84,7 @@ FUZZ_TARGETS := \
 	./filter/verify:FuzzPipesVerify ./filter/verify:FuzzPresetHeaders ./filter/verify:FuzzJWT \
 	./filter/verify:FuzzDecodePublicKey ./filter/internal/plugin:FuzzDecodeSlot \
 	./filter/verify/internal/sha:FuzzAgainstStdlib ./host/internal/interrupt:FuzzInstrument \
-	./host:FuzzHostABI ./host:FuzzRequestPath
+	./host:FuzzHostABI ./host:FuzzRequestPath ./host:FuzzWritePrometheus
 
 fuzz: build ## Fuzz every boundary for FUZZTIME each (default 15s; FUZZTIME=10m make fuzz for long runs).
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -1,12 +1,16 @@
 package host
 
 import (
+	"bufio"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/hookguard/hookguard/internal/abi"
 )
@@ -222,94 +226,233 @@ func (d *memorySharedData) Set(key string, data []byte, cas uint32) (bool, error
 	return true, nil
 }
 
-// WritePrometheus writes every metric in the Prometheus text format, named
-// as Envoy's /stats/prometheus names a wasm metric: segments of the form
-// ".label=value" become labels (as envoy.yaml's stats_tags extract them),
-// the rest has dots and dashes made underscores, and a name that would
-// start with a digit is left out. Metrics that differ only in labels share
-// one # TYPE line.
+// WritePrometheus writes every metric in the Prometheus text exposition
+// format (version 0.0.4), named as Envoy's /stats/prometheus names a wasm
+// metric. Every metric appears, under exactly one series.
+//
+// Envoy stores a module's metric as "wasmcustom.<name>"
+// (source/extensions/common/wasm/context.cc, Context::defineMetric, with
+// CustomStatNamespace from stats_handler.h), cuts tags out of that name with
+// the bootstrap's stats_tags, and its exporter
+// (source/server/admin/prometheus_stats_formatter.cc, formerly
+// prometheus_stats.cc: metricName, sanitizeName, sanitizeValue,
+// formattedTags) strips the registered "wasmcustom." namespace without
+// adding "envoy_", replaces every character outside [a-zA-Z0-9_] of the
+// rest with '_', and escapes \, " and newline in tag values. We do the
+// same; promName says which tags we cut, in place of stats_tags. Where
+// Envoy drops a metric we print it:
+//
+//   - Envoy skips a name that would start with a digit; we prefix '_', as
+//     Envoy's sanitizeName itself did before custom namespaces.
+//   - Envoy prints two stats that sanitize to one series (x.y and x_y) or
+//     one family name of two kinds as they come, giving a page Prometheus
+//     rejects. We disambiguate: the metric defined first keeps the name
+//     and a later one gets "_" and 8 hex digits of the FNV-1a hash of its
+//     tag-extracted name appended to its family name, with a # HELP line
+//     saying so. Values are never merged, and as metrics are never
+//     removed, a series keeps its name and meaning for the life of the
+//     Metrics: a metric defined later cannot take it over. A summary
+//     owns <name>_sum and <name>_count, which other families may not use.
+//   - A histogram is written as a summary without quantiles (its sum and
+//     count, all we keep), not as Envoy's bucketed histogram.
+//
+// Families are sorted by name, each with one # TYPE line (and a # HELP line
+// only when renamed); within a family, series are sorted by metric name.
 func (m *Metrics) WritePrometheus(w io.Writer) error {
 	type sample struct {
 		labels string
 		mv     MetricValue
 	}
-	families := map[string][]sample{}
+	type family struct {
+		kind    MetricKind
+		help    string // empty unless the family was renamed
+		samples []sample
+	}
+	// In definition order: a metric defined first keeps its name.
+	m.mu.RLock()
+	defined := make([]MetricValue, len(m.byID))
+	for i, mt := range m.byID {
+		defined[i] = MetricValue{Name: mt.name, Kind: mt.kind, Value: mt.value.Load(), Count: mt.count.Load()}
+	}
+	m.mu.RUnlock()
+
+	families := map[string]*family{}
 	series := map[string]bool{}
-	var names []string
-	for _, mv := range m.Snapshot() {
-		name, labels := promName(mv.Name)
-		if name == "" || (name[0] >= '0' && name[0] <= '9') {
-			continue
+	// free reports whether a metric of kind, with labels, can print under
+	// the family name without breaking the page.
+	free := func(name string, kind MetricKind, help, labels string) bool {
+		if f := families[name]; f != nil {
+			return f.kind == kind && f.help == help && !series[name+labels]
 		}
-		// One page the parser accepts: a family has one type, a series
-		// appears once. A later metric that would break either is left out.
-		if fam, ok := families[name]; ok && fam[0].mv.Kind != mv.Kind || series[name+labels] {
-			continue
+		for _, suffix := range [...]string{"_sum", "_count"} {
+			if base, ok := strings.CutSuffix(name, suffix); ok && families[base] != nil && families[base].kind == Histogram {
+				return false // a summary's sample name
+			}
+			if kind == Histogram && families[name+suffix] != nil {
+				return false
+			}
+		}
+		return true
+	}
+	for _, mv := range defined {
+		name, labels, residual := promName(mv.Name, mv.Kind)
+		help := ""
+		if !free(name, mv.Kind, help, labels) {
+			plain := name
+			help = "wasm metric " + residual + " (renamed: " + plain + " belongs to another metric)"
+			for try := 0; ; try++ {
+				if name = plain + "_" + promSuffix(residual, mv.Name, try); free(name, mv.Kind, help, labels) {
+					break
+				}
+			}
 		}
 		series[name+labels] = true
-		if _, ok := families[name]; !ok {
-			names = append(names, name)
+		f := families[name]
+		if f == nil {
+			f = &family{kind: mv.Kind, help: help}
+			families[name] = f
 		}
-		families[name] = append(families[name], sample{labels, mv})
+		f.samples = append(f.samples, sample{labels, mv})
+	}
+
+	names := make([]string, 0, len(families))
+	for name := range families {
+		names = append(names, name)
 	}
 	sort.Strings(names)
+	bw := bufio.NewWriter(w)
 	for _, name := range names {
-		samples := families[name]
-		kind := samples[0].mv.Kind
-		typ := kind.String()
-		if kind == Histogram {
+		f := families[name]
+		if f.help != "" {
+			fmt.Fprintf(bw, "# HELP %s %s\n", name, promHelpEscaper.Replace(strings.ToValidUTF8(f.help, "\uFFFD")))
+		}
+		typ := f.kind.String()
+		if f.kind == Histogram {
 			typ = "summary"
 		}
-		if _, err := fmt.Fprintf(w, "# TYPE %s %s\n", name, typ); err != nil {
-			return err
-		}
-		for _, s := range samples {
-			var err error
+		fmt.Fprintf(bw, "# TYPE %s %s\n", name, typ)
+		sort.Slice(f.samples, func(i, j int) bool { return f.samples[i].mv.Name < f.samples[j].mv.Name })
+		for _, s := range f.samples {
 			if s.mv.Kind == Histogram {
-				_, err = fmt.Fprintf(w, "%s_sum%s %d\n%s_count%s %d\n", name, s.labels, s.mv.Value, name, s.labels, s.mv.Count)
+				fmt.Fprintf(bw, "%s_sum%s %d\n%s_count%s %d\n", name, s.labels, s.mv.Value, name, s.labels, s.mv.Count)
 			} else {
-				_, err = fmt.Fprintf(w, "%s%s %d\n", name, s.labels, s.mv.Value)
-			}
-			if err != nil {
-				return err
+				fmt.Fprintf(bw, "%s%s %d\n", name, s.labels, s.mv.Value)
 			}
 		}
 	}
-	return nil
+	return bw.Flush() // a bufio.Writer keeps its first error
 }
 
-// promName splits a metric name into a Prometheus name and label set.
-func promName(full string) (string, string) {
-	var base []string
-	var labels []string
+// promName turns a metric name into a Prometheus family name, its labels
+// ("" or `{k="v",...}`, in the order they appear in the name) and the name
+// left once the labels are cut out (Envoy's tag-extracted name). It cuts,
+// in place of stats_tags:
+//
+//   - Istio's tag pairs leading the name, "key=.=value;.;" (what the
+//     stats_tags "(key=\.=(.+?);\.;)" of Istio's bootstrap cut, for any
+//     key):
+//     "reporter=.=source;.;istio_requests_total" is
+//     istio_requests_total{reporter="source"};
+//   - after the first segment, dot-separated segments "key=value" whose value
+//     has no '=' (what hookguard's envoy.yaml stats_tags cut):
+//     "hookguard.requests_rejected.route=r.reason=x" is
+//     hookguard_requests_rejected{route="r",reason="x"}.
+//
+// A key must be a label name, not reserved ("__" prefix, or "quantile" on
+// a histogram, which is written as a summary), not seen before in the name,
+// and its value must not be empty (Prometheus reads an empty label as no
+// label). A pair that fails stays in the name, as would a segment a
+// stats_tags regex does not match. Anything else is left in the name,
+// sanitized as Envoy does with no stats_tags: the proxy-wasm Go SDK's
+// "custom_header_value_counts_value=foo_reporter=wasmgosdk" is
+// custom_header_value_counts_value_foo_reporter_wasmgosdk. If nothing but
+// labels would be left, nothing is cut.
+func promName(full string, kind MetricKind) (name, labels, residual string) {
+	var tags []string
 	seen := map[string]bool{}
-	for _, seg := range strings.Split(full, ".") {
-		k, v, ok := strings.Cut(seg, "=")
-		if ok && validLabel(k) && !seen[k] && !strings.HasPrefix(k, "__") { // a label once; __ names are Prometheus's
-			seen[k] = true
-			labels = append(labels, k+`="`+strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(v)+`"`)
-			continue
+	take := func(k, v string) bool {
+		if v == "" || !validLabel(k) || strings.HasPrefix(k, "__") || seen[k] || kind == Histogram && k == "quantile" {
+			return false
 		}
-		base = append(base, seg)
+		seen[k] = true
+		tags = append(tags, k+`="`+promValueEscaper.Replace(strings.ToValidUTF8(v, "\uFFFD"))+`"`)
+		return true
 	}
-	name := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == ':' {
+	rest, kept := full, ""
+	for {
+		k, after, ok := strings.Cut(rest, "=.=")
+		if !ok || !validLabel(k) {
+			break
+		}
+		v, next, ok := strings.Cut(after, ";.;")
+		if !ok {
+			break
+		}
+		if !take(k, v) {
+			kept += rest[:len(rest)-len(next)]
+		}
+		rest = next
+	}
+	segs := strings.Split(kept+rest, ".")
+	base := segs[:1]
+	for _, seg := range segs[1:] {
+		if k, v, ok := strings.Cut(seg, "="); !ok || strings.Contains(v, "=") || !take(k, v) {
+			base = append(base, seg)
+		}
+	}
+	residual = strings.Join(base, ".")
+	if !strings.ContainsFunc(residual, func(r rune) bool { return r < utf8.RuneSelf && isAlnum(byte(r)) }) {
+		residual, tags = full, nil
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < utf8.RuneSelf && (isAlnum(byte(r)) || r == '_') {
 			return r
 		}
-		return '_'
-	}, strings.Join(base, "_"))
-	if len(labels) == 0 {
-		return name, ""
+		return '_' // one per character; one per byte of invalid UTF-8
+	}, residual)
+	if name[0] >= '0' && name[0] <= '9' {
+		name = "_" + name
 	}
-	return name, "{" + strings.Join(labels, ",") + "}"
+	if len(tags) == 0 {
+		return name, "", residual
+	}
+	return name, "{" + strings.Join(tags, ",") + "}", residual
 }
 
+// promSuffix is what a renamed metric's family name gets appended:
+// 8 hex digits hashing its tag-extracted name, so that its series share
+// one family; failing that, its full name; then that and a counter.
+func promSuffix(residual, full string, try int) string {
+	h := fnv.New32a()
+	switch try {
+	case 0:
+		h.Write([]byte(residual))
+	case 1:
+		h.Write([]byte(full))
+	default:
+		h.Write([]byte(full + "\x00" + strconv.Itoa(try)))
+	}
+	return fmt.Sprintf("%08x", h.Sum32())
+}
+
+var (
+	// As Envoy's sanitizeValue and the exposition format escape a label value.
+	promValueEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+	// As the exposition format escapes # HELP text.
+	promHelpEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
+)
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// validLabel reports whether k is a Prometheus label name.
 func validLabel(k string) bool {
 	if k == "" || k[0] >= '0' && k[0] <= '9' {
 		return false
 	}
-	for _, r := range k {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
+	for i := 0; i < len(k); i++ {
+		if !isAlnum(k[i]) && k[i] != '_' {
 			return false
 		}
 	}
