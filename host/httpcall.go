@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -21,10 +22,30 @@ import (
 // calls proxy_on_http_call_response on the root context with the token,
 // during which the response's headers (with :status) and body can be read.
 // A failure or timeout is delivered the same way, with no headers.
+//
+// Envoy's call belongs to the root context, but modules make it for a
+// stream and resume that stream from the response (the SDKs switch to it
+// with proxy_set_effective_context). The host records the stream that was
+// effective when the call was made: while the call is out the stream may
+// still be resumed (Stream.Wait waits for it), and once the stream is
+// answered, reset or closed the call is cancelled and the module is not
+// called back, as Envoy's AsyncClient::Request::cancel delivers nothing.
+// Calls made with no stream (the root context's own), or for a stream
+// already answered or closing (from proxy_on_log, say), run to the end.
 
 // maxCalloutBody bounds a response the module is given, as Envoy's
 // per-connection buffer limit would.
 const maxCalloutBody = 4 << 20
+
+// defaultCalloutTimeout bounds a call made with timeout 0 (Envoy: none), so
+// that every call ends.
+const defaultCalloutTimeout = 5 * time.Second
+
+// callout is a proxy_http_call in flight.
+type callout struct {
+	stream *Stream            // the effective stream when it was made, or nil
+	cancel context.CancelFunc // cancels its request
+}
 
 // calloutResponse is what proxy_on_http_call_response can read.
 type calloutResponse struct {
@@ -64,66 +85,120 @@ func hostHTTPCall(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
 	if method == "" || path == "" || authority == "" {
 		return statusBadArgument // as Envoy: the three are required
 	}
-	req, err := http.NewRequest(method, strings.TrimSuffix(base, "/")+path, bytes.NewReader(body))
+	timeout := time.Duration(a[8]) * time.Millisecond
+	if timeout <= 0 {
+		timeout = defaultCalloutTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(base, "/")+path, bytes.NewReader(body))
 	if err != nil {
+		cancel()
 		return statusBadArgument
 	}
 	req.Header, req.Host = out, authority
+	token := v.nextCalloutToken()
+	if !writeU32(mem, a[9], token) {
+		cancel()
+		return statusInvalidMemoryAccess
+	}
+	owner := v.stream
+	if owner != nil && (owner.closed || owner.finished()) {
+		// Made for a stream already answered or ending (an access log
+		// sent from proxy_on_log): nothing can resume it, and the call
+		// runs to its end as Envoy's root-owned call does.
+		owner = nil
+	}
+	v.callouts[token] = &callout{stream: owner, cancel: cancel}
+	if owner != nil {
+		owner.callouts++
+	}
+	go v.deliverCallout(req, token)
+	return statusOK
+}
+
+// nextCalloutToken returns a new proxy_http_call token, never 0.
+func (v *vm) nextCalloutToken() uint32 {
 	v.nextCallout++
 	if v.nextCallout == 0 {
 		v.nextCallout = 1
 	}
-	token := v.nextCallout
-	if !writeU32(mem, a[9], token) {
-		return statusInvalidMemoryAccess
-	}
-	timeout := time.Duration(a[8]) * time.Millisecond
-	if timeout <= 0 {
-		timeout = 5 * time.Second
-	}
-	go v.deliverCallout(req, token, timeout)
-	return statusOK
+	return v.nextCallout
 }
 
 // deliverCallout sends req and hands the response (or, on failure, none)
-// to the module's proxy_on_http_call_response.
-func (v *vm) deliverCallout(req *http.Request, token uint32, timeout time.Duration) {
-	client := v.plugin.cfg.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
+// to the module's proxy_on_http_call_response, unless the call was
+// cancelled meanwhile. What the module then asks of a stream is applied
+// when the callback returns.
+func (v *vm) deliverCallout(req *http.Request, token uint32) {
+	res, err := v.fetch(req)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	c, live := v.callouts[token]
+	if !live {
+		return // cancelled: the module is not called back
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	res := &calloutResponse{}
-	resp, err := client.Do(req.WithContext(ctx))
-	if err == nil {
-		res.body, err = io.ReadAll(io.LimitReader(resp.Body, maxCalloutBody+1))
-		resp.Body.Close()
-		if err == nil && len(res.body) <= maxCalloutBody {
-			res.headers = append(res.headers, HeaderField{Key: ":status", Value: strconv.Itoa(resp.StatusCode)})
-			keys := make([]string, 0, len(resp.Header))
-			for k := range resp.Header {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				for _, val := range resp.Header[k] {
-					res.headers = append(res.headers, HeaderField{Key: strings.ToLower(k), Value: val})
-				}
-			}
-		} else {
-			res.body = nil
-		}
+	v.endCallout(token, c)
+	if s := c.stream; s != nil {
+		defer s.wake() // whatever the callback did, one fewer call can resume it
 	}
 	if err != nil {
 		v.logger.Warn("proxy_http_call failed; the module is told", "url", req.URL.Redacted(), "error", err)
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
 	if v.closed || v.failed.Load() || v.fn.httpCallResponse == nil {
 		return
 	}
-	v.stream, v.callout = nil, res
-	defer func() { v.callout = nil }()
-	v.call(context.Background(), v.fn.httpCallResponse, uint64(v.rootID), uint64(token), uint64(len(res.headers)), uint64(len(res.body)), 0)
+	v.callout = res
+	v.rootCallback(v.fn.httpCallResponse, uint64(v.rootID), uint64(token), uint64(len(res.headers)), uint64(len(res.body)), 0)
+	v.callout = nil
+}
+
+// fetch sends req and reads its response. On failure, or a body over
+// maxCalloutBody, the response has no headers: that is how the module
+// learns the call failed.
+func (v *vm) fetch(req *http.Request) (*calloutResponse, error) {
+	client := v.plugin.cfg.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	res := &calloutResponse{}
+	resp, err := client.Do(req)
+	if err != nil {
+		return res, err
+	}
+	defer resp.Body.Close()
+	res.body, err = io.ReadAll(io.LimitReader(resp.Body, maxCalloutBody+1))
+	if err != nil || len(res.body) > maxCalloutBody {
+		res.body = nil
+		return res, err
+	}
+	res.headers = append(res.headers, HeaderField{Key: ":status", Value: strconv.Itoa(resp.StatusCode)})
+	for _, k := range slices.Sorted(maps.Keys(resp.Header)) {
+		for _, val := range resp.Header[k] {
+			res.headers = append(res.headers, HeaderField{Key: strings.ToLower(k), Value: val})
+		}
+	}
+	return res, nil
+}
+
+// endCallout forgets a call that is over, cancelling its request's
+// context (which releases its timer, or stops the request if it runs).
+func (v *vm) endCallout(token uint32, c *callout) {
+	c.cancel()
+	delete(v.callouts, token)
+	if c.stream != nil {
+		c.stream.callouts--
+	}
+}
+
+// cancelCallouts cancels the calls in flight made for s, or every call
+// when s is nil: their requests stop and the module is not called back.
+func (v *vm) cancelCallouts(s *Stream) {
+	if len(v.callouts) == 0 || s != nil && s.callouts == 0 {
+		return
+	}
+	for token, c := range v.callouts {
+		if s == nil || c.stream == s {
+			v.endCallout(token, c)
+		}
+	}
 }

@@ -453,6 +453,9 @@ const (
 	streamUpstream   = abi.StreamUpstream
 )
 
+// hostContinueStream resumes a direction of the effective stream when the
+// callback returns: Envoy defers continueDecoding/continueEncoding until
+// the VM call is over.
 func hostContinueStream(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
 	s := v.stream
 	switch {
@@ -466,9 +469,12 @@ func hostContinueStream(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
 		return statusNotFound
 	}
 	s.continueDir[a[0]] = true // applied when the callback returns, as Envoy defers it
+	v.deferEffect(s)
 	return statusOK
 }
 
+// hostCloseStream resets the effective stream when the callback returns
+// (Envoy: a deferred resetStream, details wasm_close_stream).
 func hostCloseStream(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
 	if a[0] > streamUpstream {
 		return statusBadArgument
@@ -477,9 +483,12 @@ func hostCloseStream(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
 		return statusNotFound
 	}
 	v.stream.pendingReset = true
+	v.deferEffect(v.stream)
 	return statusOK
 }
 
+// hostSendLocalResponse answers the effective stream when the callback
+// returns, as Envoy defers sendLocalReply.
 func hostSendLocalResponse(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
 	mem := mod.Memory()
 	details, ok1 := readString(mem, a[1], a[2])
@@ -490,6 +499,7 @@ func hostSendLocalResponse(v *vm, mod api.Module, a []uint32, _ []uint64) uint32
 	}
 	if v.stream != nil {
 		v.stream.sendLocalResponse(&LocalResponse{Status: int(a[0]), Header: lowerKeys(pairs.Decode(hb)), Body: body, Details: details})
+		v.deferEffect(v.stream)
 	}
 	return statusOK // Envoy answers OK even when no reply can be sent
 }
@@ -667,6 +677,10 @@ func hostGetMetric(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
 	return statusOK
 }
 
+// hostSetEffectiveContext makes later host calls act on another context:
+// a stream still open, or the root. What they ask of a stream whose own
+// callback is not the one running is applied when the callback returns
+// (vm.deferEffect).
 func hostSetEffectiveContext(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
 	if a[0] == v.rootID {
 		v.stream = nil

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/tetratelabs/wazero/api"
+
 	"github.com/hookguard/hookguard/internal/abi"
 )
 
@@ -67,6 +69,14 @@ type Stream struct {
 	// failedAtCreate: proxy_on_context_create trapped; the first step
 	// answers with the 503 failLocked set.
 	failedAtCreate bool
+
+	// unclaimed is what went on out of band (applyDeferred) and the driver
+	// has not taken yet: the next step's Output starts from it, or Wait
+	// returns it.
+	unclaimed Output
+	callouts  int           // proxy_http_calls in flight made for this stream
+	deferred  bool          // in vm.deferred
+	woken     chan struct{} // closed by wake; made by a Wait, nil otherwise
 }
 
 type direction int
@@ -122,14 +132,15 @@ func (p *Plugin) NewStream(ctx context.Context) (*Stream, error) {
 	defer v.mu.Unlock()
 	s := &Stream{vm: v, id: v.newContextID(), req: flow{dir: dirRequest}, resp: flow{dir: dirResponse}}
 	v.streams[s.id] = s
-	v.stream = s
+	v.stream, v.callbackStream = s, s
 	_, err = v.call(ctx, v.fn.contextCreate, uint64(s.id), uint64(v.rootID))
-	v.stream = nil
+	v.stream, v.callbackStream = nil, nil
 	if err != nil {
 		// Envoy answers 503 wasm_fail_stream at the stream's first step.
 		s.failLocked()
 		s.failedAtCreate = true
 	}
+	v.applyDeferred(ctx)
 	return s, nil
 }
 
@@ -180,7 +191,10 @@ func (s *Stream) ResponseTrailers(ctx context.Context, t Header) Output {
 }
 
 // Close ends the stream: proxy_on_log, proxy_on_done and proxy_on_delete,
-// in Envoy's order. It is safe to call more than once.
+// in Envoy's order. The calls made for it while it could be resumed that
+// are still out are cancelled; calls made from those callbacks (an access
+// log shipped from proxy_on_log) run to their end, as Envoy's root-owned
+// calls do. It is safe to call more than once.
 func (s *Stream) Close(ctx context.Context) {
 	v := s.vm
 	v.mu.Lock()
@@ -191,23 +205,27 @@ func (s *Stream) Close(ctx context.Context) {
 	s.closed = true
 	v.active.Add(-1)
 	delete(v.streams, s.id)
+	defer s.wake()
+	defer v.cancelCallouts(s)
+	s.unclaimed = Output{}
 	if v.failed.Load() {
 		return
 	}
-	v.stream = s
-	defer func() { v.stream = nil }()
+	v.callbackStream = s
 	s.logPhase = true
-	v.call(ctx, v.fn.log, uint64(s.id))
+	s.call(ctx, v.fn.log, uint64(s.id))
 	s.logPhase = false
-	v.call(ctx, v.fn.done, uint64(s.id))
-	v.call(ctx, v.fn.delete, uint64(s.id))
+	s.call(ctx, v.fn.done, uint64(s.id))
+	s.call(ctx, v.fn.delete, uint64(s.id))
+	v.stream, v.callbackStream = nil, nil
+	v.applyDeferred(ctx)
 }
 
 func (s *Stream) step(ctx context.Context, f *flow, run func()) Output {
 	v := s.vm
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	s.out = Output{}
+	s.out, s.unclaimed = s.unclaimed, Output{} // what went on out of band comes first
 	switch {
 	case s.closed:
 		s.out.Reset = true
@@ -218,20 +236,138 @@ func (s *Stream) step(ctx context.Context, f *flow, run func()) Output {
 		s.failLocked()
 	case s.finished():
 	default:
-		v.stream = s
+		v.stream, v.callbackStream = s, s
 		if s.continueDir[f.dir] {
 			s.continueDir[f.dir] = false
 			s.resume(ctx, f)
 		}
 		run()
-		v.stream = nil
+		v.stream, v.callbackStream = nil, nil
 	}
 	out := s.out
 	s.out = Output{}
+	v.applyDeferred(ctx) // what the callbacks asked of other streams
 	return out
 }
 
 func (s *Stream) finished() bool { return s.local != nil || s.reset }
+
+// Wait blocks until something happens to the stream out of band, and
+// returns what went on as a result. Out of band is from a callback that is
+// not one of the stream's own: proxy_on_http_call_response, proxy_on_tick,
+// or any callback after proxy_set_effective_context named this stream. As
+// in Envoy, a local response, a continue or a close the module asks for
+// there takes effect when that callback returns: a local response is sent
+// (through the module's response callbacks, when it answers the request),
+// a continue lets the stopped direction go on, a close resets the stream.
+//
+// more reports whether anything can still act on the stream that way: a
+// proxy_http_call made while it was the effective context is still out, or
+// the VM's timer runs. When more is false, waiting again returns at once.
+// Wait returns early, with what went on so far (often nothing), when ctx
+// is done.
+//
+// # Notes
+//
+//   - Wait is for a driver whose stream stopped: all its input delivered
+//     and the direction not ended, which Envoy would hold until the module
+//     resumes it. HandleRequest waits this way for the request.
+//   - What goes on out of band while nobody waits is kept: the next step
+//     (RequestBody, ResponseHeaders, …) returns it ahead of its own Output.
+//   - Each call's timeout bounds how long one can keep the stream waiting,
+//     but a timer can keep it waiting for ever: bound ctx.
+//   - Call it from the goroutine that drives the stream: what went on is
+//     returned once, to whichever of Wait or a step takes it first.
+//   - On a VM that failed, Wait answers like a step: a 503
+//     wasm_fail_stream local response, or a reset once the response began.
+func (s *Stream) Wait(ctx context.Context) (out Output, more bool) {
+	v := s.vm
+	for {
+		v.mu.Lock()
+		out, more = s.takeProgress()
+		if !out.isZero() || !more {
+			v.mu.Unlock()
+			return out, more
+		}
+		woken := s.wakeChan()
+		v.mu.Unlock()
+		select {
+		case <-woken:
+		case <-ctx.Done():
+			v.mu.Lock()
+			defer v.mu.Unlock()
+			return s.takeProgress()
+		}
+	}
+}
+
+// takeProgress hands over what went on out of band, failing the stream
+// closed if its VM failed, and reports whether more can come.
+func (s *Stream) takeProgress() (Output, bool) {
+	s.out, s.unclaimed = s.unclaimed, Output{}
+	if s.vm.failed.Load() && !s.closed {
+		s.failLocked()
+	}
+	out := s.out
+	s.out = Output{}
+	return out, s.resumable()
+}
+
+// resumable reports whether anything outside the stream's own callbacks
+// can still act on it: a call made for it is out, or the VM's timer runs.
+func (s *Stream) resumable() bool {
+	v := s.vm
+	return !s.closed && !s.finished() && !v.failed.Load() && (s.callouts > 0 || v.tickStop != nil)
+}
+
+// wakeChan returns a channel that wake closes.
+func (s *Stream) wakeChan() <-chan struct{} {
+	if s.woken == nil {
+		s.woken = make(chan struct{})
+	}
+	return s.woken
+}
+
+// wake wakes the stream's Wait, if one waits: something went on, or what
+// could resume the stream changed.
+func (s *Stream) wake() {
+	if s.woken != nil {
+		close(s.woken)
+		s.woken = nil
+	}
+}
+
+// isZero reports whether nothing went on.
+func (o *Output) isZero() bool {
+	return o.Header == nil && len(o.Body) == 0 && o.Trailer == nil && !o.End && o.LocalResponse == nil && !o.Reset
+}
+
+// applyDeferred applies what the module asked of s from a callback that
+// was not one of s's own, now that the callback returned (vm.deferEffect):
+// a local response is sent, a close resets the stream, a continue resumes
+// its direction. What went on waits in s.unclaimed, and s's Wait is woken.
+func (s *Stream) applyDeferred(ctx context.Context) {
+	if s.closed || s.finished() {
+		s.pendingLocal, s.pendingReset, s.continueDir = nil, false, [2]bool{}
+		return
+	}
+	v := s.vm
+	v.stream, v.callbackStream = s, s
+	s.out = s.unclaimed
+	switch {
+	case s.pendingLocal != nil:
+		s.deliverLocal(ctx)
+	case s.pendingReset:
+		s.pendingReset = false
+		s.resetLocked()
+	default:
+		s.applyContinue(ctx, &s.req)
+		s.applyContinue(ctx, &s.resp)
+	}
+	s.unclaimed, s.out = s.out, Output{}
+	v.stream, v.callbackStream = nil, nil
+	s.wake()
+}
 
 // callback runs one stream callback of f's direction and applies what the
 // module asked for during it. It reports the action, and false when the
@@ -241,7 +377,7 @@ func (s *Stream) callback(ctx context.Context, f *flow, phase int, args ...uint6
 	if fn == nil {
 		return 0, true // not exported: Envoy continues
 	}
-	action, err := s.vm.call(ctx, fn, args...)
+	action, err := s.call(ctx, fn, args...)
 	if err != nil {
 		s.failLocked()
 		return 0, false
@@ -252,11 +388,18 @@ func (s *Stream) callback(ctx context.Context, f *flow, phase int, args ...uint6
 	}
 	if s.pendingReset {
 		s.pendingReset = false
-		s.reset = true
-		s.out.Reset = true
+		s.resetLocked()
 		return 0, false
 	}
 	return uint64(uint32(action)), true
+}
+
+// call runs one of s's own callbacks with s the effective context: Envoy
+// makes each callback's context current for its VM call, whatever an
+// earlier callback set with proxy_set_effective_context.
+func (s *Stream) call(ctx context.Context, fn api.Function, args ...uint64) (uint64, error) {
+	s.vm.stream = s
+	return s.vm.call(ctx, fn, args...)
 }
 
 func boolArg(b bool) uint64 {
@@ -484,11 +627,24 @@ func (s *Stream) failLocked() {
 		return
 	}
 	if s.resp.headersSent {
-		s.reset, s.out.Reset = true, true
+		s.resetLocked()
 		return
 	}
-	s.local = localText(503, "", "wasm_fail_stream")
-	s.out.LocalResponse = s.local
+	s.answerLocked(localText(503, "", "wasm_fail_stream"))
+}
+
+// resetLocked resets the stream; the calls made for it are cancelled.
+func (s *Stream) resetLocked() {
+	s.reset, s.out.Reset = true, true
+	s.vm.cancelCallouts(s)
+}
+
+// answerLocked records lr as the stream's answer; the calls made for it
+// are cancelled.
+func (s *Stream) answerLocked(lr *LocalResponse) {
+	s.local = lr
+	s.out.LocalResponse = lr
+	s.vm.cancelCallouts(s)
 }
 
 // deliverLocal sends the local response the module asked for. From the
@@ -499,14 +655,13 @@ func (s *Stream) deliverLocal(ctx context.Context) {
 	lr := s.pendingLocal
 	s.pendingLocal = nil
 	if s.resp.headersSent {
-		s.reset, s.out.Reset = true, true
+		s.resetLocked()
 		return
 	}
 	if _, ok := lr.Header.Get("content-type"); !ok {
 		lr.Header = append(lr.Header, HeaderField{Key: "content-type", Value: "text/plain"})
 	}
-	s.local = lr
-	s.out.LocalResponse = lr
+	s.answerLocked(lr)
 	if s.resp.started {
 		return
 	}
@@ -518,9 +673,9 @@ func (s *Stream) deliverLocal(ctx context.Context) {
 	defer func() { s.inLocalReply = false }()
 	v := s.vm
 	eos := len(lr.Body) == 0
-	if _, err := v.call(ctx, v.fn.stream[dirResponse][phaseHeaders], uint64(s.id), uint64(len(f.headers)), boolArg(eos)); err == nil && !eos {
+	if _, err := s.call(ctx, v.fn.stream[dirResponse][phaseHeaders], uint64(s.id), uint64(len(f.headers)), boolArg(eos)); err == nil && !eos {
 		f.body, f.bodyLive = append([]byte(nil), lr.Body...), true
-		if _, err := v.call(ctx, v.fn.stream[dirResponse][phaseBody], uint64(s.id), uint64(len(f.body)), 1); err == nil {
+		if _, err := s.call(ctx, v.fn.stream[dirResponse][phaseBody], uint64(s.id), uint64(len(f.body)), 1); err == nil {
 			lr.Body = f.body
 		}
 	}
@@ -580,8 +735,11 @@ var readBuffers = sync.Pool{New: func() any { return &[2][]byte{make([]byte, rea
 // HandleRequest runs a whole request through the module and returns what
 // became of it. The body is read chunk by chunk; the host holds only what
 // the module has not let go on, up to PluginConfig.BufferLimitBytes.
-// A module that stops the request and never resumes it fails closed with
-// a 500. An error means reading the body failed.
+// A module that stops the request may resume it from a callout's response
+// or a tick: HandleRequest then waits (Wait) for as long as something can
+// still resume it and ctx lasts. One that stops it with nothing left to
+// resume it, or not before ctx is done, fails closed with a 500. An error
+// means reading the body failed.
 func (s *Stream) HandleRequest(ctx context.Context, req *Request) (*Outcome, error) {
 	res := &Outcome{}
 	limit := s.vm.plugin.cfg.BufferLimitBytes
@@ -603,7 +761,7 @@ func (s *Stream) HandleRequest(ctx context.Context, req *Request) (*Outcome, err
 		}
 		if len(res.Body) > limit {
 			s.vm.plugin.bufferLimitHit(true)
-			res.LocalResponse = payloadTooLarge()
+			res.LocalResponse = s.answeredByHost(payloadTooLarge())
 			return false
 		}
 		return true
@@ -651,12 +809,40 @@ func (s *Stream) HandleRequest(ctx context.Context, req *Request) (*Outcome, err
 			return res, nil
 		}
 	}
-	if !s.requestEnded() {
-		s.vm.logger.Error("wasm module stopped the request and never resumed it; failing closed",
-			"hint", "a module that pauses in request headers needs AllowOnHeadersStopIteration (Envoy: allow_on_headers_stop_iteration)")
-		res.LocalResponse = localText(500, "Internal Server Error", "wasm_filter_stalled")
+	for !s.requestEnded() {
+		out, more := s.Wait(ctx)
+		if !collect(out) {
+			return res, nil
+		}
+		if !s.requestEnded() && (!more || ctx.Err() != nil) {
+			res.LocalResponse = s.stalled(ctx)
+			return res, nil
+		}
 	}
 	return res, nil
+}
+
+// stalled answers a request the module stopped and nothing resumed: 500
+// wasm_filter_stalled, the calls made for it cancelled.
+func (s *Stream) stalled(ctx context.Context) *LocalResponse {
+	attrs := []any{"hint", "a module that pauses in request headers needs AllowOnHeadersStopIteration (Envoy: allow_on_headers_stop_iteration)"}
+	if err := ctx.Err(); err != nil {
+		attrs = append(attrs, "error", err) // given up while a callout or a tick could still resume it
+	}
+	s.vm.logger.Error("wasm module stopped the request and never resumed it; failing closed", attrs...)
+	return s.answeredByHost(localText(500, "Internal Server Error", "wasm_filter_stalled"))
+}
+
+// answeredByHost records the host's own answer to the request, unless the
+// stream already has one, and cancels the calls made for it. It returns lr.
+func (s *Stream) answeredByHost(lr *LocalResponse) *LocalResponse {
+	s.vm.mu.Lock()
+	defer s.vm.mu.Unlock()
+	if !s.finished() {
+		s.local = lr
+	}
+	s.vm.cancelCallouts(s)
+	return lr
 }
 
 func (s *Stream) requestEnded() bool {

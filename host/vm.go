@@ -117,18 +117,26 @@ type vm struct {
 	argDepth   int
 
 	// State of the call in progress, guarded by mu.
-	stream      *Stream // the stream whose callback runs, or nil
-	configuring bool    // the plugin configuration is readable
-	restricted  restriction
-	capture     *[]string        // error lines logged while starting, for the error
-	callout     *calloutResponse // the proxy_http_call response being delivered
+	stream *Stream // the effective stream (proxy_set_effective_context), or nil: the root context
+	// callbackStream is the stream whose own callback runs (a step, its
+	// local reply, its end), or nil during a root callback. What the module
+	// asks of any other stream is deferred to when the callback returns.
+	callbackStream *Stream
+	configuring    bool // the plugin configuration is readable
+	restricted     restriction
+	capture        *[]string        // error lines logged while starting, for the error
+	callout        *calloutResponse // the proxy_http_call response being delivered
 
-	nextCallout uint32 // the last proxy_http_call token handed out, guarded by mu
+	nextCallout uint32              // the last proxy_http_call token handed out, guarded by mu
+	callouts    map[uint32]*callout // proxy_http_call requests in flight, by token, guarded by mu
+	// deferred are the streams the module asked something of from a
+	// callback not their own, to apply when it returns (applyDeferred).
+	deferred []*Stream
 }
 
 func newVM(p *Plugin, mod api.Module) *vm {
 	f := mod.ExportedFunction
-	v := &vm{plugin: p, mod: mod, nextID: 1, streams: map[uint32]*Stream{}, logger: p.module.logger.With("plugin", p.cfg.Name)}
+	v := &vm{plugin: p, mod: mod, nextID: 1, streams: map[uint32]*Stream{}, callouts: map[uint32]*callout{}, logger: p.module.logger.With("plugin", p.cfg.Name)}
 	v.fn = guestFuncs{
 		alloc: f(p.module.allocator), contextCreate: f("proxy_on_context_create"),
 		vmStart: f("proxy_on_vm_start"), configure: f("proxy_on_configure"), tick: f("proxy_on_tick"), httpCallResponse: f("proxy_on_http_call_response"),
@@ -177,6 +185,7 @@ func (v *vm) call(_ context.Context, fn api.Function, args ...uint64) (uint64, e
 	v.callStart.Store(0)
 	if err != nil {
 		v.fail("wasm VM failed; it will be replaced", "function", fn.Definition().Name(), "error", err)
+		v.abandon()
 		return 0, err
 	}
 	if len(fn.Definition().ResultTypes()) == 0 {
@@ -189,6 +198,67 @@ func (v *vm) fail(msg string, args ...any) {
 	if v.failed.CompareAndSwap(false, true) {
 		v.logger.Error(msg, args...)
 	}
+}
+
+// abandon gives up on everything the VM was still to do, once it failed
+// or closed: its callouts are cancelled and every stream waiting on it
+// (Stream.Wait) is woken to fail closed.
+func (v *vm) abandon() {
+	v.cancelCallouts(nil)
+	for _, s := range v.deferred {
+		if s != nil { // nil: applied already
+			s.deferred = false
+		}
+	}
+	clear(v.deferred)
+	v.deferred = v.deferred[:0]
+	v.wakeStreams()
+}
+
+// wakeStreams wakes every stream's Stream.Wait: what could resume them
+// changed.
+func (v *vm) wakeStreams() {
+	for _, s := range v.streams {
+		s.wake()
+	}
+}
+
+// rootCallback runs one of the root context's callbacks from outside any
+// stream (a tick, a callout's response), then applies what it asked of
+// streams, as Envoy runs its after-VM-call actions.
+func (v *vm) rootCallback(fn api.Function, args ...uint64) {
+	v.stream, v.callbackStream = nil, nil
+	v.call(context.Background(), fn, args...)
+	v.stream = nil
+	v.applyDeferred(context.Background())
+}
+
+// deferEffect records that the module asked s for a local response, a
+// continue or a close. During one of s's own callbacks the callback applies
+// it as it returns; from any other callback (proxy_on_http_call_response,
+// proxy_on_tick, another stream's, after proxy_set_effective_context) it
+// waits for applyDeferred. Envoy defers all three until the VM call
+// returns (addAfterVmCallAction).
+func (v *vm) deferEffect(s *Stream) {
+	if s == v.callbackStream || s.deferred {
+		return
+	}
+	s.deferred = true
+	v.deferred = append(v.deferred, s)
+}
+
+// applyDeferred applies, now that the callback returned, what the module
+// asked of streams other than the one whose callback ran. Applying it runs
+// their callbacks, which may ask more of others: those are applied too.
+func (v *vm) applyDeferred(ctx context.Context) {
+	for i := 0; i < len(v.deferred); i++ {
+		s := v.deferred[i]
+		v.deferred[i], s.deferred = nil, false
+		if !v.failed.Load() {
+			s.applyDeferred(ctx)
+		}
+	}
+	v.deferred = v.deferred[:0]
 }
 
 // allocate calls the module's allocator from inside a host call, under
@@ -219,11 +289,11 @@ func (v *vm) checkRestricted(module, name string) {
 // setTickPeriod starts, changes or stops the root context's timer. As in
 // Envoy the first tick comes one period after it is set.
 func (v *vm) setTickPeriod(d time.Duration) {
-	if v.tickStop != nil {
-		close(v.tickStop)
-		v.tickStop = nil
-	}
+	running := v.stopTimer()
 	if d <= 0 || v.fn.tick == nil {
+		if running {
+			v.wakeStreams() // a tick can no longer resume them
+		}
 		return
 	}
 	stop := make(chan struct{})
@@ -238,19 +308,29 @@ func (v *vm) setTickPeriod(d time.Duration) {
 			case <-t.C:
 				v.mu.Lock()
 				if v.closed || v.failed.Load() {
+					v.abandon() // streams waiting for a tick fail closed now
 					v.mu.Unlock()
 					return
 				}
-				v.stream = nil
-				v.call(context.Background(), v.fn.tick, uint64(v.rootID))
+				v.rootCallback(v.fn.tick, uint64(v.rootID))
 				v.mu.Unlock()
 			}
 		}
 	}()
 }
 
-// close stops the VM's timer and releases its instance. Streams still on
-// it fail closed on their next step.
+// stopTimer stops the root context's timer and reports whether it ran.
+func (v *vm) stopTimer() bool {
+	if v.tickStop == nil {
+		return false
+	}
+	close(v.tickStop)
+	v.tickStop = nil
+	return true
+}
+
+// close stops the VM's timer, cancels its callouts and releases its
+// instance. Streams still on it fail closed on their next step or wait.
 func (v *vm) close(ctx context.Context) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -259,10 +339,8 @@ func (v *vm) close(ctx context.Context) error {
 	}
 	v.closed = true
 	v.failed.Store(true)
-	if v.tickStop != nil {
-		close(v.tickStop)
-		v.tickStop = nil
-	}
+	v.stopTimer()
+	v.abandon()
 	v.plugin.liveVMs.Add(-1)
 	return v.mod.Close(ctx)
 }

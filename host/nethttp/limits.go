@@ -242,6 +242,15 @@ func (b *admittedBody) bodyDeadline(w http.ResponseWriter) {
 
 type readDeadliner interface{ SetReadDeadline(time.Time) error }
 
+// wait is how long a module may hold a request or a response for a
+// callout or a timer: the body timeout, or its default when it is off.
+func (a *admission) wait() time.Duration {
+	if a.bodyTimeout > 0 {
+		return a.bodyTimeout
+	}
+	return DefaultBodyTimeout
+}
+
 // bodyRead lifts the body's deadline if it was read to its end.
 func (b *admittedBody) bodyRead(ok bool) {
 	if b != nil && b.deadline != nil && ok && b.eof {

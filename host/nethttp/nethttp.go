@@ -29,6 +29,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hookguard/hookguard/host"
 )
@@ -126,7 +127,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		req.Body = body
 		req.Trailers = func() host.Header { return fromHTTPHeader(nil, r.Trailer) }
 	}
-	out, err := s.HandleRequest(ctx, req)
+	// A module may hold the request for a callout or a timer: the body
+	// timeout bounds that wait too.
+	waitCtx, cancel := context.WithTimeout(ctx, h.admission.wait())
+	out, err := s.HandleRequest(waitCtx, req)
+	cancel()
 	// The body is read, or will not be (the module answered early): its
 	// limits hold nothing while the upstream answers.
 	body.bodyRead(err == nil)
@@ -145,7 +150,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r2 := forwardedRequest(r, out)
-	rw := &responseWriter{w: w, s: s, ctx: ctx}
+	rw := &responseWriter{w: w, s: s, ctx: ctx, wait: h.admission.wait()}
 	h.next.ServeHTTP(rw, r2)
 	rw.finish()
 }
@@ -310,9 +315,10 @@ func writeLocal(w http.ResponseWriter, lr *host.LocalResponse) {
 
 // responseWriter passes the next handler's response through the module.
 type responseWriter struct {
-	w   http.ResponseWriter
-	s   *host.Stream
-	ctx context.Context
+	w    http.ResponseWriter
+	s    *host.Stream
+	ctx  context.Context
+	wait time.Duration // how long a module may hold the response for a callout or a timer
 
 	started     bool // WriteHeader reached the module
 	headersSent bool // headers went to the client
@@ -386,8 +392,26 @@ func (rw *responseWriter) finish() {
 		rw.apply(rw.s.ResponseBody(rw.ctx, nil, true))
 	}
 	if !rw.headersSent {
+		rw.awaitModule()
+	}
+	if !rw.headersSent {
 		// The module held the response and never let it go: fail closed.
 		writeLocal(rw.w, &host.LocalResponse{Status: http.StatusInternalServerError, Body: []byte("Internal Server Error")})
+	}
+}
+
+// awaitModule waits, up to rw.wait, for a module that holds the response
+// to let it go from a callout's response or a tick, as Envoy holds it
+// until the module resumes it; it returns at once when nothing can.
+func (rw *responseWriter) awaitModule() {
+	ctx, cancel := context.WithTimeout(rw.ctx, rw.wait)
+	defer cancel()
+	for !rw.headersSent && !rw.ended {
+		out, more := rw.s.Wait(ctx)
+		rw.apply(out)
+		if !more || ctx.Err() != nil {
+			return
+		}
 	}
 }
 
