@@ -15,3 +15,20 @@
 // which costs a few instructions per iteration rather than wazero's exit
 // to Go at each (RATIONALE.md).
 package host
+
+// Reading the code, from the outside in:
+//
+//   - module.go, plugin.go: compiling a module and checking it against the
+//     ABI (internal/abi); starting VMs and picking one for a stream.
+//   - stream.go: Envoy's filter manager: the order of a stream's callbacks,
+//     what each action does, buffering, local replies, resuming.
+//   - imports_env.go: every proxy-wasm host call, documented. Each decodes
+//     its arguments (memory.go), calls one method and encodes the result.
+//   - stream_hostcalls.go: what a host call acts on, with Envoy's rules:
+//     the effective stream's header maps, body, properties, continue,
+//     close and local response; the callout response; the configurations.
+//   - httpcall.go, metrics.go, shareddata.go, log.go: what the other host
+//     calls act on. imports_wasi.go: WASI, where Envoy's differs from
+//     wazero's.
+//   - vm.go: one instance: calls into it, restricted callbacks, effects
+//     deferred to the end of a callback, the timer.

@@ -98,16 +98,16 @@ func runABIProgram(t *testing.T, program []byte) {
 			args[i] = a
 		}
 		program = program[callSize:]
-		stack := make([]uint64, max(len(ef.names), 1))
-		for i := range ef.names {
+		stack := make([]uint64, max(len(ef.ParamNames), 1))
+		for i := range ef.ParamNames {
 			stack[i] = uint64(args[i])
 		}
 		if v.failed.Load() {
 			return // the allocator trapped: the VM is done, as in Envoy
 		}
-		status := callHostFunction(t, name, func() uint32 { return ef.fn(v, v.mod, args[:len(ef.names)], stack) })
-		if ef.result == "" && !knownStatus(status) {
-			t.Fatalf("%s%v answered status %d, which the ABI does not define", name, args[:len(ef.names)], status)
+		status := callHostFunction(t, name, func() uint32 { return uint32(ef.call(v, v.mod.Memory(), stack)) })
+		if ef.ResultName == "status" && !knownStatus(status) {
+			t.Fatalf("%s%v answered status %d, which the ABI does not define", name, args[:len(ef.ParamNames)], status)
 		}
 	}
 }
@@ -125,7 +125,7 @@ func callHostFunction(t *testing.T, name string, call func() uint32) (status uin
 }
 
 func knownStatus(s uint32) bool {
-	switch s {
+	switch abi.Status(s) {
 	case abi.StatusOK, abi.StatusNotFound, abi.StatusBadArgument, abi.StatusSerializationFailure,
 		abi.StatusParseFailure, abi.StatusInvalidMemoryAccess, abi.StatusEmpty,
 		abi.StatusCasMismatch, abi.StatusInternalFailure, abi.StatusUnimplemented:

@@ -3,11 +3,14 @@ package host
 import (
 	"strings"
 
+	"github.com/hookguard/hookguard/header"
 	"github.com/hookguard/hookguard/internal/pairs"
 )
 
-// HeaderField is one header entry: a key and its value.
-type HeaderField = pairs.Pair
+// HeaderField is one header entry: a key and its value. It is
+// header.Field, the type the proxy-wasm codec encodes and decodes, so
+// headers pass between the host and the module with no copy.
+type HeaderField = header.Field
 
 // Header is an ordered list of header entries, kept the way Envoy keeps a
 // HeaderMap: keys are lower-case, a key may repeat, and pseudo-headers
@@ -89,7 +92,13 @@ func (h Header) byteSize() int {
 	return n
 }
 
-func lowerKeys(in []pairs.Pair) Header {
+// decodeHeader parses a serialized header map as Envoy does: a malformed
+// buffer is an empty map (pairs.Decode) and keys are lower-cased.
+func decodeHeader(buf []byte) Header { return lowerKeys(pairs.Decode(buf)) }
+
+// lowerKeys returns a copy of in with lower-cased keys, as Envoy keeps
+// them.
+func lowerKeys(in []HeaderField) Header {
 	out := make(Header, len(in))
 	for i, f := range in {
 		out[i] = HeaderField{Key: strings.ToLower(f.Key), Value: f.Value}

@@ -11,8 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tetratelabs/wazero/api"
-
+	"github.com/hookguard/hookguard/internal/abi"
 	"github.com/hookguard/hookguard/internal/pairs"
 )
 
@@ -53,18 +52,18 @@ type calloutResponse struct {
 	body    []byte
 }
 
-func hostHTTPCall(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	mem := mod.Memory()
-	cluster, ok1 := readString(mem, a[0], a[1])
-	rawHeaders, ok2 := readBytes(mem, a[2], a[3])
-	body, ok3 := readBytes(mem, a[4], a[5])
-	if !ok1 || !ok2 || !ok3 {
-		return statusInvalidMemoryAccess
-	}
+// newCallout makes the request of a proxy_http_call to cluster with the
+// serialized headers rawHeaders and body, and gives it a token; send sends
+// it. As Envoy, it refuses with BAD_ARGUMENT a cluster it does not know,
+// malformed headers, and headers without :method, :path and :authority.
+// The request goes to the cluster's base URL with :path appended and
+// :authority as Host; other pseudo-headers are dropped. A timeout of 0
+// (Envoy: none) is defaultCalloutTimeout.
+func (v *vm) newCallout(cluster string, rawHeaders, body []byte, timeout time.Duration) (*pendingCallout, abi.Status) {
 	base, known := v.plugin.cfg.Clusters[cluster]
 	headers := pairs.Decode(rawHeaders)
 	if !known || headers == nil && len(rawHeaders) > 0 {
-		return statusBadArgument
+		return nil, abi.StatusBadArgument
 	}
 	var method, path, authority string
 	out := http.Header{}
@@ -83,9 +82,8 @@ func hostHTTPCall(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
 		}
 	}
 	if method == "" || path == "" || authority == "" {
-		return statusBadArgument // as Envoy: the three are required
+		return nil, abi.StatusBadArgument // as Envoy: the three are required
 	}
-	timeout := time.Duration(a[8]) * time.Millisecond
 	if timeout <= 0 {
 		timeout = defaultCalloutTimeout
 	}
@@ -93,14 +91,23 @@ func hostHTTPCall(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(base, "/")+path, bytes.NewReader(body))
 	if err != nil {
 		cancel()
-		return statusBadArgument
+		return nil, abi.StatusBadArgument
 	}
 	req.Header, req.Host = out, authority
-	token := v.nextCalloutToken()
-	if !writeU32(mem, a[9], token) {
-		cancel()
-		return statusInvalidMemoryAccess
-	}
+	return &pendingCallout{token: v.nextCalloutToken(), req: req, cancel: cancel}, abi.StatusOK
+}
+
+// pendingCallout is a proxy_http_call's request made but not yet sent: the
+// module has its token once the host could write it.
+type pendingCallout struct {
+	token  uint32
+	req    *http.Request
+	cancel context.CancelFunc
+}
+
+// send sends the call, made for the effective stream: while it is out the
+// stream can be resumed from its response (Stream.Wait waits for it).
+func (v *vm) send(c *pendingCallout) {
 	owner := v.stream
 	if owner != nil && (owner.closed || owner.finished()) {
 		// Made for a stream already answered or ending (an access log
@@ -108,12 +115,11 @@ func hostHTTPCall(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
 		// runs to its end as Envoy's root-owned call does.
 		owner = nil
 	}
-	v.callouts[token] = &callout{stream: owner, cancel: cancel}
+	v.callouts[c.token] = &callout{stream: owner, cancel: c.cancel}
 	if owner != nil {
 		owner.callouts++
 	}
-	go v.deliverCallout(req, token)
-	return statusOK
+	go v.deliverCallout(c.req, c.token)
 }
 
 // nextCalloutToken returns a new proxy_http_call token, never 0.

@@ -2,694 +2,986 @@ package host
 
 import (
 	"context"
-	"encoding/binary"
-	"log/slog"
-	"strconv"
-	"strings"
+	"fmt"
 	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 
 	"github.com/hookguard/hookguard/internal/abi"
 	"github.com/hookguard/hookguard/internal/pairs"
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
 )
 
-// proxy_status_t values, from the one home of the ABI's numbers.
-const (
-	statusOK                  = abi.StatusOK
-	statusNotFound            = abi.StatusNotFound
-	statusBadArgument         = abi.StatusBadArgument
-	statusInvalidMemoryAccess = abi.StatusInvalidMemoryAccess
-	statusCasMismatch         = abi.StatusCasMismatch
-	statusInternalFailure     = abi.StatusInternalFailure
-	statusUnimplemented       = abi.StatusUnimplemented
-)
+// The proxy-wasm host calls, module "env", with Envoy's semantics. Each
+// host function only decodes its arguments (hostCall, memory.go), calls
+// the one method that holds Envoy's rule (on the effective Stream in
+// stream_hostcalls.go, on the VM in vm.go, or on the plugin's metrics and
+// shared data) and encodes the result. Its doc says what each parameter is,
+// every status it returns and when, and what Envoy does, citing the
+// research notes kept as proxy-wasm-abi.md (§ numbers).
+//
+// The names, signatures and parameter names are package abi's
+// (abi.HostCalls); this file gives each its implementation.
 
-// envFunc is one env host function: its parameters' names as the
-// proxy-wasm spec gives them (all i32 unless i64At says otherwise; wazero
-// shows them in stack traces and listeners) and its body, which gets the
-// i32 arguments already decoded with api.DecodeU32 (the upper stack bits
-// can be garbage).
+// envFunc is one host function of module "env": its declaration in the
+// ABI and the host's implementation.
 type envFunc struct {
-	names  []string
-	i64At  int    // index of an i64 parameter, or -1
-	result string // the i32 result's name: "" is "status"; "-" none
-	fn     func(v *vm, mod api.Module, a []uint32, stack []uint64) uint32
+	abi.Func
+	fn func(c *hostCall) abi.Status
 }
 
-// envFunctions are the proxy-wasm host calls of ABI v0.2.x with Envoy's
-// semantics (research: proxy-wasm-abi.md §1.3, §2).
-var envFunctions map[string]envFunc
+// envFunctions are the host calls the host provides, every one of
+// abi.HostCalls, by name.
+var envFunctions = map[string]envFunc{}
 
 func init() {
-	unimplemented := func(*vm, api.Module, []uint32, []uint64) uint32 { return statusUnimplemented }
-	f := func(fn func(*vm, api.Module, []uint32, []uint64) uint32, names ...string) envFunc {
-		return envFunc{names: names, i64At: -1, fn: fn}
+	impl := map[string]func(*hostCall) abi.Status{
+		abi.ProxyLogName:                       hostLog,
+		abi.ProxyGetLogLevelName:               hostGetLogLevel,
+		abi.ProxyGetCurrentTimeNanosecondsName: hostGetCurrentTimeNanoseconds,
+		abi.ProxySetTickPeriodMillisecondsName: hostSetTickPeriodMilliseconds,
+		abi.ProxyGetBufferBytesName:            hostGetBufferBytes,
+		abi.ProxyGetBufferStatusName:           hostGetBufferStatus,
+		abi.ProxySetBufferBytesName:            hostSetBufferBytes,
+		abi.ProxyGetHeaderMapPairsName:         hostGetHeaderMapPairs,
+		abi.ProxySetHeaderMapPairsName:         hostSetHeaderMapPairs,
+		abi.ProxyGetHeaderMapSizeName:          hostGetHeaderMapSize,
+		abi.ProxyGetHeaderMapValueName:         hostGetHeaderMapValue,
+		abi.ProxyAddHeaderMapValueName:         hostAddHeaderMapValue,
+		abi.ProxyReplaceHeaderMapValueName:     hostReplaceHeaderMapValue,
+		abi.ProxyRemoveHeaderMapValueName:      hostRemoveHeaderMapValue,
+		abi.ProxyContinueStreamName:            hostContinueStream,
+		abi.ProxyCloseStreamName:               hostCloseStream,
+		abi.ProxySendLocalResponseName:         hostSendLocalResponse,
+		abi.ProxyGetPropertyName:               hostGetProperty,
+		abi.ProxySetPropertyName:               hostSetProperty,
+		abi.ProxyGetSharedDataName:             hostGetSharedData,
+		abi.ProxySetSharedDataName:             hostSetSharedData,
+		abi.ProxyDefineMetricName:              hostDefineMetric,
+		abi.ProxyIncrementMetricName:           hostIncrementMetric,
+		abi.ProxyRecordMetricName:              hostRecordMetric,
+		abi.ProxyGetMetricName:                 hostGetMetric,
+		abi.ProxySetEffectiveContextName:       hostSetEffectiveContext,
+		abi.ProxyDoneName:                      hostDone,
+		abi.ProxyCallForeignFunctionName:       hostCallForeignFunction,
+		abi.ProxyHTTPCallName:                  hostHTTPCall,
+		abi.ProxyGrpcCallName:                  hostUnimplemented,
+		abi.ProxyGrpcStreamName:                hostUnimplemented,
+		abi.ProxyGrpcSendName:                  hostUnimplemented,
+		abi.ProxyGrpcCancelName:                hostUnimplemented,
+		abi.ProxyGrpcCloseName:                 hostUnimplemented,
+		abi.ProxyGetStatusName:                 hostUnimplemented,
+		abi.ProxyRegisterSharedQueueName:       hostUnimplemented,
+		abi.ProxyResolveSharedQueueName:        hostUnimplemented,
+		abi.ProxyEnqueueSharedQueueName:        hostUnimplemented,
+		abi.ProxyDequeueSharedQueueName:        hostUnimplemented,
+		abi.EmscriptenNotifyMemoryGrowthName:   hostEmscriptenNotifyMemoryGrowth,
+		abi.PthreadEqualName:                   hostPthreadEqual,
+		abi.ProxyContinueRequestName:           hostUnimplemented,
+		abi.ProxyContinueResponseName:          hostUnimplemented,
 	}
-	envFunctions = map[string]envFunc{
-		"proxy_log":                          f(hostLog, "log_level", "message_data", "message_size"),
-		"proxy_get_log_level":                f(hostGetLogLevel, "return_log_level"),
-		"proxy_get_current_time_nanoseconds": f(hostGetTime, "return_time"),
-		"proxy_set_tick_period_milliseconds": f(hostSetTickPeriod, "tick_period"),
-		"proxy_get_buffer_bytes":             f(hostGetBufferBytes, "buffer_type", "start", "max_size", "return_buffer_data", "return_buffer_size"),
-		"proxy_get_buffer_status":            f(hostGetBufferStatus, "buffer_type", "return_buffer_size", "return_unused"),
-		"proxy_set_buffer_bytes":             f(hostSetBufferBytes, "buffer_type", "start", "size", "buffer_data", "buffer_size"),
-		"proxy_get_header_map_pairs":         f(hostGetHeaderMapPairs, "map_type", "return_map_data", "return_map_size"),
-		"proxy_set_header_map_pairs":         f(hostSetHeaderMapPairs, "map_type", "map_data", "map_size"),
-		"proxy_get_header_map_size":          f(hostGetHeaderMapSize, "map_type", "return_map_size"),
-		"proxy_get_header_map_value":         f(hostGetHeaderMapValue, "map_type", "key_data", "key_size", "return_value_data", "return_value_size"),
-		"proxy_add_header_map_value":         f(hostAddHeaderMapValue, "map_type", "key_data", "key_size", "value_data", "value_size"),
-		"proxy_replace_header_map_value":     f(hostReplaceHeaderMapValue, "map_type", "key_data", "key_size", "value_data", "value_size"),
-		"proxy_remove_header_map_value":      f(hostRemoveHeaderMapValue, "map_type", "key_data", "key_size"),
-		"proxy_continue_stream":              f(hostContinueStream, "stream_type"),
-		"proxy_close_stream":                 f(hostCloseStream, "stream_type"),
-		"proxy_send_local_response":          f(hostSendLocalResponse, "status_code", "status_code_details_data", "status_code_details_size", "body_data", "body_size", "headers_data", "headers_size", "grpc_status"),
-		"proxy_get_property":                 f(hostGetProperty, "path_data", "path_size", "return_value_data", "return_value_size"),
-		"proxy_set_property":                 f(hostSetProperty, "path_data", "path_size", "value_data", "value_size"),
-		"proxy_get_shared_data":              f(hostGetSharedData, "key_data", "key_size", "return_value_data", "return_value_size", "return_cas"),
-		"proxy_set_shared_data":              f(hostSetSharedData, "key_data", "key_size", "value_data", "value_size", "cas"),
-		"proxy_define_metric":                f(hostDefineMetric, "metric_type", "name_data", "name_size", "return_metric_id"),
-		"proxy_increment_metric":             {names: []string{"metric_id", "offset"}, i64At: 1, fn: hostIncrementMetric},
-		"proxy_record_metric":                {names: []string{"metric_id", "value"}, i64At: 1, fn: hostRecordMetric},
-		"proxy_get_metric":                   f(hostGetMetric, "metric_id", "return_value"),
-		"proxy_set_effective_context":        f(hostSetEffectiveContext, "context_id"),
-		"proxy_done":                         f(func(*vm, api.Module, []uint32, []uint64) uint32 { return statusOK }),
-		"proxy_call_foreign_function":        f(func(*vm, api.Module, []uint32, []uint64) uint32 { return statusNotFound }, "name_data", "name_size", "arguments_data", "arguments_size", "return_results_data", "return_results_size"),
-		"proxy_http_call":                    f(hostHTTPCall, "upstream_data", "upstream_size", "headers_data", "headers_size", "body_data", "body_size", "trailers_data", "trailers_size", "timeout", "return_callout_id"),
-		"proxy_grpc_call":                    f(unimplemented, "service_data", "service_size", "service_name_data", "service_name_size", "method_data", "method_size", "initial_metadata_data", "initial_metadata_size", "message_data", "message_size", "timeout", "return_callout_id"),
-		"proxy_grpc_stream":                  f(unimplemented, "service_data", "service_size", "service_name_data", "service_name_size", "method_data", "method_size", "initial_metadata_data", "initial_metadata_size", "return_stream_id"),
-		"proxy_grpc_send":                    f(unimplemented, "stream_id", "message_data", "message_size", "end_stream"),
-		"proxy_grpc_cancel":                  f(unimplemented, "callout_id"),
-		"proxy_grpc_close":                   f(unimplemented, "callout_id"),
-		"proxy_get_status":                   f(unimplemented, "return_status_code", "return_status_message_data", "return_status_message_size"),
-		"proxy_register_shared_queue":        f(unimplemented, "name_data", "name_size", "return_queue_id"),
-		"proxy_resolve_shared_queue":         f(unimplemented, "vm_id_data", "vm_id_size", "name_data", "name_size", "return_queue_id"),
-		"proxy_enqueue_shared_queue":         f(unimplemented, "queue_id", "value_data", "value_size"),
-		"proxy_dequeue_shared_queue":         f(unimplemented, "queue_id", "return_value_data", "return_value_size"),
-		// Envoy registers these two for every module, for emscripten-built
-		// C++ ones (proxy-wasm-cpp-host src/exports.cc): growth needs no
-		// action from a host that reads memory afresh at each call.
-		"emscripten_notify_memory_growth": {names: []string{"memory_index"}, i64At: -1, result: "-",
-			fn: func(*vm, api.Module, []uint32, []uint64) uint32 { return 0 }},
-		"pthread_equal": {names: []string{"left", "right"}, i64At: -1, result: "equal",
-			fn: func(_ *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
-				if a[0] == a[1] {
-					return 1
-				}
-				return 0
-			}},
-		"proxy_continue_request":  f(unimplemented),
-		"proxy_continue_response": f(unimplemented),
+	for _, f := range abi.HostCalls {
+		fn, ok := impl[f.Name]
+		if !ok {
+			panic("host: no implementation of " + f.Name)
+		}
+		envFunctions[f.Name] = envFunc{Func: f, fn: fn}
 	}
+	if len(impl) != len(envFunctions) {
+		panic("host: an implementation of a host call abi.HostCalls does not declare")
+	}
+}
+
+// call runs the host function on v's module memory mem, with stack its
+// wasm stack, and returns its result.
+func (ef envFunc) call(v *vm, mem api.Memory, stack []uint64) abi.Status {
+	c := v.beginHostCall(mem, stack, len(ef.Params))
+	st := ef.fn(c)
+	v.endHostCall()
+	return st
 }
 
 func instantiateEnv(ctx context.Context, rt wazero.Runtime) error {
-	b := rt.NewHostModuleBuilder("env")
-	for name, ef := range envFunctions {
-		params := make([]api.ValueType, len(ef.names))
-		for i := range params {
-			params[i] = api.ValueTypeI32
-			if i == ef.i64At {
-				params[i] = api.ValueTypeI64
-			}
-		}
-		fn, name := ef.fn, name
-		results, resultNames := []api.ValueType{api.ValueTypeI32}, []string{"status"}
-		switch ef.result {
-		case "-":
-			results, resultNames = nil, nil
-		case "":
-		default:
-			resultNames = []string{ef.result}
-		}
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
+	b := rt.NewHostModuleBuilder(abi.HostModuleName)
+	for _, f := range abi.HostCalls {
+		ef, name, hasResult := envFunctions[f.Name], f.Name, f.Results != ""
+		fb := b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
 			v := vmFrom(ctx)
 			if v == nil {
-				stack[0] = statusInternalFailure
+				stack[0] = uint64(abi.StatusInternalFailure)
 				return
 			}
-			v.checkRestricted("env", name)
-			// The arguments in the VM's own arrays, one per nesting level
-			// (a host call may run the allocator, which may call the
-			// host): an array of this closure's would escape to the heap
-			// through fn, an allocation per host call.
-			a := v.hostArgs()
-			for i := range params {
-				a[i] = api.DecodeU32(stack[i])
-			}
-			r := uint64(fn(v, mod, a[:len(params)], stack))
-			v.argDepth--
-			if results != nil {
-				stack[0] = r
+			v.checkRestricted(abi.HostModuleName, name)
+			st := ef.call(v, mod.Memory(), stack)
+			if hasResult {
+				stack[0] = uint64(st)
 			}
 			if v.failed.Load() {
 				// The VM failed inside this call (its allocator trapped):
 				// abort the caller too, as Envoy's trap does.
 				panic("wasm VM failed during " + name)
 			}
-		}), params, results).WithParameterNames(ef.names...).WithResultNames(resultNames...).Export(name)
+		}), valueTypes(f.Params), valueTypes(f.Results)).WithParameterNames(f.ParamNames...)
+		if hasResult {
+			fb = fb.WithResultNames(f.ResultName)
+		}
+		fb.Export(name)
 	}
 	_, err := b.Instantiate(ctx)
 	return err
 }
 
-// proxy_log levels to slog levels.
-var logLevels = [...]slog.Level{slog.LevelDebug - 4, slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError, slog.LevelError + 4}
-
-// logWanted reports whether a module's line at level would be kept: logged
-// at the logger's level, or captured for a start-up error.
-func (v *vm) logWanted(level uint32) bool {
-	level = min(level, uint32(len(logLevels)-1))
-	return v.capture != nil && level >= 4 || v.logger.Enabled(context.Background(), logLevels[level])
-}
-
-func (v *vm) guestLog(level uint32, msg string) {
-	if int(level) >= len(logLevels) {
-		level = uint32(len(logLevels) - 1)
+// valueTypes turns abi.Func types ("iI") into wazero's.
+func valueTypes(s string) []api.ValueType {
+	if s == "" {
+		return nil
 	}
-	if v.capture != nil && level >= 4 {
-		*v.capture = append(*v.capture, msg)
-	}
-	attrs := []slog.Attr{}
-	if v.stream != nil {
-		attrs = append(attrs, slog.Uint64("context_id", uint64(v.stream.id)))
-	}
-	v.logger.LogAttrs(context.Background(), logLevels[level], msg, attrs...)
-}
-
-func hostLog(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	// The memory is checked whatever the level, as in Envoy; the line is
-	// copied only when it will be kept (a verified request's debug line is
-	// not, at the default level).
-	b, ok := mod.Memory().Read(a[1], a[2])
-	if !ok && a[2] > 0 {
-		return statusInvalidMemoryAccess
-	}
-	if v.logWanted(a[0]) {
-		v.guestLog(a[0], string(b))
-	}
-	return statusOK
-}
-
-func hostGetLogLevel(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	level := uint32(len(logLevels) - 1)
-	for i, l := range logLevels {
-		if v.logger.Enabled(context.Background(), l) {
-			level = uint32(i)
-			break
+	ts := make([]api.ValueType, len(s))
+	for i := range len(s) {
+		switch s[i] {
+		case 'i':
+			ts[i] = api.ValueTypeI32
+		case 'I':
+			ts[i] = api.ValueTypeI64
+		default:
+			panic(fmt.Sprintf("host: abi type %q", s[i]))
 		}
 	}
-	if !writeU32(mod.Memory(), a[0], level) {
-		return statusInvalidMemoryAccess
+	return ts
+}
+
+// Logging, clocks, timers.
+
+// hostLog is proxy_log: it logs a line of the module's.
+//
+// # Parameters
+//
+//   - log_level: an abi.LogLevel, trace (0) to critical (5); above
+//     critical logs as critical
+//   - message_data, message_size: the line
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: the line is out of memory. Memory is
+//     checked whatever the level, as in Envoy; the line is copied only
+//     when the logger keeps it.
+//
+// Envoy logs "wasm log<prefix>: msg" through its wasm logger at the mapped
+// level (§2.9); here the line goes to ModuleConfig.Logger with the
+// effective stream's context_id. While a VM starts, error lines are kept
+// for the start-up error.
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_log
+func hostLog(c *hostCall) abi.Status {
+	level, msg := abi.LogLevel(c.u32(0)), c.view(1)
+	if c.fault {
+		return abi.StatusInvalidMemoryAccess
 	}
-	return statusOK
+	c.v.log(level, msg)
+	return abi.StatusOK
 }
 
-func hostGetTime(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	if !writeU64(mod.Memory(), a[0], uint64(v.plugin.module.clock().UnixNano())) {
-		return statusInvalidMemoryAccess
-	}
-	return statusOK
+// hostGetLogLevel is proxy_get_log_level: the most verbose level the
+// host's logger keeps, so the module can skip lines nobody reads.
+//
+// # Parameters
+//
+//   - return_log_level: where the abi.LogLevel is written
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: return_log_level is out of memory
+//
+// Envoy answers with its wasm logger's level, which can also be 6, off
+// (§1.4), and links this call only for modules that declare ABI 0.2.1
+// (§1.1): Compile refuses a 0.2.0 module that imports it.
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_get_log_level
+func hostGetLogLevel(c *hostCall) abi.Status {
+	return c.returnU32(0, uint32(c.v.logLevel()))
 }
 
-func hostSetTickPeriod(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
-	v.setTickPeriod(time.Duration(a[0]) * time.Millisecond)
-	return statusOK
+// hostGetCurrentTimeNanoseconds is proxy_get_current_time_nanoseconds: the
+// module's wall clock, ModuleConfig.Clock or else the host's, in the place
+// of Envoy's dispatcher clock. Tests pin it; hookguard checks signed
+// timestamps against it.
+//
+// # Parameters
+//
+//   - return_time: where the time is written, nanoseconds since the Unix
+//     epoch, a little-endian u64
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: return_time is out of memory
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_get_current_time_nanoseconds
+func hostGetCurrentTimeNanoseconds(c *hostCall) abi.Status {
+	return c.returnU64(0, uint64(c.v.plugin.module.clock().UnixNano()))
 }
 
-// Buffer types.
-const (
-	bufferHTTPRequestBody     = abi.BufferHTTPRequestBody
-	bufferHTTPResponseBody    = abi.BufferHTTPResponseBody
-	bufferVMConfiguration     = abi.BufferVMConfiguration
-	bufferHTTPCallResponse    = abi.BufferHTTPCallResponse
-	bufferPluginConfiguration = abi.BufferPluginConfiguration
-)
-
-// buffer returns a buffer's bytes. Body buffers outside a body phase exist
-// but are empty, as in Envoy; the plugin configuration exists only during
-// proxy_on_configure.
-func (v *vm) buffer(bt uint32) ([]byte, *flow, uint32) {
-	switch bt {
-	case bufferHTTPCallResponse:
-		if v.callout == nil {
-			return nil, nil, statusNotFound
-		}
-		return v.callout.body, nil, statusOK
-	case bufferHTTPRequestBody, bufferHTTPResponseBody:
-		s := v.stream
-		if s == nil {
-			return nil, nil, statusOK
-		}
-		f := &s.req
-		if bt == bufferHTTPResponseBody {
-			f = &s.resp
-		}
-		if !f.bodyLive {
-			return nil, nil, statusOK
-		}
-		return f.body, f, statusOK
-	case bufferVMConfiguration:
-		return v.plugin.cfg.VMConfiguration, nil, statusOK
-	case bufferPluginConfiguration:
-		if !v.configuring {
-			return nil, nil, statusNotFound
-		}
-		return v.plugin.cfg.Configuration, nil, statusOK
-	default:
-		return nil, nil, statusNotFound
-	}
+// hostSetTickPeriodMilliseconds is proxy_set_tick_period_milliseconds: it
+// starts, changes or stops the root context's timer (vm.setTickPeriod).
+//
+// # Parameters
+//
+//   - tick_period: milliseconds between proxy_on_tick calls; 0 stops the
+//     timer
+//
+// # Result (Status)
+//
+// Always StatusOK. A module that does not export proxy_on_tick gets no
+// timer.
+//
+// As in Envoy, there is one timer per root context per VM (Envoy: per
+// worker), and the first tick comes one period after it is set (§2.6).
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_set_tick_period_milliseconds
+func hostSetTickPeriodMilliseconds(c *hostCall) abi.Status {
+	c.v.setTickPeriod(time.Duration(c.u32(0)) * time.Millisecond)
+	return abi.StatusOK
 }
 
-func hostGetBufferBytes(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	data, _, st := v.buffer(a[0])
-	if st != statusOK {
+// Buffers.
+
+// hostGetBufferBytes is proxy_get_buffer_bytes: it hands the module a
+// window of a buffer (vm.buffer).
+//
+// # Parameters
+//
+//   - buffer_type: the abi.BufferType to read
+//   - start, max_size: the window, clamped to the buffer: a start past its
+//     end reads nothing
+//   - return_buffer_data, return_buffer_size: where the address and size of
+//     a copy of the window are written, in a block of the module's
+//     allocator that the module then owns; an empty window is address 0,
+//     size 0, with no allocation
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusNotFound: the buffer does not exist now (a proxy_http_call
+//     response outside its callback, the plugin configuration outside
+//     proxy_on_configure), the host keeps no such buffer (TCP data, gRPC,
+//     foreign-function arguments), or buffer_type is unknown; Envoy
+//     answers BAD_ARGUMENT for a type above 8 (§1.4)
+//   - StatusInvalidMemoryAccess: the return pointers are out of memory, or
+//     the allocator failed
+//
+// In Envoy a body buffer exists in every phase and is empty outside a body
+// callback; a body callback sees its chunk, or everything buffered since
+// it returned Pause, StopIterationAndBuffer (§2.1). The plugin
+// configuration exists only during proxy_on_configure (§2.6).
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_get_buffer_bytes
+func hostGetBufferBytes(c *hostCall) abi.Status {
+	data, st := c.v.buffer(abi.BufferType(c.u32(0)))
+	if st != abi.StatusOK {
 		return st
 	}
-	start, end := uint64(a[1]), uint64(a[1])+uint64(a[2])
-	if start > uint64(len(data)) {
-		start = uint64(len(data))
-	}
-	if end > uint64(len(data)) {
-		end = uint64(len(data))
-	}
-	return v.copyOut(mod, data[start:end], a[3], a[4])
+	start, end := min(uint64(c.u32(1)), uint64(len(data))), min(uint64(c.u32(1))+uint64(c.u32(2)), uint64(len(data)))
+	return c.returnBytes(3, data[start:end])
 }
 
-func hostGetBufferStatus(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	data, _, st := v.buffer(a[0])
-	if st != statusOK {
+// hostGetBufferStatus is proxy_get_buffer_status: a buffer's size.
+//
+// # Parameters
+//
+//   - buffer_type: the abi.BufferType
+//   - return_buffer_size: where its size in bytes is written
+//   - return_unused: where 0 is written (flags, which no host sets)
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusNotFound: the buffer does not exist now, or buffer_type is
+//     unknown, as for proxy_get_buffer_bytes
+//   - StatusInvalidMemoryAccess: a return pointer is out of memory
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_get_buffer_status
+func hostGetBufferStatus(c *hostCall) abi.Status {
+	data, st := c.v.buffer(abi.BufferType(c.u32(0)))
+	if st != abi.StatusOK {
 		return st
 	}
-	if !writeU32(mod.Memory(), a[1], uint32(len(data))) || !writeU32(mod.Memory(), a[2], 0) {
-		return statusInvalidMemoryAccess
+	if st := c.returnU32(1, uint32(len(data))); st != abi.StatusOK {
+		return st
 	}
-	return statusOK
+	return c.returnU32(2, 0)
 }
 
-// hostSetBufferBytes follows Envoy's Buffer::copyFrom: start 0 drains
-// size bytes and prepends, start at or past the end appends, anything in
-// between is BAD_ARGUMENT.
-func hostSetBufferBytes(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	data, ok := readBytes(mod.Memory(), a[3], a[4])
-	if !ok {
-		return statusInvalidMemoryAccess
+// hostSetBufferBytes is proxy_set_buffer_bytes: it changes the body buffer
+// the module sees, and so what goes on (Stream.setBody).
+//
+// # Parameters
+//
+//   - buffer_type: abi.BufferHTTPRequestBody or abi.BufferHTTPResponseBody
+//   - start, size: where: start 0 drains size bytes and prepends (so
+//     (0, 0) prepends and (0, ≥ length) replaces), start at or past the
+//     end appends
+//   - buffer_data, buffer_size: the bytes to write
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: the bytes are out of memory
+//   - StatusBadArgument: start is inside the buffer but not 0 (there is no
+//     insert in the middle), no body buffer is live, or buffer_type is not
+//     a body
+//
+// This is Envoy's Buffer::copyFrom, with Envoy's BAD_ARGUMENT when there
+// is no body buffer (§2.1). The Go SDK appends with (MaxInt32, 0).
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_set_buffer_bytes
+func hostSetBufferBytes(c *hostCall) abi.Status {
+	t, start, size, data := abi.BufferType(c.u32(0)), c.u32(1), c.u32(2), c.bytes(3)
+	if c.fault {
+		return abi.StatusInvalidMemoryAccess
 	}
-	if a[0] != bufferHTTPRequestBody && a[0] != bufferHTTPResponseBody {
-		return statusBadArgument
-	}
-	cur, f, _ := v.buffer(a[0])
-	if f == nil {
-		return statusBadArgument
-	}
-	start, size := uint64(a[1]), uint64(a[2])
-	switch {
-	case start == 0:
-		drop := min(size, uint64(len(cur)))
-		f.body = append(data, cur[drop:]...)
-	case start >= uint64(len(cur)):
-		f.body = append(cur, data...)
-	default:
-		return statusBadArgument
-	}
-	return statusOK
+	return c.v.stream.setBody(t, start, size, data)
 }
 
-// Header map types.
-const (
-	mapRequestHeaders   = abi.MapHTTPRequestHeaders
-	mapRequestTrailers  = abi.MapHTTPRequestTrailers
-	mapResponseHeaders  = abi.MapHTTPResponseHeaders
-	mapResponseTrailers = abi.MapHTTPResponseTrailers
-	mapCallHeaders      = abi.MapHTTPCallResponseHeaders
-	mapCallTrailers     = abi.MapHTTPCallResponseTrailers
-)
+// Header maps.
 
-// headerMap returns the map the module may use now, or nil. Request
-// headers are gone once they continued (Envoy nulls them); in proxy_on_log
-// the access-log copies are readable, except request trailers.
-func (v *vm) headerMap(mt uint32) *Header {
-	if c := v.callout; c != nil && (mt == mapCallHeaders || mt == mapCallTrailers) {
-		if mt == mapCallTrailers {
-			return &Header{}
-		}
-		return &c.headers
-	}
-	s := v.stream
-	if s == nil {
-		return nil
-	}
-	if s.logPhase {
-		switch mt {
-		case mapRequestHeaders:
-			return &s.req.logHeaders
-		case mapResponseHeaders:
-			return &s.resp.logHeaders
-		case mapResponseTrailers:
-			return &s.resp.trailers
-		}
-		return nil
-	}
-	var f *flow
-	switch mt {
-	case mapRequestHeaders, mapRequestTrailers:
-		f = &s.req
-	case mapResponseHeaders, mapResponseTrailers:
-		f = &s.resp
-	default:
-		return nil
-	}
-	if mt == mapRequestHeaders || mt == mapResponseHeaders {
-		if f.headersLive {
-			return &f.headers
-		}
-		return nil
-	}
-	if f.trailersLive {
-		return &f.trailers
-	}
-	return nil
-}
-
-func hostGetHeaderMapPairs(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	h := v.headerMap(a[0])
+// hostGetHeaderMapPairs is proxy_get_header_map_pairs: every entry of a
+// header map (vm.headerMap), serialized.
+//
+// # Parameters
+//
+//   - map_type: the abi.MapType to read
+//   - return_map_data, return_map_size: where the address and size of the
+//     serialized map (internal/pairs) are written, in a block of the
+//     module's allocator; an empty map is address 0, size 0, with no
+//     allocation
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: the return pointers are out of memory, or
+//     the allocator failed
+//
+// A map the module may not use now reads as empty with OK, as Envoy's does
+// once request headers continued (§0, §2.2); so does an unknown map_type,
+// which Envoy answers with BAD_ARGUMENT when above 7 (§1.4). Envoy gives
+// every entry in order with the pseudo-headers, lower-case keys (§1.5).
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_get_header_map_pairs
+func hostGetHeaderMapPairs(c *hostCall) abi.Status {
+	h := c.v.headerMap(abi.MapType(c.u32(0)))
 	if h == nil || len(*h) == 0 {
-		return v.copyOut(mod, nil, a[1], a[2]) // OK with an empty map
+		return c.returnBytes(1, nil)
 	}
-	return v.copyOut(mod, pairs.Encode(*h), a[1], a[2])
+	return c.returnBytes(1, pairs.Encode(*h))
 }
 
-func hostSetHeaderMapPairs(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	buf, ok := readBytes(mod.Memory(), a[1], a[2])
-	if !ok {
-		return statusInvalidMemoryAccess
+// hostSetHeaderMapPairs is proxy_set_header_map_pairs: it replaces every
+// entry of a header map.
+//
+// # Parameters
+//
+//   - map_type: the abi.MapType to change
+//   - map_data, map_size: the new map, serialized (internal/pairs)
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: the map is out of memory
+//   - StatusBadArgument: the module may not change that map now
+//
+// As Envoy, a malformed map clears the header map and answers OK, and keys
+// are lower-cased (§1.5).
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_set_header_map_pairs
+func hostSetHeaderMapPairs(c *hostCall) abi.Status {
+	t, buf := abi.MapType(c.u32(0)), c.bytes(1)
+	if c.fault {
+		return abi.StatusInvalidMemoryAccess
 	}
-	h := v.headerMap(a[0])
+	h := c.v.headerMap(t)
 	if h == nil {
-		return statusBadArgument
+		return abi.StatusBadArgument
 	}
-	*h = lowerKeys(pairs.Decode(buf)) // a malformed buffer clears the map, as in Envoy
-	return statusOK
+	*h = decodeHeader(buf)
+	return abi.StatusOK
 }
 
-func hostGetHeaderMapSize(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	h := v.headerMap(a[0])
+// hostGetHeaderMapSize is proxy_get_header_map_size: Envoy's
+// HeaderMap::byteSize, the sum of the key and value lengths, which is
+// neither the serialized size the spec describes nor the count (§1.5).
+//
+// # Parameters
+//
+//   - map_type: the abi.MapType
+//   - return_map_size: where the size is written
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusBadArgument: the module may not use that map now (Envoy reads
+//     the mutable map, §1.5)
+//   - StatusInvalidMemoryAccess: return_map_size is out of memory
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_get_header_map_size
+func hostGetHeaderMapSize(c *hostCall) abi.Status {
+	h := c.v.headerMap(abi.MapType(c.u32(0)))
 	if h == nil {
-		return statusBadArgument
+		return abi.StatusBadArgument
 	}
-	if !writeU32(mod.Memory(), a[1], uint32(h.byteSize())) {
-		return statusInvalidMemoryAccess
-	}
-	return statusOK
+	return c.returnU32(1, uint32(h.byteSize()))
 }
 
-func hostGetHeaderMapValue(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	key, ok := readString(mod.Memory(), a[1], a[2])
-	if !ok {
-		return statusInvalidMemoryAccess
+// hostGetHeaderMapValue is proxy_get_header_map_value: the first value of
+// a header.
+//
+// # Parameters
+//
+//   - map_type: the abi.MapType
+//   - key_data, key_size: the key, looked up lower-cased
+//   - return_value_data, return_value_size: where the address and size of
+//     the value are written, in a block of the module's allocator
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: the key or the return pointers are out of
+//     memory, or the allocator failed
+//   - StatusBadArgument: the module may not use that map now, as Envoy
+//     answers once request headers continued (§0, §2.2)
+//   - StatusNotFound: the map has no such key
+//
+// Envoy gives only the first value of a repeated header (§1.5).
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_get_header_map_value
+func hostGetHeaderMapValue(c *hostCall) abi.Status {
+	t, key := abi.MapType(c.u32(0)), c.string(1)
+	if c.fault {
+		return abi.StatusInvalidMemoryAccess
 	}
-	h := v.headerMap(a[0])
+	h := c.v.headerMap(t)
 	if h == nil {
-		return statusBadArgument
+		return abi.StatusBadArgument
 	}
 	val, found := h.Get(key)
 	if !found {
-		return statusNotFound
+		return abi.StatusNotFound
 	}
-	return v.copyOut(mod, []byte(val), a[3], a[4])
+	return c.returnBytes(3, []byte(val))
 }
 
-func headerEdit(v *vm, mod api.Module, a []uint32, edit func(h *Header, k, val string)) uint32 {
-	key, ok1 := readString(mod.Memory(), a[1], a[2])
-	val, ok2 := readString(mod.Memory(), a[3], a[4])
-	if !ok1 || !ok2 {
-		return statusInvalidMemoryAccess
+// hostAddHeaderMapValue is proxy_add_header_map_value: it appends an
+// entry, key lower-cased, even if the key is there already (Envoy's
+// addCopy).
+//
+// # Parameters
+//
+//   - map_type: the abi.MapType to change
+//   - key_data, key_size: the key
+//   - value_data, value_size: the value
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: the key or the value is out of memory
+//   - StatusBadArgument: the module may not change that map now; Envoy
+//     answers so for request headers once they continued, so a filter that
+//     changes them from the body must pause in the headers, with
+//     allow_on_headers_stop_iteration (§2.2)
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_add_header_map_value
+func hostAddHeaderMapValue(c *hostCall) abi.Status {
+	t, key, value := abi.MapType(c.u32(0)), c.string(1), c.string(3)
+	if c.fault {
+		return abi.StatusInvalidMemoryAccess
 	}
-	h := v.headerMap(a[0])
+	h := c.v.headerMap(t)
 	if h == nil {
-		return statusBadArgument
+		return abi.StatusBadArgument
 	}
-	edit(h, key, val)
-	return statusOK
+	h.add(key, value)
+	return abi.StatusOK
 }
 
-func hostAddHeaderMapValue(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	return headerEdit(v, mod, a, (*Header).add)
+// hostReplaceHeaderMapValue is proxy_replace_header_map_value: the key
+// gets the one value, replacing every entry of it, or is added when absent
+// (Envoy's setCopy, §1.5).
+//
+// # Parameters
+//
+//   - map_type: the abi.MapType to change
+//   - key_data, key_size: the key, lower-cased
+//   - value_data, value_size: the value
+//
+// # Result (Status)
+//
+// As proxy_add_header_map_value.
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_replace_header_map_value
+func hostReplaceHeaderMapValue(c *hostCall) abi.Status {
+	t, key, value := abi.MapType(c.u32(0)), c.string(1), c.string(3)
+	if c.fault {
+		return abi.StatusInvalidMemoryAccess
+	}
+	h := c.v.headerMap(t)
+	if h == nil {
+		return abi.StatusBadArgument
+	}
+	h.replace(key, value)
+	return abi.StatusOK
 }
 
-func hostReplaceHeaderMapValue(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	return headerEdit(v, mod, a, (*Header).replace)
+// hostRemoveHeaderMapValue is proxy_remove_header_map_value: it removes
+// every entry of a key.
+//
+// # Parameters
+//
+//   - map_type: the abi.MapType to change
+//   - key_data, key_size: the key, lower-cased
+//
+// # Result (Status)
+//
+// StatusOK, also when the key was not there, except:
+//   - StatusInvalidMemoryAccess: the key is out of memory
+//   - StatusBadArgument: the module may not change that map now
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_remove_header_map_value
+func hostRemoveHeaderMapValue(c *hostCall) abi.Status {
+	t, key := abi.MapType(c.u32(0)), c.string(1)
+	if c.fault {
+		return abi.StatusInvalidMemoryAccess
+	}
+	h := c.v.headerMap(t)
+	if h == nil {
+		return abi.StatusBadArgument
+	}
+	h.del(key)
+	return abi.StatusOK
 }
 
-func hostRemoveHeaderMapValue(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	return headerEdit(v, mod, []uint32{a[0], a[1], a[2], 0, 0}, func(h *Header, k, _ string) { h.del(k) })
+// Stream operations.
+
+// hostContinueStream is proxy_continue_stream: a stopped direction of the
+// effective stream goes on when the running callback returns
+// (Stream.continueStream).
+//
+// # Parameters
+//
+//   - stream_type: an abi.StreamType
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusUnimplemented: stream_type is UPSTREAM, as in Envoy
+//   - StatusBadArgument: stream_type is unknown, as in Envoy
+//   - StatusNotFound: HTTP_REQUEST or HTTP_RESPONSE with no stream
+//     effective (the root context)
+//
+// DOWNSTREAM is OK and does nothing for an HTTP filter (Envoy continues
+// reading, §2.5). Envoy defers continueDecoding/continueEncoding until the
+// VM call returns, after which a stream stopped with StopAll gets what it
+// held in one body callback (§2.2); so does the host, also from a root
+// callback (a tick, a callout's response), whose effects apply when it
+// returns (vm.deferEffect).
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_continue_stream
+func hostContinueStream(c *hostCall) abi.Status {
+	return c.v.stream.continueStream(abi.StreamType(c.u32(0)))
 }
 
-// Stream types for continue/close.
-const (
-	streamRequest    = abi.StreamRequest
-	streamResponse   = abi.StreamResponse
-	streamDownstream = abi.StreamDownstream
-	streamUpstream   = abi.StreamUpstream
-)
-
-// hostContinueStream resumes a direction of the effective stream when the
-// callback returns: Envoy defers continueDecoding/continueEncoding until
-// the VM call is over.
-func hostContinueStream(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
-	s := v.stream
-	switch {
-	case a[0] == streamDownstream:
-		return statusOK
-	case a[0] == streamUpstream:
-		return statusUnimplemented
-	case a[0] > streamUpstream:
-		return statusBadArgument
-	case s == nil:
-		return statusNotFound
-	}
-	s.continueDir[a[0]] = true // applied when the callback returns, as Envoy defers it
-	v.deferEffect(s)
-	return statusOK
+// hostCloseStream is proxy_close_stream: the effective stream is reset
+// when the running callback returns (Stream.closeStream).
+//
+// # Parameters
+//
+//   - stream_type: an abi.StreamType; any known one resets the whole
+//     stream
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusBadArgument: stream_type is unknown
+//   - StatusNotFound: no stream is effective (the root context)
+//
+// Envoy does a deferred resetStream with details wasm_close_stream (§2.5).
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_close_stream
+func hostCloseStream(c *hostCall) abi.Status {
+	return c.v.stream.closeStream(abi.StreamType(c.u32(0)))
 }
 
-// hostCloseStream resets the effective stream when the callback returns
-// (Envoy: a deferred resetStream, details wasm_close_stream).
-func hostCloseStream(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
-	if a[0] > streamUpstream {
-		return statusBadArgument
+// hostSendLocalResponse is proxy_send_local_response: the effective
+// stream is answered by the module when the running callback returns
+// (Stream.sendLocalResponse, then stream.go deliverLocal).
+//
+// # Parameters
+//
+//   - status_code: the HTTP status
+//   - status_code_details_data, status_code_details_size: Envoy's
+//     response-code details; whitespace becomes '_'
+//   - body_data, body_size: the body
+//   - headers_data, headers_size: the headers, serialized (internal/pairs);
+//     a malformed map sends none, keys are lower-cased, and content-type
+//     is text/plain unless the module set one
+//   - grpc_status: ignored
+//
+// # Result (Status)
+//
+// StatusOK, also when no reply can be sent (no stream effective, or the
+// stream answered already), as in Envoy, except:
+//   - StatusInvalidMemoryAccess: the details, body or headers are out of
+//     memory
+//
+// As Envoy (§2.4): the reply is sent when the VM call returns, whatever
+// the callback returns; only the first one counts (a second hangs clients,
+// Envoy issue #28826); from the request phase it passes through the
+// module's own response callbacks; after the response headers went out
+// the stream is reset instead.
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_send_local_response
+func hostSendLocalResponse(c *hostCall) abi.Status {
+	details, body, headers := c.string(1), c.bytes(3), c.bytes(5)
+	if c.fault {
+		return abi.StatusInvalidMemoryAccess
 	}
-	if v.stream == nil {
-		return statusNotFound
-	}
-	v.stream.pendingReset = true
-	v.deferEffect(v.stream)
-	return statusOK
+	return c.v.stream.sendLocalResponse(&LocalResponse{Status: int(c.u32(0)), Header: decodeHeader(headers), Body: body, Details: details})
 }
 
-// hostSendLocalResponse answers the effective stream when the callback
-// returns, as Envoy defers sendLocalReply.
-func hostSendLocalResponse(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	mem := mod.Memory()
-	details, ok1 := readString(mem, a[1], a[2])
-	body, ok2 := readBytes(mem, a[3], a[4])
-	hb, ok3 := readBytes(mem, a[5], a[6])
-	if !ok1 || !ok2 || !ok3 {
-		return statusInvalidMemoryAccess
-	}
-	if v.stream != nil {
-		v.stream.sendLocalResponse(&LocalResponse{Status: int(a[0]), Header: lowerKeys(pairs.Decode(hb)), Body: body, Details: details})
-		v.deferEffect(v.stream)
-	}
-	return statusOK // Envoy answers OK even when no reply can be sent
-}
+// Properties.
 
-// property resolves a property path ("request.path") for the current call.
-func (v *vm) property(path string) ([]byte, bool) {
-	cfg := v.plugin.cfg
-	switch path {
-	case "plugin_name":
-		return []byte(cfg.Name), true
-	case "plugin_root_id":
-		return []byte(cfg.RootID), true
-	case "plugin_vm_id":
-		return []byte(cfg.VMID), true
+// hostGetProperty is proxy_get_property: a property of the plugin or the
+// effective stream (vm.property).
+//
+// # Parameters
+//
+//   - path_data, path_size: the path, its segments each followed by a NUL
+//     ("request\x00path\x00")
+//   - return_value_data, return_value_size: where the address and size of
+//     the value are written, in a block of the module's allocator
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: the path or the return pointers are out of
+//     memory, or the allocator failed
+//   - StatusNotFound: no such property now
+//
+// The properties are Envoy's wasm ones, plugin_name, plugin_root_id and
+// plugin_vm_id; those the driver set with Stream.SetProperty (such as
+// source.address) or the module with proxy_set_property; and Envoy's
+// request.* and response.* attributes from the headers as they went on.
+// Values are serialized as Envoy's: strings raw, integers 8 bytes
+// little-endian, maps as pairs (§2.5).
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_get_property
+func hostGetProperty(c *hostCall) abi.Status {
+	path := c.propertyPath(0)
+	if c.fault {
+		return abi.StatusInvalidMemoryAccess
 	}
-	s := v.stream
-	if s == nil {
-		return nil, false
-	}
-	if val, ok := s.props[path]; ok {
-		return val, true
-	}
-	pseudo := func(h Header, key string) ([]byte, bool) {
-		val, ok := h.Get(key)
-		return []byte(val), ok
-	}
-	req := s.req.logHeaders
-	switch path {
-	case "request.path":
-		return pseudo(req, ":path")
-	case "request.url_path":
-		p, ok := req.Get(":path")
-		p, _, _ = strings.Cut(p, "?")
-		return []byte(p), ok
-	case "request.query":
-		p, ok := req.Get(":path")
-		_, q, _ := strings.Cut(p, "?")
-		return []byte(q), ok
-	case "request.host":
-		return pseudo(req, ":authority")
-	case "request.method":
-		return pseudo(req, ":method")
-	case "request.scheme":
-		return pseudo(req, ":scheme")
-	case "request.headers":
-		return pairs.Encode(withoutPseudo(req)), req != nil
-	case "response.headers":
-		return pairs.Encode(withoutPseudo(s.resp.logHeaders)), s.resp.logHeaders != nil
-	case "response.code":
-		code, _ := s.resp.logHeaders.Get(":status")
-		n, err := strconv.Atoi(code)
-		if err != nil {
-			return nil, false
-		}
-		b := make([]byte, 8)
-		binary.LittleEndian.PutUint64(b, uint64(n))
-		return b, true
-	}
-	if name, ok := strings.CutPrefix(path, "request.headers."); ok {
-		return pseudo(req, name)
-	}
-	return nil, false
-}
-
-func withoutPseudo(h Header) Header {
-	var out Header
-	for _, f := range h {
-		if !strings.HasPrefix(f.Key, ":") {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func propertyPath(mem api.Memory, ptr, size uint32) (string, bool) {
-	raw, ok := readString(mem, ptr, size)
-	return strings.ReplaceAll(strings.TrimRight(raw, "\x00"), "\x00", "."), ok
-}
-
-func hostGetProperty(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	path, ok := propertyPath(mod.Memory(), a[0], a[1])
-	if !ok {
-		return statusInvalidMemoryAccess
-	}
-	val, found := v.property(path)
+	val, found := c.v.property(path)
 	if !found {
-		return statusNotFound
+		return abi.StatusNotFound
 	}
-	return v.copyOut(mod, val, a[2], a[3])
+	return c.returnBytes(2, val)
 }
 
-func hostSetProperty(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	path, ok1 := propertyPath(mod.Memory(), a[0], a[1])
-	val, ok2 := readBytes(mod.Memory(), a[2], a[3])
-	if !ok1 || !ok2 {
-		return statusInvalidMemoryAccess
+// hostSetProperty is proxy_set_property: it sets a property of the
+// effective stream, which proxy_get_property then reads
+// (Stream.setProperty).
+//
+// # Parameters
+//
+//   - path_data, path_size: the path, as for proxy_get_property
+//   - value_data, value_size: the value
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: the path or the value is out of memory
+//   - StatusNotFound: no stream is effective (the root context)
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_set_property
+func hostSetProperty(c *hostCall) abi.Status {
+	path, value := c.propertyPath(0), c.bytes(2)
+	if c.fault {
+		return abi.StatusInvalidMemoryAccess
 	}
-	if v.stream == nil {
-		return statusNotFound
-	}
-	if v.stream.props == nil {
-		v.stream.props = map[string][]byte{}
-	}
-	v.stream.props[path] = val
-	return statusOK
+	return c.v.stream.setProperty(path, value)
 }
 
-func hostGetSharedData(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	key, ok := readString(mod.Memory(), a[0], a[1])
-	if !ok {
-		return statusInvalidMemoryAccess
-	}
-	val, cas, found, err := v.plugin.shared.Get(key)
-	if err != nil {
-		v.logger.Error("shared data store failed; the module's call fails", "error", err)
-		return statusInternalFailure
-	}
-	if !found {
-		return statusNotFound
-	}
-	if !writeU32(mod.Memory(), a[4], cas) {
-		return statusInvalidMemoryAccess
-	}
-	return v.copyOut(mod, val, a[2], a[3])
-}
+// Shared data.
 
-func hostSetSharedData(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	key, ok1 := readString(mod.Memory(), a[0], a[1])
-	val, ok2 := readBytes(mod.Memory(), a[2], a[3])
-	if !ok1 || !ok2 {
-		return statusInvalidMemoryAccess
+// hostGetSharedData is proxy_get_shared_data: a value every VM of the
+// plugin shares, from PluginConfig.SharedData (vm.getSharedData).
+//
+// # Parameters
+//
+//   - key_data, key_size: the key
+//   - return_value_data, return_value_size: where the address and size of
+//     the value are written, in a block of the module's allocator
+//   - return_cas: where the value's version is written, for
+//     proxy_set_shared_data
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: the key or a return pointer is out of
+//     memory, or the allocator failed
+//   - StatusNotFound: the key has no value
+//   - StatusInternalFailure: the store failed (it is logged)
+//
+// Envoy scopes shared data by vm_id (§2.6); the host shares it between
+// the VMs of one plugin, or more with a store outside the process.
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_get_shared_data
+func hostGetSharedData(c *hostCall) abi.Status {
+	key := c.string(0)
+	if c.fault {
+		return abi.StatusInvalidMemoryAccess
 	}
-	ok, err := v.plugin.shared.Set(key, val, a[4])
-	switch {
-	case err != nil:
-		v.logger.Error("shared data store failed; the module's call fails", "error", err)
-		return statusInternalFailure
-	case !ok:
-		return statusCasMismatch
-	}
-	return statusOK
-}
-
-func hostDefineMetric(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	name, ok := readString(mod.Memory(), a[1], a[2])
-	if !ok {
-		return statusInvalidMemoryAccess
-	}
-	id, st := v.plugin.metrics.define(MetricKind(a[0]), name)
-	if st != statusOK {
+	value, cas, st := c.v.getSharedData(key)
+	if st != abi.StatusOK {
 		return st
 	}
-	if !writeU32(mod.Memory(), a[3], id) {
-		return statusInvalidMemoryAccess
-	}
-	return statusOK
-}
-
-func hostIncrementMetric(v *vm, _ api.Module, a []uint32, stack []uint64) uint32 {
-	return v.plugin.metrics.increment(a[0], int64(stack[1]))
-}
-
-func hostRecordMetric(v *vm, _ api.Module, a []uint32, stack []uint64) uint32 {
-	return v.plugin.metrics.record(a[0], int64(stack[1]))
-}
-
-func hostGetMetric(v *vm, mod api.Module, a []uint32, _ []uint64) uint32 {
-	val, st := v.plugin.metrics.get(a[0])
-	if st != statusOK {
+	if st := c.returnU32(4, cas); st != abi.StatusOK {
 		return st
 	}
-	if !writeU64(mod.Memory(), a[1], uint64(val)) {
-		return statusInvalidMemoryAccess
-	}
-	return statusOK
+	return c.returnBytes(2, value)
 }
 
-// hostSetEffectiveContext makes later host calls act on another context:
-// a stream still open, or the root. What they ask of a stream whose own
-// callback is not the one running is applied when the callback returns
-// (vm.deferEffect).
-func hostSetEffectiveContext(v *vm, _ api.Module, a []uint32, _ []uint64) uint32 {
-	if a[0] == v.rootID {
-		v.stream = nil
-		return statusOK
+// hostSetSharedData is proxy_set_shared_data: it stores a value every VM
+// of the plugin shares, by compare-and-swap (vm.setSharedData).
+//
+// # Parameters
+//
+//   - key_data, key_size: the key
+//   - value_data, value_size: the value
+//   - cas: the version the module read; 0 stores whatever the version
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: the key or the value is out of memory
+//   - StatusCasMismatch: cas is not 0 and the value changed since
+//   - StatusInternalFailure: the store failed (it is logged)
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_set_shared_data
+func hostSetSharedData(c *hostCall) abi.Status {
+	key, value, cas := c.string(0), c.bytes(2), c.u32(4)
+	if c.fault {
+		return abi.StatusInvalidMemoryAccess
 	}
-	s, ok := v.streams[a[0]]
-	if !ok {
-		return statusBadArgument
+	return c.v.setSharedData(key, value, cas)
+}
+
+// Metrics.
+
+// hostDefineMetric is proxy_define_metric: it defines a metric of the
+// plugin's Metrics and returns its id.
+//
+// # Parameters
+//
+//   - metric_type: an abi.MetricType
+//   - name_data, name_size: the name
+//   - return_metric_id: where the id is written; its low two bits are the
+//     type, as in Envoy (§2.8)
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: the name or return_metric_id is out of
+//     memory
+//   - StatusBadArgument: metric_type is unknown, the name is empty, or the
+//     name is defined already with another type
+//
+// As in Envoy, a metric is global by name: every VM that defines a name
+// shares one value (§2.8). A name defined again gets its first id back.
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_define_metric
+func hostDefineMetric(c *hostCall) abi.Status {
+	kind, name := MetricKind(c.u32(0)), c.string(1)
+	if c.fault {
+		return abi.StatusInvalidMemoryAccess
 	}
-	v.stream = s
-	return statusOK
+	id, st := c.v.plugin.metrics.define(kind, name)
+	if st != abi.StatusOK {
+		return st
+	}
+	return c.returnU32(3, id)
+}
+
+// hostIncrementMetric is proxy_increment_metric: it adds to a counter or a
+// gauge (Metrics.increment).
+//
+// # Parameters
+//
+//   - metric_id: the id proxy_define_metric returned
+//   - offset: the i64 to add; a gauge also takes a negative one
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusNotFound: metric_id is unknown
+//   - StatusBadArgument: the metric is a histogram, or a counter and
+//     offset is below 1, as in Envoy (§2.8)
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_increment_metric
+func hostIncrementMetric(c *hostCall) abi.Status {
+	return c.v.plugin.metrics.increment(c.u32(0), c.i64(1))
+}
+
+// hostRecordMetric is proxy_record_metric: as Envoy (§2.8), a counter adds
+// the value, a gauge is set to it and a histogram records it
+// (Metrics.record).
+//
+// # Parameters
+//
+//   - metric_id: the id proxy_define_metric returned
+//   - value: the i64 to record
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusNotFound: metric_id is unknown
+//   - StatusBadArgument: the metric is a counter and value is below 1
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_record_metric
+func hostRecordMetric(c *hostCall) abi.Status {
+	return c.v.plugin.metrics.record(c.u32(0), c.i64(1))
+}
+
+// hostGetMetric is proxy_get_metric: a counter's or a gauge's value
+// (Metrics.get).
+//
+// # Parameters
+//
+//   - metric_id: the id proxy_define_metric returned
+//   - return_value: where the value is written, a little-endian u64
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusNotFound: metric_id is unknown
+//   - StatusBadArgument: the metric is a histogram, as in Envoy (§2.8)
+//   - StatusInvalidMemoryAccess: return_value is out of memory
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_get_metric
+func hostGetMetric(c *hostCall) abi.Status {
+	value, st := c.v.plugin.metrics.get(c.u32(0))
+	if st != abi.StatusOK {
+		return st
+	}
+	return c.returnU64(1, uint64(value))
+}
+
+// Contexts.
+
+// hostSetEffectiveContext is proxy_set_effective_context: later host
+// calls act on another context, a stream still open or the root
+// (vm.setEffectiveContext). What they ask of a stream from a callback not
+// its own is applied when that callback returns (vm.deferEffect); the
+// stream's own next callback makes it effective again, as Envoy does.
+//
+// # Parameters
+//
+//   - context_id: a stream's or the root context's id
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusBadArgument: context_id is not an open context of the VM
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_set_effective_context
+func hostSetEffectiveContext(c *hostCall) abi.Status {
+	return c.v.setEffectiveContext(c.u32(0))
+}
+
+// hostDone is proxy_done: always StatusOK. A stream here ends when its
+// driver closes it, and the result of proxy_on_done is ignored for HTTP
+// streams, as in Envoy (§2.3), so no context waits for proxy_done.
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_done
+func hostDone(*hostCall) abi.Status { return abi.StatusOK }
+
+// HTTP calls.
+
+// hostHTTPCall is proxy_http_call: it sends a request to one of
+// PluginConfig.Clusters, and proxy_on_http_call_response later delivers
+// the response, or the failure, on the root context (httpcall.go).
+//
+// # Parameters
+//
+//   - upstream_data, upstream_size: the cluster's name
+//   - headers_data, headers_size: the request headers, serialized
+//     (internal/pairs), with :method, :path and :authority
+//   - body_data, body_size: the request body
+//   - trailers_data, trailers_size: ignored
+//   - timeout: milliseconds; 0 (Envoy: none) is 5 s here, so that every
+//     call ends
+//   - return_callout_id: where the call's token is written, never 0
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: an argument or return_callout_id is out of
+//     memory; then no call is made
+//   - StatusBadArgument: the cluster is unknown, the headers are malformed
+//     or lack :method, :path or :authority, or they make no request
+//
+// As in Envoy (§2.5): the call belongs to the root context, and a failed
+// one is delivered with no headers. The host also records the stream that
+// was effective: it can be resumed from the response, and answering,
+// resetting or closing it cancels the call, which then delivers nothing.
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_http_call
+func hostHTTPCall(c *hostCall) abi.Status {
+	cluster, headers, body := c.string(0), c.bytes(2), c.bytes(4)
+	if c.fault {
+		return abi.StatusInvalidMemoryAccess
+	}
+	call, st := c.v.newCallout(cluster, headers, body, time.Duration(c.u32(8))*time.Millisecond)
+	if st != abi.StatusOK {
+		return st
+	}
+	if st := c.returnU32(9, call.token); st != abi.StatusOK {
+		call.cancel()
+		return st
+	}
+	c.v.send(call)
+	return abi.StatusOK
+}
+
+// What the host does not provide.
+
+// hostCallForeignFunction is proxy_call_foreign_function: the host has no
+// foreign functions, so it answers StatusNotFound for any name (Envoy
+// offers a few, such as clear_route_cache, §2.5).
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_call_foreign_function
+func hostCallForeignFunction(*hostCall) abi.Status { return abi.StatusNotFound }
+
+// hostUnimplemented answers StatusUnimplemented, whatever the arguments:
+// it is gRPC (proxy_grpc_*), shared queues (proxy_*_shared_queue),
+// proxy_get_status, which only reports on those, and ABI 0.1.0's
+// proxy_continue_request and proxy_continue_response (Envoy links those
+// only for 0.1.0 modules, §1.1, which the host refuses). A module may
+// import them, as it may in Envoy, but not use them here.
+func hostUnimplemented(*hostCall) abi.Status { return abi.StatusUnimplemented }
+
+// hostEmscriptenNotifyMemoryGrowth is emscripten_notify_memory_growth,
+// which Envoy registers for emscripten-built modules (proxy-wasm-cpp-host
+// src/exports.cc). It has no result: growth needs no action from a host
+// that reads memory afresh at each call.
+func hostEmscriptenNotifyMemoryGrowth(*hostCall) abi.Status { return 0 }
+
+// hostPthreadEqual is pthread_equal, which Envoy registers for
+// emscripten-built modules: its result is not a Status but 1 when left and
+// right are equal, else 0.
+func hostPthreadEqual(c *hostCall) abi.Status {
+	if c.u32(0) == c.u32(1) {
+		return 1
+	}
+	return 0
 }

@@ -5,24 +5,12 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/hookguard/hookguard/internal/envoyabi"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
-)
 
-const wasiModule = envoyabi.WASIModule
-
-// wasiFunctions are the WASI calls Envoy ≥ 1.39 provides. A module
-// importing anything else would not load in Envoy, so it does not load here.
-var wasiFunctions = envoyabi.WASI
-
-// WASI errno values.
-const (
-	errnoSuccess = 0
-	errnoBadf    = 8
-	errnoFault   = 21
-	errnoInval   = 28
+	"github.com/hookguard/hookguard/internal/abi"
+	"github.com/hookguard/hookguard/internal/envoyabi"
 )
 
 // maxRandomBytes is Envoy's cap on one random_get (limits.h); past it
@@ -41,16 +29,13 @@ func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
 		return err
 	}
 	defer wazeroWASI.Close(ctx)
-	for _, name := range []string{wasiModule, wasiUnstableModule} {
+	for _, name := range []string{envoyabi.WASIModule, envoyabi.WASIUnstableModule} {
 		if err := instantiateWASIAs(ctx, rt, name, wazeroWASI); err != nil {
 			return err
 		}
 	}
 	return nil
 }
-
-// wasiUnstableModule is WASI's preview-0 module name, an alias here.
-const wasiUnstableModule = "wasi_unstable"
 
 func instantiateWASIAs(ctx context.Context, rt wazero.Runtime, module string, wazeroWASI wazero.CompiledModule) error {
 	b := rt.NewHostModuleBuilder(module)
@@ -71,40 +56,10 @@ func instantiateWASIAs(ctx context.Context, rt wazero.Runtime, module string, wa
 		}
 		fb.WithGoModuleFunction(fn, params, []api.ValueType{api.ValueTypeI32}).WithResultNames("errno").Export(name)
 	}
-	// fd_write: only stdout and stderr, each write one log line (info and
-	// error) with one trailing newline removed.
 	override("fd_write", wasiFdWrite, "fd", "iovs", "iovs_len", "result.nwritten")
-	// poll_oneoff: Envoy ≥ 1.39 reports no events at once and never sleeps.
-	override("poll_oneoff", func(ctx context.Context, mod api.Module, stack []uint64) {
-		restrict(ctx, "poll_oneoff")
-		if !writeU32(mod.Memory(), api.DecodeU32(stack[3]), 0) {
-			stack[0] = errnoFault
-			return
-		}
-		stack[0] = errnoSuccess
-	}, "in", "out", "nsubscriptions", "result.nevents")
-	// proc_exit: Envoy logs it and returns; it does not end the VM.
-	override("proc_exit", func(ctx context.Context, _ api.Module, stack []uint64) {
-		restrict(ctx, "proc_exit")
-		if v := vmFrom(ctx); v != nil {
-			v.logger.Error("wasm module called proc_exit", "code", api.DecodeU32(stack[0]))
-		}
-	}, "rval")
-	// random_get: at most 64 KiB per call, as in Envoy.
-	override("random_get", func(ctx context.Context, mod api.Module, stack []uint64) {
-		restrict(ctx, "random_get")
-		buf, n := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
-		if n > maxRandomBytes {
-			stack[0] = errnoInval
-			return
-		}
-		b := make([]byte, n)
-		if _, err := io.ReadFull(cryptoRand, b); err != nil || !mod.Memory().Write(buf, b) {
-			stack[0] = errnoFault
-			return
-		}
-		stack[0] = errnoSuccess
-	}, "buf", "buf_len")
+	override("poll_oneoff", wasiPollOneoff, "in", "out", "nsubscriptions", "result.nevents")
+	override("proc_exit", wasiProcExit, "rval")
+	override("random_get", wasiRandomGet, "buf", "buf_len")
 	_, err := b.Instantiate(ctx)
 	return err
 }
@@ -135,15 +90,31 @@ func exportRestrictedWASI(wazeroWASI wazero.CompiledModule, b wazero.HostModuleB
 // to a WASI call.
 func restrict(ctx context.Context, name string) {
 	if v := vmFrom(ctx); v != nil {
-		v.checkRestricted(wasiModule, name)
+		v.checkRestricted(envoyabi.WASIModule, name)
 	}
 }
 
+// wasiFdWrite is WASI's fd_write as Envoy implements it: a write to
+// stdout or stderr is one log line of the module's, at info or error, with
+// one trailing newline removed (§1.8).
+//
+// # Parameters
+//
+//   - fd: 1 (stdout) or 2 (stderr)
+//   - iovs, iovs_len: the iovec array, each entry a little-endian u32
+//     address and u32 length; the buffers are concatenated
+//   - result.nwritten: where the whole length is written
+//
+// # Result (Errno)
+//
+// ErrnoSuccess except:
+//   - ErrnoBadf: fd is neither 1 nor 2
+//   - ErrnoFault: the iovecs, a buffer or result.nwritten is out of memory
 func wasiFdWrite(ctx context.Context, mod api.Module, stack []uint64) {
 	restrict(ctx, "fd_write")
 	fd, iovs, iovsLen, nwrittenPtr := api.DecodeU32(stack[0]), api.DecodeU32(stack[1]), api.DecodeU32(stack[2]), api.DecodeU32(stack[3])
 	if fd != 1 && fd != 2 {
-		stack[0] = errnoBadf
+		stack[0] = uint64(envoyabi.ErrnoBadf)
 		return
 	}
 	mem := mod.Memory()
@@ -153,26 +124,90 @@ func wasiFdWrite(ctx context.Context, mod api.Module, stack []uint64) {
 		n, ok2 := mem.ReadUint32Le(iovs + 8*i + 4)
 		b, ok3 := mem.Read(ptr, n)
 		if !ok1 || !ok2 || !ok3 {
-			stack[0] = errnoFault
+			stack[0] = uint64(envoyabi.ErrnoFault)
 			return
 		}
 		msg = append(msg, b...)
 	}
 	if !writeU32(mem, nwrittenPtr, uint32(len(msg))) {
-		stack[0] = errnoFault
+		stack[0] = uint64(envoyabi.ErrnoFault)
 		return
 	}
 	if n := len(msg); n > 0 && msg[n-1] == '\n' {
 		msg = msg[:n-1]
 	}
 	if v := vmFrom(ctx); v != nil {
-		level := uint32(2) // info
+		level := abi.LogInfo
 		if fd == 2 {
-			level = 4 // error
+			level = abi.LogError
 		}
 		v.guestLog(level, string(msg))
 	}
-	stack[0] = errnoSuccess
+	stack[0] = uint64(envoyabi.ErrnoSuccess)
+}
+
+// wasiPollOneoff is WASI's poll_oneoff as Envoy ≥ 1.39 implements it: no
+// event, at once; it never sleeps (§1.8). Envoy ≤ 1.38 answered ENOSYS,
+// which the Go runtime cannot survive (§3.1).
+//
+// # Parameters
+//
+//   - in, out, nsubscriptions: the subscriptions and where events would
+//     go; not read
+//   - result.nevents: where 0 is written
+//
+// # Result (Errno)
+//
+// ErrnoSuccess except:
+//   - ErrnoFault: result.nevents is out of memory
+func wasiPollOneoff(ctx context.Context, mod api.Module, stack []uint64) {
+	restrict(ctx, "poll_oneoff")
+	if !writeU32(mod.Memory(), api.DecodeU32(stack[3]), 0) {
+		stack[0] = uint64(envoyabi.ErrnoFault)
+		return
+	}
+	stack[0] = uint64(envoyabi.ErrnoSuccess)
+}
+
+// wasiProcExit is WASI's proc_exit as Envoy implements it: it logs an
+// error and returns; the VM goes on (§1.8). A Go module's fatal error traps
+// right after anyway.
+//
+// # Parameters
+//
+//   - rval: the exit code, logged
+func wasiProcExit(ctx context.Context, _ api.Module, stack []uint64) {
+	restrict(ctx, "proc_exit")
+	if v := vmFrom(ctx); v != nil {
+		v.logger.Error("wasm module called proc_exit", "code", api.DecodeU32(stack[0]))
+	}
+}
+
+// wasiRandomGet is WASI's random_get as Envoy implements it: random bytes
+// from crypto/rand, at most 64 KiB per call (§1.8).
+//
+// # Parameters
+//
+//   - buf, buf_len: where to write the bytes, and how many
+//
+// # Result (Errno)
+//
+// ErrnoSuccess except:
+//   - ErrnoInval: buf_len is over 64 KiB, as in Envoy
+//   - ErrnoFault: buf is out of memory, or the source failed
+func wasiRandomGet(ctx context.Context, mod api.Module, stack []uint64) {
+	restrict(ctx, "random_get")
+	buf, n := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
+	if n > maxRandomBytes {
+		stack[0] = uint64(envoyabi.ErrnoInval)
+		return
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(cryptoRand, b); err != nil || !mod.Memory().Write(buf, b) {
+		stack[0] = uint64(envoyabi.ErrnoFault)
+		return
+	}
+	stack[0] = uint64(envoyabi.ErrnoSuccess)
 }
 
 func instantiateHostModules(ctx context.Context, rt wazero.Runtime) error {

@@ -20,9 +20,9 @@ type MetricKind uint32
 
 // Metric kinds, numbered as proxy_define_metric numbers them.
 const (
-	Counter   MetricKind = abi.MetricCounter
-	Gauge     MetricKind = abi.MetricGauge
-	Histogram MetricKind = abi.MetricHistogram
+	Counter   = MetricKind(abi.MetricCounter)
+	Gauge     = MetricKind(abi.MetricGauge)
+	Histogram = MetricKind(abi.MetricHistogram)
 )
 
 func (k MetricKind) String() string {
@@ -93,16 +93,16 @@ func (m *Metrics) Value(name string) (int64, bool) {
 // timeout counts) sit beside the module's, as Envoy's stats do.
 func (m *Metrics) Count(name string, delta int64) {
 	id, st := m.define(Counter, name)
-	if st == statusOK {
+	if st == abi.StatusOK {
 		m.increment(id, delta)
 	}
 }
 
 // define returns a new id for the metric called name; like Envoy, the low
 // two bits of an id encode its kind.
-func (m *Metrics) define(kind MetricKind, name string) (uint32, uint32) {
+func (m *Metrics) define(kind MetricKind, name string) (uint32, abi.Status) {
 	if kind > Histogram || name == "" {
-		return 0, statusBadArgument
+		return 0, abi.StatusBadArgument
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -110,14 +110,14 @@ func (m *Metrics) define(kind MetricKind, name string) (uint32, uint32) {
 	// first id back, as in Envoy: ids do not grow with VM replacements.
 	if mt, ok := m.byName[name]; ok {
 		if mt.kind != kind {
-			return 0, statusBadArgument
+			return 0, abi.StatusBadArgument
 		}
-		return mt.id, statusOK
+		return mt.id, abi.StatusOK
 	}
 	mt := &metric{name: name, kind: kind, id: uint32(len(m.byID))<<2 | uint32(kind)}
 	m.byName[name] = mt
 	m.byID = append(m.byID, mt)
-	return mt.id, statusOK
+	return mt.id, abi.StatusOK
 }
 
 func (m *Metrics) lookup(id uint32) *metric {
@@ -130,27 +130,32 @@ func (m *Metrics) lookup(id uint32) *metric {
 	return m.byID[i]
 }
 
-func (m *Metrics) increment(id uint32, delta int64) uint32 {
+// increment is proxy_increment_metric: NOT_FOUND for an unknown id, and
+// BAD_ARGUMENT for a histogram or a counter's delta below 1, as Envoy
+// answers.
+func (m *Metrics) increment(id uint32, delta int64) abi.Status {
 	mt := m.lookup(id)
 	switch {
 	case mt == nil:
-		return statusNotFound
+		return abi.StatusNotFound
 	case mt.kind == Histogram, mt.kind == Counter && delta <= 0:
-		return statusBadArgument // Envoy: counters only go up, by at least 1
+		return abi.StatusBadArgument // Envoy: counters only go up, by at least 1
 	}
 	mt.value.Add(delta)
-	return statusOK
+	return abi.StatusOK
 }
 
-func (m *Metrics) record(id uint32, value int64) uint32 {
+// record is proxy_record_metric: a counter adds value (at least 1), a
+// gauge is set to it and a histogram records it, as in Envoy.
+func (m *Metrics) record(id uint32, value int64) abi.Status {
 	mt := m.lookup(id)
 	if mt == nil {
-		return statusNotFound
+		return abi.StatusNotFound
 	}
 	switch mt.kind {
 	case Counter:
 		if value <= 0 {
-			return statusBadArgument
+			return abi.StatusBadArgument
 		}
 		mt.value.Add(value) // Envoy: recording a counter adds
 	case Gauge:
@@ -159,71 +164,20 @@ func (m *Metrics) record(id uint32, value int64) uint32 {
 		mt.value.Add(value)
 		mt.count.Add(1)
 	}
-	return statusOK
+	return abi.StatusOK
 }
 
-func (m *Metrics) get(id uint32) (int64, uint32) {
+// get is proxy_get_metric: a counter's or gauge's value; a histogram has
+// none to give (BAD_ARGUMENT).
+func (m *Metrics) get(id uint32) (int64, abi.Status) {
 	mt := m.lookup(id)
 	switch {
 	case mt == nil:
-		return 0, statusNotFound
+		return 0, abi.StatusNotFound
 	case mt.kind == Histogram:
-		return 0, statusBadArgument
+		return 0, abi.StatusBadArgument
 	}
-	return mt.value.Load(), statusOK
-}
-
-// SharedData is the key-value store behind proxy_get_shared_data and
-// proxy_set_shared_data, with Envoy's compare-and-swap: every value has a
-// version (cas), never 0, that changes with each Set; Set with a non-zero
-// cas stores only if it is still the current version, and with cas 0
-// stores whatever the version. It must be safe for concurrent use. An
-// error fails the module's call (proxy-wasm's InternalFailure), and
-// hookguard then refuses the request: a store that is down never lets one
-// through.
-type SharedData interface {
-	// Get returns key's value and version; found is false when it has
-	// none.
-	Get(key string) (value []byte, cas uint32, found bool, err error)
-	// Set stores value at key unless cas is non-zero and stale, when it
-	// reports false.
-	Set(key string, value []byte, cas uint32) (ok bool, err error)
-}
-
-// NewMemorySharedData returns the in-memory store a plugin uses by
-// default, for wrapping (a store that sends some keys elsewhere).
-func NewMemorySharedData() SharedData { return &memorySharedData{m: map[string]sharedValue{}} }
-
-type memorySharedData struct {
-	mu sync.Mutex
-	m  map[string]sharedValue
-}
-
-type sharedValue struct {
-	data []byte
-	cas  uint32
-}
-
-func (d *memorySharedData) Get(key string) ([]byte, uint32, bool, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	v, ok := d.m[key]
-	return v.data, v.cas, ok, nil
-}
-
-func (d *memorySharedData) Set(key string, data []byte, cas uint32) (bool, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	cur := d.m[key]
-	if cas != 0 && cas != cur.cas {
-		return false, nil
-	}
-	next := cur.cas + 1
-	if next == 0 {
-		next = 1
-	}
-	d.m[key] = sharedValue{data: data, cas: next}
-	return true, nil
+	return mt.value.Load(), abi.StatusOK
 }
 
 // WritePrometheus writes every metric in the Prometheus text exposition

@@ -20,6 +20,8 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/hookguard/hookguard/host/internal/interrupt"
+	"github.com/hookguard/hookguard/internal/abi"
+	"github.com/hookguard/hookguard/internal/envoyabi"
 )
 
 // ModuleConfig configures how a module is compiled. The zero value is
@@ -62,8 +64,8 @@ type Module struct {
 	callTimeout time.Duration
 	clock       func() time.Time
 	abi         string // "0.2.0" or "0.2.1"
-	start       string // "_initialize" or "_start"
-	allocator   string // "malloc" or "proxy_on_memory_allocate"
+	start       string // abi.InitializeName or abi.StartName
+	allocator   string // abi.MallocName or abi.ProxyOnMemoryAllocateName
 
 	mu      sync.Mutex
 	plugins map[*Plugin]struct{} // open plugins, closed before the runtime
@@ -176,45 +178,15 @@ func (m *Module) track(p *Plugin, open bool) bool {
 // ABIVersion returns the proxy-wasm ABI version the module declares.
 func (m *Module) ABIVersion() string { return m.abi }
 
-type sig struct{ params, results string } // "i" for i32, "I" for i64
-
-// callbackSignatures are the exports the host calls, with the signatures
-// Envoy checks (proxy-wasm-cpp-host wasm.h). A known name with another
-// signature fails, as Envoy fails it with "Bad function signature".
-var callbackSignatures = map[string]sig{
-	"_initialize":                  {"", ""},
-	"_start":                       {"", ""},
-	"main":                         {"ii", "i"},
-	"malloc":                       {"i", "i"},
-	"proxy_on_memory_allocate":     {"i", "i"},
-	"proxy_on_context_create":      {"ii", ""},
-	"proxy_on_vm_start":            {"ii", "i"},
-	"proxy_on_configure":           {"ii", "i"},
-	"proxy_on_tick":                {"i", ""},
-	"proxy_on_request_headers":     {"iii", "i"},
-	"proxy_on_request_body":        {"iii", "i"},
-	"proxy_on_request_trailers":    {"ii", "i"},
-	"proxy_on_response_headers":    {"iii", "i"},
-	"proxy_on_response_body":       {"iii", "i"},
-	"proxy_on_response_trailers":   {"ii", "i"},
-	"proxy_on_log":                 {"i", ""},
-	"proxy_on_done":                {"i", "i"},
-	"proxy_on_delete":              {"i", ""},
-	"proxy_on_http_call_response":  {"iiiii", ""},
-	"proxy_on_queue_ready":         {"ii", ""},
-	"proxy_on_foreign_function":    {"iii", ""},
-	"proxy_abi_version_0_2_0":      {"", ""},
-	"proxy_abi_version_0_2_1":      {"", ""},
-	"proxy_validate_configuration": {"ii", "i"},
-	"proxy_on_request_metadata":    {"ii", "i"},
-	"proxy_on_response_metadata":   {"ii", "i"},
-}
-
+// httpCallbacks are the stream callbacks: a module that exports none is
+// not an HTTP filter.
 var httpCallbacks = []string{
-	"proxy_on_request_headers", "proxy_on_request_body", "proxy_on_request_trailers",
-	"proxy_on_response_headers", "proxy_on_response_body", "proxy_on_response_trailers",
+	abi.ProxyOnRequestHeadersName, abi.ProxyOnRequestBodyName, abi.ProxyOnRequestTrailersName,
+	abi.ProxyOnResponseHeadersName, abi.ProxyOnResponseBodyName, abi.ProxyOnResponseTrailersName,
 }
 
+// typesString writes wasm types the way abi.Func does: 'i' for i32, 'I'
+// for i64.
 func typesString(ts []api.ValueType) string {
 	var b strings.Builder
 	for _, t := range ts {
@@ -230,48 +202,54 @@ func typesString(ts []api.ValueType) string {
 	return b.String()
 }
 
+// validate checks the module the way Envoy links it: every export the ABI
+// names (abi.Callbacks) must have the ABI's signature, as Envoy fails one
+// with "Bad function signature"; an ABI version marker, an allocator,
+// memory, proxy_on_context_create and some HTTP callback must be there; and
+// every import must be a host call the host provides (abi.HostCalls) or a
+// WASI call Envoy provides (envoyabi.WASI).
 func (m *Module) validate() error {
 	exports := m.compiled.ExportedFunctions()
 	var problems []string
-	for name, want := range callbackSignatures {
-		def, ok := exports[name]
+	for _, cb := range abi.Callbacks {
+		def, ok := exports[cb.Name]
 		if !ok {
 			continue
 		}
-		got := sig{typesString(def.ParamTypes()), typesString(def.ResultTypes())}
-		if got != want {
+		params, results := typesString(def.ParamTypes()), typesString(def.ResultTypes())
+		if params != cb.Params || results != cb.Results {
 			problems = append(problems, fmt.Sprintf("export %s has signature (%s)->(%s), want (%s)->(%s)",
-				name, got.params, got.results, want.params, want.results))
+				cb.Name, params, results, cb.Params, cb.Results))
 		}
 	}
 	switch {
-	case exports["proxy_abi_version_0_2_1"] != nil:
+	case exports[abi.ProxyABIVersion021Name] != nil:
 		m.abi = "0.2.1"
-	case exports["proxy_abi_version_0_2_0"] != nil:
+	case exports[abi.ProxyABIVersion020Name] != nil:
 		m.abi = "0.2.0"
-	case exports["proxy_abi_version_0_1_0"] != nil:
+	case exports[abi.ProxyABIVersion010Name] != nil:
 		problems = append(problems, "proxy-wasm ABI 0.1.0 is not supported (export proxy_abi_version_0_2_0 or 0_2_1)")
 	default:
 		problems = append(problems, "no proxy_abi_version_0_2_0 or proxy_abi_version_0_2_1 export")
 	}
 	switch {
-	case exports["_initialize"] != nil:
-		m.start = "_initialize"
-	case exports["_start"] != nil:
-		m.start = "_start"
+	case exports[abi.InitializeName] != nil:
+		m.start = abi.InitializeName
+	case exports[abi.StartName] != nil:
+		m.start = abi.StartName
 	}
 	switch {
-	case exports["malloc"] != nil: // Envoy tries malloc first
-		m.allocator = "malloc"
-	case exports["proxy_on_memory_allocate"] != nil:
-		m.allocator = "proxy_on_memory_allocate"
+	case exports[abi.MallocName] != nil: // Envoy tries malloc first
+		m.allocator = abi.MallocName
+	case exports[abi.ProxyOnMemoryAllocateName] != nil:
+		m.allocator = abi.ProxyOnMemoryAllocateName
 	default:
 		problems = append(problems, "no proxy_on_memory_allocate or malloc export")
 	}
 	if len(m.compiled.ExportedMemories()) == 0 {
 		problems = append(problems, "no exported memory")
 	}
-	if exports["proxy_on_context_create"] == nil {
+	if exports[abi.ProxyOnContextCreateName] == nil {
 		problems = append(problems, "no proxy_on_context_create export")
 	}
 	hasHTTP := false
@@ -284,15 +262,15 @@ func (m *Module) validate() error {
 	for _, imp := range m.compiled.ImportedFunctions() {
 		mod, name, _ := imp.Import()
 		switch mod {
-		case "env":
+		case abi.HostModuleName:
 			if _, ok := envFunctions[name]; !ok {
-				problems = append(problems, "imports env."+name+", which the host does not provide")
-			} else if name == "proxy_get_log_level" && m.abi == "0.2.0" {
+				problems = append(problems, "imports "+mod+"."+name+", which the host does not provide")
+			} else if name == abi.ProxyGetLogLevelName && m.abi == "0.2.0" {
 				// Envoy registers it only for 0.2.1 modules, so linking fails.
-				problems = append(problems, "imports env.proxy_get_log_level, which ABI 0.2.0 modules cannot (declare 0.2.1)")
+				problems = append(problems, "imports "+mod+"."+name+", which ABI 0.2.0 modules cannot (declare 0.2.1)")
 			}
-		case wasiModule, wasiUnstableModule:
-			if _, ok := wasiFunctions[name]; !ok {
+		case envoyabi.WASIModule, envoyabi.WASIUnstableModule:
+			if _, ok := envoyabi.WASI[name]; !ok {
 				problems = append(problems, "imports "+mod+"."+name+", which Envoy does not provide")
 			}
 		default:

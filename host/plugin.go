@@ -15,6 +15,8 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/hookguard/hookguard/internal/abi"
 )
 
 // PluginConfig is what Envoy's PluginConfig and VmConfig carry for one
@@ -156,6 +158,20 @@ func (p *Plugin) bufferLimitHit(request bool) {
 		"body", what, "buffer_limit_bytes", p.cfg.BufferLimitBytes)
 }
 
+// property returns a property of the plugin, Envoy's wasm-specific
+// attributes: plugin_name, plugin_root_id and plugin_vm_id.
+func (p *Plugin) property(path string) ([]byte, bool) {
+	switch path {
+	case "plugin_name":
+		return []byte(p.cfg.Name), true
+	case "plugin_root_id":
+		return []byte(p.cfg.RootID), true
+	case "plugin_vm_id":
+		return []byte(p.cfg.VMID), true
+	}
+	return nil, false
+}
+
 // Metrics returns the metrics the module defined, shared by all its VMs as
 // Envoy shares them.
 func (p *Plugin) Metrics() *Metrics { return p.metrics }
@@ -233,21 +249,21 @@ func (p *Plugin) startVM(ctx context.Context) (*vm, error) {
 		if _, err := v.call(ctx, mod.ExportedFunction(p.module.start)); err != nil {
 			return fail(ErrVMStart, p.module.start+" failed", err)
 		}
-		if p.module.start == "_initialize" {
-			if _, err := v.call(ctx, mod.ExportedFunction("main"), 0, 0); err != nil {
-				return fail(ErrVMStart, "main failed", err)
+		if p.module.start == abi.InitializeName {
+			if _, err := v.call(ctx, mod.ExportedFunction(abi.MainName), 0, 0); err != nil {
+				return fail(ErrVMStart, abi.MainName+" failed", err)
 			}
 		}
 	}
 	v.restricted = unrestricted
 	v.rootID = v.newContextID()
 	if _, err := v.call(ctx, v.fn.contextCreate, uint64(v.rootID), 0); err != nil {
-		return fail(ErrVMStart, "proxy_on_context_create failed", err)
+		return fail(ErrVMStart, abi.ProxyOnContextCreateName+" failed", err)
 	}
 	if v.fn.vmStart != nil {
 		ok, err := v.call(ctx, v.fn.vmStart, uint64(v.rootID), uint64(len(p.cfg.VMConfiguration)))
 		if err != nil || uint32(ok) == 0 {
-			return fail(ErrVMStart, outcome("proxy_on_vm_start", err), err)
+			return fail(ErrVMStart, outcome(abi.ProxyOnVMStartName, err), err)
 		}
 	}
 	if v.fn.configure != nil {
@@ -255,7 +271,7 @@ func (p *Plugin) startVM(ctx context.Context) (*vm, error) {
 		ok, err := v.call(ctx, v.fn.configure, uint64(v.rootID), uint64(len(p.cfg.Configuration)))
 		v.configuring = false
 		if err != nil || uint32(ok) == 0 {
-			return fail(ErrConfigureRejected, outcome("proxy_on_configure", err), err)
+			return fail(ErrConfigureRejected, outcome(abi.ProxyOnConfigureName, err), err)
 		}
 	}
 	v.capture = nil

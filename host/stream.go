@@ -5,9 +5,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
-	"strings"
 	"sync"
-	"unicode"
 
 	"github.com/tetratelabs/wazero/api"
 
@@ -153,10 +151,7 @@ func (s *Stream) ID() uint32 { return s.id }
 func (s *Stream) SetProperty(path string, value []byte) {
 	s.vm.mu.Lock()
 	defer s.vm.mu.Unlock()
-	if s.props == nil {
-		s.props = map[string][]byte{}
-	}
-	s.props[path] = value
+	s.setProperty(path, value)
 }
 
 // RequestHeaders passes request headers to the module; endOfStream means
@@ -372,7 +367,7 @@ func (s *Stream) applyDeferred(ctx context.Context) {
 // callback runs one stream callback of f's direction and applies what the
 // module asked for during it. It reports the action, and false when the
 // stream is over.
-func (s *Stream) callback(ctx context.Context, f *flow, phase int, args ...uint64) (uint64, bool) {
+func (s *Stream) callback(ctx context.Context, f *flow, phase int, args ...uint64) (abi.Action, bool) {
 	fn := s.vm.fn.stream[f.dir][phase]
 	if fn == nil {
 		return 0, true // not exported: Envoy continues
@@ -391,7 +386,7 @@ func (s *Stream) callback(ctx context.Context, f *flow, phase int, args ...uint6
 		s.resetLocked()
 		return 0, false
 	}
-	return uint64(uint32(action)), true
+	return abi.Action(action), true
 }
 
 // call runs one of s's own callbacks with s the effective context: Envoy
@@ -687,21 +682,6 @@ func (s *Stream) deliverLocal(ctx context.Context) {
 	}
 	f.logHeaders = f.headers
 	f.headersLive, f.bodyLive, f.headersSent, f.sentEnd = false, false, true, true
-}
-
-// sendLocalResponse records a local response; it is sent when the current
-// callback returns. Only the first one counts (Envoy issue #28826).
-func (s *Stream) sendLocalResponse(lr *LocalResponse) {
-	if s.local != nil || s.pendingLocal != nil || s.inLocalReply {
-		return
-	}
-	lr.Details = strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return '_'
-		}
-		return r
-	}, lr.Details)
-	s.pendingLocal = lr
 }
 
 // Request is a request as the client sent it.

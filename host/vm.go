@@ -12,6 +12,8 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/hookguard/hookguard/host/internal/interrupt"
+	"github.com/hookguard/hookguard/internal/abi"
+	"github.com/hookguard/hookguard/internal/envoyabi"
 )
 
 var cryptoRand = rand.Reader
@@ -66,17 +68,17 @@ func (r restriction) allowed(module, name string) bool {
 	case restrictStart:
 		// cpp-host (Envoy ≥ 1.39): most WASI calls, proxy_log and
 		// emscripten_notify_memory_growth; not these six.
-		if module == wasiModule || module == wasiUnstableModule {
+		if module == envoyabi.WASIModule || module == envoyabi.WASIUnstableModule {
 			switch name {
 			case "sched_yield", "proc_exit", "fd_read", "fd_seek", "fd_close", "path_open":
 				return false
 			}
 			return true
 		}
-		return name == "proxy_log" || name == "emscripten_notify_memory_growth"
+		return name == abi.ProxyLogName || name == abi.EmscriptenNotifyMemoryGrowthName
 	case restrictAlloc:
 		switch name {
-		case "proxy_log", "fd_write", "clock_time_get", "poll_oneoff":
+		case abi.ProxyLogName, "fd_write", "clock_time_get", "poll_oneoff":
 			return true
 		}
 		return false
@@ -111,10 +113,10 @@ type vm struct {
 	// The caller's context is not passed on: a client that goes away must
 	// not kill a VM other streams share; the watchdog bounds each call.
 	ctx        context.Context
-	stack      [8]uint64     // arguments and results of the call in progress, guarded by mu
-	allocStack [1]uint64     // the same for the allocator, called from inside a host call
-	args       [3][12]uint32 // host calls' decoded arguments, by nesting level (hostArgs)
-	argDepth   int
+	stack      [8]uint64   // arguments and results of the call in progress, guarded by mu
+	allocStack [1]uint64   // the same for the allocator, called from inside a host call
+	calls      [3]hostCall // host calls in progress, by nesting level (beginHostCall)
+	callDepth  int
 
 	// State of the call in progress, guarded by mu.
 	stream *Stream // the effective stream (proxy_set_effective_context), or nil: the root context
@@ -138,12 +140,13 @@ func newVM(p *Plugin, mod api.Module) *vm {
 	f := mod.ExportedFunction
 	v := &vm{plugin: p, mod: mod, nextID: 1, streams: map[uint32]*Stream{}, callouts: map[uint32]*callout{}, logger: p.module.logger.With("plugin", p.cfg.Name)}
 	v.fn = guestFuncs{
-		alloc: f(p.module.allocator), contextCreate: f("proxy_on_context_create"),
-		vmStart: f("proxy_on_vm_start"), configure: f("proxy_on_configure"), tick: f("proxy_on_tick"), httpCallResponse: f("proxy_on_http_call_response"),
-		log: f("proxy_on_log"), done: f("proxy_on_done"), delete: f("proxy_on_delete"),
+		alloc: f(p.module.allocator), contextCreate: f(abi.ProxyOnContextCreateName),
+		vmStart: f(abi.ProxyOnVMStartName), configure: f(abi.ProxyOnConfigureName), tick: f(abi.ProxyOnTickName),
+		httpCallResponse: f(abi.ProxyOnHTTPCallResponseName),
+		log:              f(abi.ProxyOnLogName), done: f(abi.ProxyOnDoneName), delete: f(abi.ProxyOnDeleteName),
 		stream: [2][3]api.Function{
-			{f("proxy_on_request_headers"), f("proxy_on_request_body"), f("proxy_on_request_trailers")},
-			{f("proxy_on_response_headers"), f("proxy_on_response_body"), f("proxy_on_response_trailers")},
+			{f(abi.ProxyOnRequestHeadersName), f(abi.ProxyOnRequestBodyName), f(abi.ProxyOnRequestTrailersName)},
+			{f(abi.ProxyOnResponseHeadersName), f(abi.ProxyOnResponseBodyName), f(abi.ProxyOnResponseTrailersName)},
 		},
 	}
 	v.ctx = context.WithValue(context.Background(), vmKey{}, v)
@@ -364,14 +367,4 @@ func (v *vm) overran(now time.Time, d time.Duration) bool {
 func vmFrom(ctx context.Context) *vm {
 	v, _ := ctx.Value(vmKey{}).(*vm)
 	return v
-}
-
-// hostArgs returns room for a host call's decoded arguments, the VM's own
-// at the usual nesting depths; the caller decrements argDepth when done.
-func (v *vm) hostArgs() *[12]uint32 {
-	v.argDepth++
-	if v.argDepth <= len(v.args) {
-		return &v.args[v.argDepth-1]
-	}
-	return new([12]uint32) // deeper than any host call nests in practice
 }

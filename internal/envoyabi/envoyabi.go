@@ -2,10 +2,34 @@
 // module to import, and which of those hookguard's module may use and why.
 // The host links modules against the same lists, so a module that would
 // not load in Envoy does not load in our host either.
+//
+// The proxy-wasm host calls themselves, their names and signatures, are
+// package abi's; this package adds what Envoy does beyond the proxy-wasm
+// ABI: the WASI calls it provides, and the errors its own WASI calls
+// return.
 package envoyabi
+
+import "github.com/hookguard/hookguard/internal/abi"
 
 // WASIModule is the WASI module name Go's wasip1 port imports from.
 const WASIModule = "wasi_snapshot_preview1"
+
+// WASIUnstableModule is WASI's preview-0 module name. Envoy registers
+// every WASI call under both names (proxy-wasm-cpp-host src/exports.cc),
+// so modules built against the older one run too.
+const WASIUnstableModule = "wasi_unstable"
+
+// Errno is a WASI error number, as the WASI calls Envoy implements itself
+// return them (proxy-wasm-cpp-host src/exports.cc).
+type Errno uint32
+
+// WASI errno values.
+const (
+	ErrnoSuccess Errno = 0
+	ErrnoBadf    Errno = 8
+	ErrnoFault   Errno = 21
+	ErrnoInval   Errno = 28
+)
 
 // WASI is every WASI call Envoy ≥ 1.39 provides (proxy-wasm-cpp-host
 // 09e5f8d, include/proxy-wasm/exports.h). Envoy ≤ 1.38 lacks the second
@@ -31,20 +55,20 @@ var WASI = set(
 // import must be argued for here first. No file-system call is on the list.
 var ModuleImports = map[string]string{
 	// proxy-wasm host calls (ABI 0.2.0, all present in every Envoy we support).
-	"env.proxy_log":                          "outcome and reason log lines",
-	"env.proxy_get_header_map_pairs":         "read the request headers once: the route's match and its scheme's signature, timestamp and id headers, to refuse duplicates",
-	"env.proxy_remove_header_map_value":      "remove a client-sent X-Hookguard-Verified, and the signature headers with strip_signature_headers",
-	"env.proxy_get_shared_data":              "log the configuration once, not once per VM; the dedupe window every worker sees",
-	"env.proxy_set_shared_data":              "log the configuration once, not once per VM; the dedupe window, by compare-and-swap",
-	"env.proxy_get_property":                 "source.address, for a route's source_cidrs",
-	"env.proxy_http_call":                    "fetch a jwt route's remote JWK Set from its cluster",
-	"env.proxy_set_tick_period_milliseconds": "the timer that fetches and refreshes remote JWK Sets",
-	"env.proxy_add_header_map_value":         "add X-Hookguard-Verified to a verified request",
-	"env.proxy_get_current_time_nanoseconds": "the time signed timestamps are checked against: Envoy's dispatcher clock, or the host's ModuleConfig.Clock",
-	"env.proxy_get_buffer_bytes":             "read the plugin configuration and the request body in windows",
-	"env.proxy_send_local_response":          "answer 401/404/413/500 without reaching the upstream",
-	"env.proxy_define_metric":                "counters for verified and rejected requests, per route, key and reason",
-	"env.proxy_increment_metric":             "counters for verified and rejected requests",
+	env + abi.ProxyLogName:                       "outcome and reason log lines",
+	env + abi.ProxyGetHeaderMapPairsName:         "read the request headers once: the route's match and its scheme's signature, timestamp and id headers, to refuse duplicates",
+	env + abi.ProxyRemoveHeaderMapValueName:      "remove a client-sent X-Hookguard-Verified, and the signature headers with strip_signature_headers",
+	env + abi.ProxyGetSharedDataName:             "log the configuration once, not once per VM; the dedupe window every worker sees",
+	env + abi.ProxySetSharedDataName:             "log the configuration once, not once per VM; the dedupe window, by compare-and-swap",
+	env + abi.ProxyGetPropertyName:               "source.address, for a route's source_cidrs",
+	env + abi.ProxyHTTPCallName:                  "fetch a jwt route's remote JWK Set from its cluster",
+	env + abi.ProxySetTickPeriodMillisecondsName: "the timer that fetches and refreshes remote JWK Sets",
+	env + abi.ProxyAddHeaderMapValueName:         "add X-Hookguard-Verified to a verified request",
+	env + abi.ProxyGetCurrentTimeNanosecondsName: "the time signed timestamps are checked against: Envoy's dispatcher clock, or the host's ModuleConfig.Clock",
+	env + abi.ProxyGetBufferBytesName:            "read the plugin configuration and the request body in windows",
+	env + abi.ProxySendLocalResponseName:         "answer 401/404/413/500 without reaching the upstream",
+	env + abi.ProxyDefineMetricName:              "counters for verified and rejected requests, per route, key and reason",
+	env + abi.ProxyIncrementMetricName:           "counters for verified and rejected requests",
 
 	// WASI calls the Go runtime makes by itself (go1.24+ wasip1 port).
 	WASIModule + ".args_get":            "runtime start-up (Envoy passes no arguments)",
@@ -64,6 +88,9 @@ var ModuleImports = map[string]string{
 	WASIModule + ".fd_read":             "package os (pulled in by fmt); never called",
 	WASIModule + ".fd_close":            "package os (pulled in by fmt); never called",
 }
+
+// env prefixes a host call's name with its module, as ModuleImports keys it.
+const env = abi.HostModuleName + "."
 
 func set(names ...string) map[string]struct{} {
 	m := make(map[string]struct{}, len(names))

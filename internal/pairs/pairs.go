@@ -14,6 +14,8 @@ package pairs
 import (
 	"encoding/binary"
 	"unsafe"
+
+	"github.com/hookguard/hookguard/header"
 )
 
 const (
@@ -23,10 +25,10 @@ const (
 	MaxCount = 1024
 )
 
-// Pair is one header field: a key and its value.
-type Pair struct {
-	Key, Value string
-}
+// Pair is one header field: a key and its value. It is header.Field, the
+// type of package host's HeaderField too, so the host encodes and decodes
+// its own headers with no copy.
+type Pair = header.Field
 
 // Size returns the number of bytes Encode writes for p.
 func Size(p []Pair) int {

@@ -15,7 +15,7 @@ func TestEncodeLayout(t *testing.T) {
 		'a', 0, 'b', 'c', 0,
 		'd', 'e', 'f', 0, 0,
 	}
-	in := []Pair{{"a", "bc"}, {"def", ""}}
+	in := []Pair{{Key: "a", Value: "bc"}, {Key: "def", Value: ""}}
 	got := Encode(in)
 	if !bytes.Equal(got, want) {
 		t.Fatalf("Encode = %v, want %v", got, want)
@@ -29,7 +29,7 @@ func TestEncodeLayout(t *testing.T) {
 }
 
 func TestDecodeMalformed(t *testing.T) {
-	good := Encode([]Pair{{"k", "v"}})
+	good := Encode([]Pair{{Key: "k", Value: "v"}})
 	tests := []struct {
 		name string
 		buf  []byte
@@ -60,7 +60,7 @@ func TestDecodeMalformed(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	f.Add(Encode([]Pair{{":path", "/"}, {"x", "y"}}))
+	f.Add(Encode([]Pair{{Key: ":path", Value: "/"}, {Key: "x", Value: "y"}}))
 	f.Fuzz(func(t *testing.T, buf []byte) {
 		p := Decode(buf)
 		if len(p) > 0 && !bytes.Equal(Encode(p), buf) {
@@ -84,7 +84,7 @@ func FuzzRoundTrip(f *testing.F) {
 	f.Add(":path", "/", "x-a", "")
 	f.Add("", "\x00", "k\x00", "v\xff")
 	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
-		in := []Pair{{k1, v1}, {k2, v2}}
+		in := []Pair{{Key: k1, Value: v1}, {Key: k2, Value: v2}}
 		out := Decode(Encode(in))
 		if len(out) != len(in) || out[0] != in[0] || out[1] != in[1] {
 			t.Fatalf("%q decoded as %q", in, out)
@@ -93,8 +93,8 @@ func FuzzRoundTrip(f *testing.F) {
 }
 
 func TestDecodeArena(t *testing.T) {
-	first := []Pair{{":path", "/hook"}, {"x-pipes-signature", "abc"}}
-	second := []Pair{{":status", "200"}, {"content-type", "application/json"}}
+	first := []Pair{{Key: ":path", Value: "/hook"}, {Key: "x-pipes-signature", Value: "abc"}}
+	second := []Pair{{Key: ":status", Value: "200"}, {Key: "content-type", Value: "application/json"}}
 	var arena []byte
 	a := DecodeArena(nil, &arena, Encode(first))
 	b := DecodeArena(nil, &arena, Encode(second)) // grows the arena

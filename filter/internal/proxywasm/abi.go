@@ -14,29 +14,75 @@ package proxywasm
 
 import "github.com/hookguard/hookguard/internal/abi"
 
-// Action is what a stream callback tells the host to do next.
-type Action uint32
+// The ABI's types and values are package abi's, the host's too: this
+// binding only gives the ones a plugin uses the names it reads best.
+type (
+	// Action is what a stream callback tells the host to do next.
+	Action = abi.Action
+	// Status is a proxy_status_t returned by a host call.
+	Status = abi.Status
+	// LogLevel is a proxy_log level.
+	LogLevel = abi.LogLevel
+	// BufferType names a host buffer for proxy_get_buffer_bytes.
+	BufferType = abi.BufferType
+	// MapType names a host header map.
+	MapType = abi.MapType
+	// MetricType is the kind of a metric defined with DefineMetric.
+	MetricType = abi.MetricType
+)
 
 const (
 	// Continue passes the headers or data on.
-	Continue Action = abi.ActionContinue
+	Continue = abi.ActionContinue
 	// Pause holds them: StopIteration for headers (with Envoy's
 	// allow_on_headers_stop_iteration) and StopIterationAndBuffer for a
 	// body, after which the host's body buffer is cumulative.
-	Pause Action = abi.ActionPause
+	Pause = abi.ActionPause
 )
-
-// Status is a proxy_status_t returned by a host call.
-type Status uint32
 
 // Host call statuses.
 const (
-	StatusOK                  Status = abi.StatusOK
-	StatusNotFound            Status = abi.StatusNotFound
-	StatusBadArgument         Status = abi.StatusBadArgument
-	StatusInvalidMemoryAccess Status = abi.StatusInvalidMemoryAccess
-	StatusEmpty               Status = abi.StatusEmpty
-	StatusCasMismatch         Status = abi.StatusCasMismatch
+	StatusOK                  = abi.StatusOK
+	StatusNotFound            = abi.StatusNotFound
+	StatusBadArgument         = abi.StatusBadArgument
+	StatusInvalidMemoryAccess = abi.StatusInvalidMemoryAccess
+	StatusEmpty               = abi.StatusEmpty
+	StatusCasMismatch         = abi.StatusCasMismatch
+)
+
+// Log levels, as Envoy maps them.
+const (
+	LogTrace    = abi.LogTrace
+	LogDebug    = abi.LogDebug
+	LogInfo     = abi.LogInfo
+	LogWarn     = abi.LogWarn
+	LogError    = abi.LogError
+	LogCritical = abi.LogCritical
+)
+
+// Buffer types.
+const (
+	BufferHTTPRequestBody     = abi.BufferHTTPRequestBody
+	BufferHTTPResponseBody    = abi.BufferHTTPResponseBody
+	BufferHTTPCallResponse    = abi.BufferHTTPCallResponse
+	BufferVMConfiguration     = abi.BufferVMConfiguration
+	BufferPluginConfiguration = abi.BufferPluginConfiguration
+)
+
+// Header map types.
+const (
+	MapHTTPRequestHeaders      = abi.MapHTTPRequestHeaders
+	MapHTTPRequestTrailers     = abi.MapHTTPRequestTrailers
+	MapHTTPResponseHeaders     = abi.MapHTTPResponseHeaders
+	MapHTTPResponseTrailers    = abi.MapHTTPResponseTrailers
+	MapHTTPCallResponseHeaders = abi.MapHTTPCallResponseHeaders
+)
+
+// Metric types.
+const (
+	MetricCounter   = abi.MetricCounter
+	MetricGauge     = abi.MetricGauge
+	MetricHistogram = abi.MetricHistogram
 )
 
 // StatusError is a non-OK status returned by a host call.
@@ -49,59 +95,14 @@ func (e *StatusError) Error() string {
 	return "proxy-wasm host call " + e.Call + " returned status " + itoa(uint64(e.Status))
 }
 
+// statusErr is the error of the host call named call that returned s; nil
+// for OK.
 func statusErr(call string, s uint32) error {
-	if s == uint32(StatusOK) {
+	if Status(s) == StatusOK {
 		return nil
 	}
 	return &StatusError{Call: call, Status: Status(s)}
 }
-
-// LogLevel is a proxy_log level.
-type LogLevel uint32
-
-// Log levels, as Envoy maps them.
-const (
-	LogTrace    LogLevel = abi.LogTrace
-	LogDebug    LogLevel = abi.LogDebug
-	LogInfo     LogLevel = abi.LogInfo
-	LogWarn     LogLevel = abi.LogWarn
-	LogError    LogLevel = abi.LogError
-	LogCritical LogLevel = abi.LogCritical
-)
-
-// BufferType names a host buffer for proxy_get_buffer_bytes.
-type BufferType uint32
-
-// Buffer types.
-const (
-	BufferHTTPRequestBody     BufferType = abi.BufferHTTPRequestBody
-	BufferHTTPResponseBody    BufferType = abi.BufferHTTPResponseBody
-	BufferHTTPCallResponse    BufferType = abi.BufferHTTPCallResponse
-	BufferVMConfiguration     BufferType = abi.BufferVMConfiguration
-	BufferPluginConfiguration BufferType = abi.BufferPluginConfiguration
-)
-
-// MapType names a host header map.
-type MapType uint32
-
-// Header map types.
-const (
-	MapHTTPRequestHeaders      MapType = abi.MapHTTPRequestHeaders
-	MapHTTPRequestTrailers     MapType = abi.MapHTTPRequestTrailers
-	MapHTTPResponseHeaders     MapType = abi.MapHTTPResponseHeaders
-	MapHTTPResponseTrailers    MapType = abi.MapHTTPResponseTrailers
-	MapHTTPCallResponseHeaders MapType = abi.MapHTTPCallResponseHeaders
-)
-
-// MetricType is the kind of a metric defined with DefineMetric.
-type MetricType uint32
-
-// Metric types.
-const (
-	MetricCounter   MetricType = abi.MetricCounter
-	MetricGauge     MetricType = abi.MetricGauge
-	MetricHistogram MetricType = abi.MetricHistogram
-)
 
 // itoa formats n without strconv, which keeps this file free of dependencies
 // beyond the ABI's numbers.

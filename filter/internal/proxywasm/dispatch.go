@@ -1,5 +1,7 @@
 package proxywasm
 
+import "github.com/hookguard/hookguard/internal/abi"
+
 // The proxy-wasm callbacks, as the host calls them. The wasm exports in
 // exports.go forward here; an in-process host calls these directly. Every
 // one recovers from a panic, so a Go panic never leaves the VM in an
@@ -10,7 +12,7 @@ package proxywasm
 func OnContextCreate(contextID, parentID uint32) {
 	defer func() {
 		if r := recover(); r != nil {
-			recovered("proxy_on_context_create", r)
+			recovered(abi.ProxyOnContextCreateName, r)
 		}
 	}()
 	if parentID == 0 {
@@ -42,7 +44,7 @@ func OnContextCreate(contextID, parentID uint32) {
 func OnVMStart(rootID uint32, vmConfigSize int) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			recovered("proxy_on_vm_start", r)
+			recovered(abi.ProxyOnVMStartName, r)
 			ok = false
 		}
 	}()
@@ -54,7 +56,7 @@ func OnVMStart(rootID uint32, vmConfigSize int) (ok bool) {
 func OnConfigure(rootID uint32, pluginConfigSize int) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			recovered("proxy_on_configure", r)
+			recovered(abi.ProxyOnConfigureName, r)
 			ok = false
 		}
 	}()
@@ -83,21 +85,21 @@ func streamCall(contextID uint32, callback string, f func(HTTPContext) Action) (
 
 // OnRequestHeaders is proxy_on_request_headers.
 func OnRequestHeaders(contextID uint32, numHeaders int, endOfStream bool) Action {
-	return streamCall(contextID, "proxy_on_request_headers", func(c HTTPContext) Action {
+	return streamCall(contextID, abi.ProxyOnRequestHeadersName, func(c HTTPContext) Action {
 		return c.OnRequestHeaders(numHeaders, endOfStream)
 	})
 }
 
 // OnRequestBody is proxy_on_request_body.
 func OnRequestBody(contextID uint32, bodySize int, endOfStream bool) Action {
-	return streamCall(contextID, "proxy_on_request_body", func(c HTTPContext) Action {
+	return streamCall(contextID, abi.ProxyOnRequestBodyName, func(c HTTPContext) Action {
 		return c.OnRequestBody(bodySize, endOfStream)
 	})
 }
 
 // OnRequestTrailers is proxy_on_request_trailers.
 func OnRequestTrailers(contextID uint32, numTrailers int) Action {
-	return streamCall(contextID, "proxy_on_request_trailers", func(c HTTPContext) Action {
+	return streamCall(contextID, abi.ProxyOnRequestTrailersName, func(c HTTPContext) Action {
 		return c.OnRequestTrailers(numTrailers)
 	})
 }
@@ -106,7 +108,7 @@ func OnRequestTrailers(contextID uint32, numTrailers int) Action {
 func OnTick(rootID uint32) {
 	defer func() {
 		if r := recover(); r != nil {
-			recovered("proxy_on_tick", r)
+			recovered(abi.ProxyOnTickName, r)
 		}
 	}()
 	if h, ok := roots[rootID].(TickHandler); ok {
@@ -118,7 +120,7 @@ func OnTick(rootID uint32) {
 func OnHTTPCallResponse(rootID, token uint32, numHeaders, bodySize int) {
 	defer func() {
 		if r := recover(); r != nil {
-			recovered("proxy_on_http_call_response", r)
+			recovered(abi.ProxyOnHTTPCallResponseName, r)
 		}
 	}()
 	if h, ok := roots[rootID].(HTTPCallResponseHandler); ok {
@@ -128,7 +130,7 @@ func OnHTTPCallResponse(rootID, token uint32, numHeaders, bodySize int) {
 
 // OnResponseHeaders is proxy_on_response_headers.
 func OnResponseHeaders(contextID uint32, numHeaders int, endOfStream bool) Action {
-	return streamCall(contextID, "proxy_on_response_headers", func(c HTTPContext) Action {
+	return streamCall(contextID, abi.ProxyOnResponseHeadersName, func(c HTTPContext) Action {
 		return c.OnResponseHeaders(numHeaders, endOfStream)
 	})
 }
@@ -137,7 +139,7 @@ func OnResponseHeaders(contextID uint32, numHeaders int, endOfStream bool) Actio
 func OnDone(contextID uint32) bool {
 	defer func() {
 		if r := recover(); r != nil {
-			recovered("proxy_on_done", r)
+			recovered(abi.ProxyOnDoneName, r)
 		}
 	}()
 	if s, ok := findStream(contextID); ok {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/hookguard/hookguard/internal/abi"
 	"github.com/hookguard/hookguard/internal/pairs"
 )
 
@@ -148,7 +149,7 @@ func GetSharedData(key string) (value []byte, cas uint32, err error) {
 
 // ErrCasMismatch is SetSharedData's error when another VM changed the
 // value since it was read with cas.
-var ErrCasMismatch = &StatusError{Call: "proxy_set_shared_data", Status: StatusCasMismatch}
+var ErrCasMismatch = &StatusError{Call: abi.ProxySetSharedDataName, Status: StatusCasMismatch}
 
 // SetSharedData stores value at key if cas is still its version (any
 // version when cas is 0); otherwise it returns ErrCasMismatch.

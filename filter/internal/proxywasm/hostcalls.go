@@ -5,6 +5,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/hookguard/hookguard/internal/abi"
 	"github.com/hookguard/hookguard/internal/pairs"
 )
 
@@ -30,7 +31,7 @@ func (abiHost) GetBufferBytes(bt BufferType, start, maxSize int) ([]byte, error)
 	if s == uint32(StatusNotFound) || s == uint32(StatusEmpty) {
 		return nil, nil
 	}
-	if err := statusErr("proxy_get_buffer_bytes", s); err != nil {
+	if err := statusErr(abi.ProxyGetBufferBytesName, s); err != nil {
 		return nil, err
 	}
 	return hostBytes(ptr, size), nil
@@ -39,7 +40,7 @@ func (abiHost) GetBufferBytes(bt BufferType, start, maxSize int) ([]byte, error)
 func (abiHost) GetHeaders(mt MapType, arena *[]byte) ([]pairs.Pair, error) {
 	s := proxyGetHeaderMapPairs(uint32(mt), unsafe.Pointer(&retPtr), unsafe.Pointer(&retSize))
 	ptr, size := retPtr, retSize
-	if err := statusErr("proxy_get_header_map_pairs", s); err != nil {
+	if err := statusErr(abi.ProxyGetHeaderMapPairsName, s); err != nil {
 		return nil, err
 	}
 	// The strings are a copy, in the arena or new; the slice is reused by
@@ -58,11 +59,11 @@ var headerScratch []pairs.Pair
 func (abiHost) DefineMetric(mt MetricType, name string) (uint32, error) {
 	var id uint32
 	s := proxyDefineMetric(uint32(mt), stringPtr(name), uint32(len(name)), unsafe.Pointer(&id))
-	return id, statusErr("proxy_define_metric", s)
+	return id, statusErr(abi.ProxyDefineMetricName, s)
 }
 
 func (abiHost) IncrementMetric(id uint32, delta int64) error {
-	return statusErr("proxy_increment_metric", proxyIncrementMetric(id, delta))
+	return statusErr(abi.ProxyIncrementMetricName, proxyIncrementMetric(id, delta))
 }
 
 func (abiHost) SendLocalResponse(status int, details string, body []byte, headers []pairs.Pair) error {
@@ -72,11 +73,11 @@ func (abiHost) SendLocalResponse(status int, details string, body []byte, header
 	}
 	s := proxySendLocalResponse(uint32(status), stringPtr(details), uint32(len(details)),
 		bytesPtr(body), uint32(len(body)), bytesPtr(hb), uint32(len(hb)), -1)
-	return statusErr("proxy_send_local_response", s)
+	return statusErr(abi.ProxySendLocalResponseName, s)
 }
 
 func (abiHost) Now() (time.Time, error) {
-	if err := statusErr("proxy_get_current_time_nanoseconds", proxyGetCurrentTimeNanoseconds(unsafe.Pointer(&retU64))); err != nil {
+	if err := statusErr(abi.ProxyGetCurrentTimeNanosecondsName, proxyGetCurrentTimeNanoseconds(unsafe.Pointer(&retU64))); err != nil {
 		return time.Time{}, err
 	}
 	ns := retU64
@@ -84,11 +85,11 @@ func (abiHost) Now() (time.Time, error) {
 }
 
 func (abiHost) AddHeader(mt MapType, key, value string) error {
-	return statusErr("proxy_add_header_map_value", proxyAddHeaderMapValue(uint32(mt), stringPtr(key), uint32(len(key)), stringPtr(value), uint32(len(value))))
+	return statusErr(abi.ProxyAddHeaderMapValueName, proxyAddHeaderMapValue(uint32(mt), stringPtr(key), uint32(len(key)), stringPtr(value), uint32(len(value))))
 }
 
 func (abiHost) RemoveHeader(mt MapType, key string) error {
-	return statusErr("proxy_remove_header_map_value", proxyRemoveHeaderMapValue(uint32(mt), stringPtr(key), uint32(len(key))))
+	return statusErr(abi.ProxyRemoveHeaderMapValueName, proxyRemoveHeaderMapValue(uint32(mt), stringPtr(key), uint32(len(key))))
 }
 
 func (abiHost) Getenv(name string) (string, bool) { return syscall.Getenv(name) }
@@ -98,11 +99,11 @@ func (abiHost) HTTPCall(cluster string, headers []pairs.Pair, body []byte, timeo
 	var token uint32
 	s := proxyHTTPCall(stringPtr(cluster), uint32(len(cluster)), bytesPtr(h), uint32(len(h)), bytesPtr(body), uint32(len(body)),
 		nil, 0, uint32(timeout.Milliseconds()), unsafe.Pointer(&token))
-	return token, statusErr("proxy_http_call", s)
+	return token, statusErr(abi.ProxyHTTPCallName, s)
 }
 
 func (abiHost) SetTickPeriod(d time.Duration) error {
-	return statusErr("proxy_set_tick_period_milliseconds", proxySetTickPeriodMilliseconds(uint32(d.Milliseconds())))
+	return statusErr(abi.ProxySetTickPeriodMillisecondsName, proxySetTickPeriodMilliseconds(uint32(d.Milliseconds())))
 }
 
 func (abiHost) GetProperty(path ...string) ([]byte, error) {
@@ -116,7 +117,7 @@ func (abiHost) GetProperty(path ...string) ([]byte, error) {
 	if s == uint32(StatusNotFound) {
 		return nil, nil
 	}
-	if err := statusErr("proxy_get_property", s); err != nil {
+	if err := statusErr(abi.ProxyGetPropertyName, s); err != nil {
 		return nil, err
 	}
 	return append([]byte(nil), hostBytes(ptr, size)...), nil
@@ -128,12 +129,12 @@ func (abiHost) GetSharedData(key string) ([]byte, uint32, error) {
 	if s == uint32(StatusNotFound) {
 		return nil, 0, nil
 	}
-	if err := statusErr("proxy_get_shared_data", s); err != nil {
+	if err := statusErr(abi.ProxyGetSharedDataName, s); err != nil {
 		return nil, 0, err
 	}
 	return append([]byte(nil), hostBytes(ptr, size)...), cas, nil
 }
 
 func (abiHost) SetSharedData(key string, value []byte, cas uint32) error {
-	return statusErr("proxy_set_shared_data", proxySetSharedData(stringPtr(key), uint32(len(key)), bytesPtr(value), uint32(len(value)), cas))
+	return statusErr(abi.ProxySetSharedDataName, proxySetSharedData(stringPtr(key), uint32(len(key)), bytesPtr(value), uint32(len(value)), cas))
 }
