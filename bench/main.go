@@ -356,7 +356,10 @@ var app = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 })
 
 func middlewareRows(ctx context.Context, t *table, wasm []byte, cacheDir string) {
-	mw, err := nethttp.NewMiddleware(ctx, wasm, nethttp.Config{Module: host.ModuleConfig{CompilationCacheDir: cacheDir}, Plugin: pluginConfig(0)})
+	mw, err := nethttp.NewMiddleware(ctx, wasm, nethttp.Config{Module: host.ModuleConfig{CompilationCacheDir: cacheDir}, Plugin: pluginConfig(0),
+		// The signature the requests carry and the header the module adds,
+		// converted without allocating, as the gateway has them.
+		HeaderNames: []string{"X-Pipes-Signature", "X-Hookguard-Verified"}})
 	if err != nil {
 		log.Fatal(err)
 	}

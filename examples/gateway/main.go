@@ -48,6 +48,7 @@ import (
 	"github.com/hookguard/hookguard/filter/config"
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
+	"github.com/hookguard/hookguard/host/httpserver"
 	"github.com/hookguard/hookguard/host/nethttp"
 	"github.com/hookguard/hookguard/host/redisdata"
 	"github.com/hookguard/hookguard/internal/upstream"
@@ -243,7 +244,8 @@ func serve(ctx context.Context, lookupEnv func(string) (string, bool), stdout, s
 			Clusters:                    s.clusters,
 			BufferLimitBytes:            bufferLimit(s.cfg),
 		},
-		Limits: nethttp.Limits{BodyTimeout: s.bodyTimeout},
+		Limits:      nethttp.Limits{BodyTimeout: s.bodyTimeout},
+		HeaderNames: headerNames(),
 	})
 	if err != nil {
 		return err
@@ -254,7 +256,7 @@ func serve(ctx context.Context, lookupEnv func(string) (string, bool), stdout, s
 	if err != nil {
 		return fmt.Errorf("HOOKGUARD_ADDR: %w", err)
 	}
-	// nethttp.Serve: header and idle timeouts, OPTIONS * to the module,
+	// httpserver.Serve: header and idle timeouts, OPTIONS * to the module,
 	// CONNECT refused, and a connection closed after a request with both
 	// Content-Length and Transfer-Encoding.
 	srv := &http.Server{Handler: mw.Handler(upstream)}
@@ -278,7 +280,7 @@ func serve(ctx context.Context, lookupEnv func(string) (string, bool), stdout, s
 		ready <- ln.Addr().String()
 	}
 	errc := make(chan error, 2)
-	go func() { errc <- nethttp.Serve(srv, ln) }()
+	go func() { errc <- httpserver.Serve(srv, ln) }()
 	select {
 	case err := <-errc:
 		return err
@@ -305,6 +307,28 @@ func bufferLimit(cfg config.Config) int {
 		largest = max(largest, rt.MaxBodyBytes)
 	}
 	return int(min(max(2*largest, 2<<20), 1<<31-1))
+}
+
+// verifiedHeader is the header hookguard adds to a request it verified.
+const verifiedHeader = "X-Hookguard-Verified"
+
+// headerNames are the headers hookguard reads or adds on most requests:
+// X-Hookguard-Verified and every preset's signature, timestamp and
+// delivery-id headers. The middleware converts them between net/http's
+// case and the module's lower case without allocating.
+func headerNames() []string {
+	names := []string{verifiedHeader}
+	for _, name := range verify.Presets() {
+		p, _ := verify.LookupPreset(name)
+		names = append(names, p.SignatureHeaders...)
+		names = append(names, p.DeliveryIDHeaders...)
+		for _, k := range []string{p.HMAC.TimestampHeader, p.HMAC.IDHeader} {
+			if k != "" {
+				names = append(names, k)
+			}
+		}
+	}
+	return names
 }
 
 // upstreamHandler is a reverse proxy to raw (upstream.NewProxy: idle

@@ -1,14 +1,12 @@
 package nethttp
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
 	"runtime"
 	"runtime/debug"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -71,14 +69,21 @@ const (
 	metricBodyTimeout = "hookguard.host.body_timeout" // 408: BodyTimeout
 )
 
-var (
-	// errOverloaded is a body refused by MaxBodies or MaxLargeBodyBytes.
-	errOverloaded = errors.New("too many request bodies in flight")
-)
+// errOverloaded is a body refused by MaxBodies or MaxLargeBodyBytes.
+var errOverloaded = errors.New("too many request bodies in flight")
 
-// admission is Limits in force: the counts of bodies and large bytes in
-// flight and the large-body workers.
+// admission is Limits in force in front of the adapter: the counts of
+// bodies and large bytes in flight and the large-body workers. As an
+// http.Handler it is where every request enters: it counts the request
+// while it is in flight and hands next the body as an *admittedBody,
+// counted as it is read and bounded in time (where Envoy has
+// request_timeout and its buffer limits; net/http has only the server's
+// ReadTimeout, for the whole request). Closing that body gives back what
+// it holds before next is done: the adapter closes it once the module
+// has read it, so that nothing is held while the upstream answers.
+// Whatever next leaves open is given back when it returns.
 type admission struct {
+	next        http.Handler
 	bodyTimeout time.Duration
 	maxBodies   int64
 	largeBytes  int64
@@ -115,89 +120,37 @@ func newAdmission(l Limits) *admission {
 	return a
 }
 
-// admittedBody is a request body read under the limits: it is counted
-// from its first read, as large once it is, and holds a large-body worker
-// from each read's return until the next read starts (while the host
-// hands the chunk to the module).
-type admittedBody struct {
-	a        *admission
-	body     io.Reader
-	ctx      context.Context
-	declared int64 // Content-Length, or -1
-	read     int64
-	counted  bool  // in a.bodies
-	reserved int64 // in a.largeInUse
-	worker   bool  // holds a slot of a.workers
-	since    time.Time
-	eof      bool          // read to its end
-	deadline readDeadliner // set for the body, to lift once it is read
+// handle puts the limits in front of next.
+func (a *admission) handle(next http.Handler) http.Handler {
+	a.next = next
+	return a
 }
 
-func (b *admittedBody) Read(p []byte) (int, error) {
-	if b.worker {
-		// Small requests first: while any is in flight the worker rests,
-		// still held, as long as the chunk took, so that no large body
-		// uses it meanwhile and large bodies get at most half of it.
-		if took := time.Since(b.since); b.a.smallActive.Load() > 0 {
-			time.Sleep(took)
-		}
-		<-b.a.workers
-		b.worker = false
+// ServeHTTP passes r on to next with its body admitted and its read
+// deadline set: r.Body is replaced, as a handler using http.MaxBytesReader
+// replaces it, and put back once next returns.
+func (a *admission) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength >= 0 && r.ContentLength < a.largeBytes {
+		a.smallActive.Add(1) // large bodies rest while it is in flight
+		defer a.smallActive.Add(-1)
 	}
-	if !b.counted {
-		b.counted = true
-		if n := b.a.bodies.Add(1); b.a.maxBodies > 0 && n > b.a.maxBodies {
-			return 0, errOverloaded
-		}
-		if b.declared >= b.a.largeBytes && b.a.largeBytes > 0 && !b.reserve(b.declared) {
-			return 0, errOverloaded
-		}
+	if hasBody(r) {
+		body := r.Body
+		b := a.admit(r.Context(), body, r.ContentLength)
+		defer func() { r.Body = body; b.release() }()
+		b.bodyDeadline(w)
+		r.Body = b
 	}
-	n, err := b.body.Read(p)
-	b.read += int64(n)
-	b.eof = err == io.EOF
-	if b.declared < 0 && b.a.largeBytes > 0 && b.read >= b.a.largeBytes && !b.reserve(b.read-b.reserved) {
-		return n, errOverloaded
-	}
-	if n > 0 && b.reserved > 0 && b.a.workers != nil {
-		select {
-		case b.a.workers <- struct{}{}:
-		case <-b.ctx.Done():
-			return n, b.ctx.Err()
-		}
-		b.worker, b.since = true, time.Now()
-	}
-	return n, err
+	a.next.ServeHTTP(w, r)
 }
 
-// reserve counts n more large bytes, or reports that they do not fit.
-func (b *admittedBody) reserve(n int64) bool {
-	if n <= 0 {
-		return true
+// wait is how long a module may hold a request or a response for a
+// callout or a timer: the body timeout, or its default when it is off.
+func (a *admission) wait() time.Duration {
+	if a.bodyTimeout > 0 {
+		return a.bodyTimeout
 	}
-	b.reserved += n
-	total := b.a.largeInUse.Add(n)
-	for peak := b.a.peak.Load(); total > peak && !b.a.peak.CompareAndSwap(peak, total); peak = b.a.peak.Load() {
-	}
-	return b.a.maxLarge <= 0 || total <= b.a.maxLarge
-}
-
-// done returns what the body held. It is safe to call more than once.
-func (b *admittedBody) done() {
-	if b.worker {
-		<-b.a.workers
-		b.worker = false
-	}
-	if b.counted {
-		b.a.bodies.Add(-1)
-		b.counted = false
-	}
-	if b.reserved > 0 {
-		if b.a.largeInUse.Add(-b.reserved) == 0 {
-			b.a.maybeRelease()
-		}
-		b.reserved = 0
-	}
+	return DefaultBodyTimeout
 }
 
 // maybeRelease returns the heap to the system once the large bodies in
@@ -216,51 +169,10 @@ func (a *admission) maybeRelease() {
 	go debug.FreeOSMemory()
 }
 
-// bodyDeadline sets the connection's read deadline for the body, to be
-// lifted by bodyRead once the body is read in full, so that a slow
-// upstream answer does not trip it. Otherwise (refused, or answered before
-// the body was read) it stays: the rest of the body that net/http reads
-// before reusing the connection must arrive by then too, or the connection
-// is closed. Writers without deadlines (a ResponseRecorder) are left alone.
-func (b *admittedBody) bodyDeadline(w http.ResponseWriter) {
-	if b.a.bodyTimeout <= 0 {
-		return
-	}
-	// net/http's own writer has the method; a wrapper is reached through
-	// a ResponseController, which costs an allocation.
-	d, ok := w.(readDeadliner)
-	if !ok {
-		if _, wraps := w.(interface{ Unwrap() http.ResponseWriter }); !wraps {
-			return // no connection under it (a test's recorder): nothing to bound
-		}
-		d = http.NewResponseController(w)
-	}
-	if d.SetReadDeadline(time.Now().Add(b.a.bodyTimeout)) == nil {
-		b.deadline = d
-	}
-}
-
-type readDeadliner interface{ SetReadDeadline(time.Time) error }
-
-// wait is how long a module may hold a request or a response for a
-// callout or a timer: the body timeout, or its default when it is off.
-func (a *admission) wait() time.Duration {
-	if a.bodyTimeout > 0 {
-		return a.bodyTimeout
-	}
-	return DefaultBodyTimeout
-}
-
-// bodyRead lifts the body's deadline if it was read to its end.
-func (b *admittedBody) bodyRead(ok bool) {
-	if b != nil && b.deadline != nil && ok && b.eof {
-		b.deadline.SetReadDeadline(time.Time{})
-	}
-}
-
 // refuse answers a request whose body could not be read in full: 503 for
 // load, 408 for a body that did not arrive in time (both close the
-// connection: the rest of the body is not read), 400 otherwise.
+// connection: the rest of the body is not read), 400 otherwise. count
+// adds one to a host counter.
 func refuse(w http.ResponseWriter, err error, count func(string)) {
 	h := w.Header()
 	clear(h)
@@ -287,22 +199,4 @@ func refuse(w http.ResponseWriter, err error, count func(string)) {
 func isTimeout(err error) bool {
 	var t interface{ Timeout() bool }
 	return errors.As(err, &t) && t.Timeout()
-}
-
-// bodyPool recycles admittedBody values: one per request with a body.
-var bodyPool = sync.Pool{New: func() any { return new(admittedBody) }}
-
-// admit wraps a request body of declared length (-1: unknown) in the
-// limits; release puts it back once the host is done with it.
-func (a *admission) admit(ctx context.Context, body io.Reader, declared int64) *admittedBody {
-	b := bodyPool.Get().(*admittedBody)
-	*b = admittedBody{a: a, body: body, ctx: ctx, declared: declared}
-	return b
-}
-
-// release returns what b held and recycles it.
-func (b *admittedBody) release() {
-	b.done()
-	*b = admittedBody{}
-	bodyPool.Put(b)
 }

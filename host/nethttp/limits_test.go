@@ -23,6 +23,12 @@ import (
 // limits.
 func limited(t *testing.T, limits nethttp.Limits) (*httptest.Server, *host.Metrics) {
 	t.Helper()
+	return limitedApp(t, limits, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(w, r.Body) }))
+}
+
+// limitedApp serves app behind the pass-through probe and limits.
+func limitedApp(t *testing.T, limits nethttp.Limits, app http.Handler) (*httptest.Server, *host.Metrics) {
+	t.Helper()
 	wasm, err := os.ReadFile("../testdata/probe_tinygo.wasm")
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +39,7 @@ func limited(t *testing.T, limits nethttp.Limits) (*httptest.Server, *host.Metri
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mw.Close(ctx) })
-	srv := httptest.NewServer(mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(w, r.Body) })))
+	srv := httptest.NewServer(mw.Handler(app))
 	t.Cleanup(srv.Close)
 	return srv, mw.Plugin().Metrics()
 }
@@ -128,6 +134,53 @@ func TestEarlyAnswerClosesAStalledBody(t *testing.T) {
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
 		t.Fatalf("connection still open after the early answer: %v", err)
+	}
+}
+
+// TestLimitsLetGoWhileTheUpstreamAnswers: once the module has read a body,
+// the limits hold nothing for it while the upstream answers: not its place
+// among MaxBodies, and not its body timeout (the request's context stays
+// live past it).
+func TestLimitsLetGoWhileTheUpstreamAnswers(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.URL.Path == "/chold" {
+			entered <- struct{}{}
+			<-release
+			if err := r.Context().Err(); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
+		w.Write(body)
+	})
+	srv, _ := limitedApp(t, nethttp.Limits{MaxBodies: 1, BodyTimeout: 200 * time.Millisecond}, app)
+	held := make(chan string, 1)
+	go func() {
+		resp, err := http.Post(srv.URL+"/chold", "text/plain", strings.NewReader("held"))
+		if err != nil {
+			held <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		held <- fmt.Sprintf("%d %s", resp.StatusCode, b)
+	}()
+	select {
+	case <-entered:
+	case got := <-held:
+		t.Fatalf("the held request never reached the upstream: %s", got)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the held request never reached the upstream")
+	}
+	if status, body, _ := post(t, srv.URL, strings.NewReader("next")); status != http.StatusOK || body != "next" {
+		t.Errorf("while the first upstream answers: got %d %q, want 200: its body's place given back", status, body)
+	}
+	time.Sleep(400 * time.Millisecond) // past the held request's body timeout
+	close(release)
+	if got := <-held; got != "200 held" {
+		t.Fatalf("the held request: %s, want 200 held", got)
 	}
 }
 

@@ -19,8 +19,9 @@ import (
 
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
+	"github.com/hookguard/hookguard/host/httpserver"
 	"github.com/hookguard/hookguard/host/nethttp"
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
 // TestSoak sends mixed traffic through the built module over loopback:
@@ -57,7 +58,7 @@ func TestSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(w, r.Body) }))}
-	go nethttp.Serve(srv, ln)
+	go httpserver.Serve(srv, ln)
 	defer srv.Close()
 	addr := ln.Addr().String()
 	url := "http://" + addr + "/webhook"

@@ -1,4 +1,4 @@
-package nethttp_test
+package httpserver_test
 
 import (
 	"bufio"
@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookguard/hookguard/host/nethttp"
+	"github.com/hookguard/hookguard/host/httpserver"
 )
 
-// serve runs nethttp.Serve with a handler that echoes the method, the
+// serve runs httpserver.Serve with a handler that echoes the method, the
 // request URI and the body.
 func serve(t *testing.T) string {
 	t.Helper()
@@ -23,7 +23,7 @@ func serve(t *testing.T) string {
 		b, _ := io.ReadAll(r.Body)
 		io.WriteString(w, r.Method+" "+r.RequestURI+" "+string(b))
 	})}
-	go nethttp.Serve(srv, ln)
+	go httpserver.Serve(srv, ln)
 	t.Cleanup(func() { srv.Close() })
 	return ln.Addr().String()
 }
@@ -88,11 +88,11 @@ func TestServeDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- nethttp.Serve(srv, ln) }()
+	go func() { done <- httpserver.Serve(srv, ln) }()
 	time.Sleep(50 * time.Millisecond)
 	srv.Close()
 	<-done
-	if srv.ReadHeaderTimeout != nethttp.DefaultReadHeaderTimeout || srv.MaxHeaderBytes != nethttp.DefaultMaxHeaderBytes || srv.IdleTimeout != time.Second {
+	if srv.ReadHeaderTimeout != httpserver.DefaultReadHeaderTimeout || srv.MaxHeaderBytes != httpserver.DefaultMaxHeaderBytes || srv.IdleTimeout != time.Second {
 		t.Fatalf("ReadHeaderTimeout %v, MaxHeaderBytes %d, IdleTimeout %v: want the defaults where unset and the caller's value kept",
 			srv.ReadHeaderTimeout, srv.MaxHeaderBytes, srv.IdleTimeout)
 	}
