@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
 // TestV8Harness runs bench/v8/run.mjs briefly against the module: the

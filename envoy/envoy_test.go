@@ -26,9 +26,9 @@ import (
 
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/nethttp"
-	"github.com/hookguard/hookguard/internal/cases"
-	"github.com/hookguard/hookguard/internal/conformance"
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/cases"
+	"github.com/hookguard/hookguard/internal/testing/conformance"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 	"sigs.k8s.io/yaml"
 )
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/hookguard/hookguard/filter/reason"
 	"github.com/hookguard/hookguard/host"
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 	"sigs.k8s.io/yaml"
 )
 

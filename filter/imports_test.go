@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/hookguard/hookguard/internal/envoyabi"
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 	"github.com/tetratelabs/wazero"
 )
 

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/hookguard/hookguard/host"
+	"github.com/hookguard/hookguard/internal/testing/hosttest"
+	"github.com/hookguard/hookguard/internal/testing/syncbuf"
 )
 
 // The callout probe (testdata/callout_probe.wat) stops a stream and calls
@@ -62,7 +64,7 @@ func never(t *testing.T) <-chan struct{} {
 
 // startCalloutProbe starts the probe with up as its cluster "up" and a
 // client of its own, whose connections end with the test.
-func startCalloutProbe(t *testing.T, up *upstream, cfg host.PluginConfig) (*host.Plugin, *logBuffer) {
+func startCalloutProbe(t *testing.T, up *upstream, cfg host.PluginConfig) (*host.Plugin, *syncbuf.Buffer) {
 	t.Helper()
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
@@ -113,7 +115,7 @@ func within(t *testing.T, ch <-chan struct{}, d time.Duration, what string) {
 func neverCalledBack(t *testing.T, p *host.Plugin) {
 	t.Helper()
 	for range 20 {
-		if n := metric(t, p, "callout.responses").Value; n != 0 {
+		if n := hosttest.Metric(t, p, "callout.responses").Value; n != 0 {
 			t.Fatalf("proxy_on_http_call_response ran %d times for a cancelled call", n)
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -131,7 +133,7 @@ func TestCalloutResponseAnswersStream(t *testing.T) {
 	if took > 5*time.Second {
 		t.Fatalf("answered after %v: the reply waited for something else", took)
 	}
-	if n := metric(t, p, "callout.responses").Value; n != 1 {
+	if n := hosttest.Metric(t, p, "callout.responses").Value; n != 1 {
 		t.Fatalf("proxy_on_http_call_response ran %d times, want 1", n)
 	}
 }
@@ -175,7 +177,7 @@ func TestCalloutFromResponseResumes(t *testing.T) {
 		p, _ := startCalloutProbe(t, newUpstream(t, nil), host.PluginConfig{})
 		s := respondingStream(t, ctx, p)
 		s.ResponseHeaders(ctx, host.Header{{Key: ":status", Value: "200"}}, false)
-		for metric(t, p, "callout.responses").Value == 0 {
+		for hosttest.Metric(t, p, "callout.responses").Value == 0 {
 			if ctx.Err() != nil {
 				t.Fatal("the callout never returned")
 			}
@@ -367,13 +369,13 @@ func TestRootCalloutOutlivesStreams(t *testing.T) {
 	within(t, up.cancelled, 5*time.Second, "the stream's call's cancel")
 	close(release)
 	deadline := time.Now().Add(5 * time.Second)
-	for metric(t, p, "callout.root").Value != 1 {
+	for hosttest.Metric(t, p, "callout.root").Value != 1 {
 		if time.Now().After(deadline) {
 			t.Fatal("the root's call was never delivered")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if n := metric(t, p, "callout.responses").Value; n != 1 {
+	if n := hosttest.Metric(t, p, "callout.responses").Value; n != 1 {
 		t.Fatalf("%d calls delivered, want only the root's", n)
 	}
 }
@@ -400,7 +402,7 @@ func TestLogCalloutRunsToItsEnd(t *testing.T) {
 	within(t, up.started, 5*time.Second, "the log's call")
 	close(release)
 	deadline := time.Now().Add(5 * time.Second)
-	for metric(t, p, "callout.orphans").Value != 1 {
+	for hosttest.Metric(t, p, "callout.orphans").Value != 1 {
 		if time.Now().After(deadline) {
 			t.Fatal("the log's call was never delivered")
 		}

@@ -2,17 +2,21 @@ package host_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"strings"
 
-	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
 // Example runs one request through a proxy-wasm module without net/http:
-// compile once, start a plugin, then one stream per request.
+// compile once, start a plugin, then one stream per request. It is also
+// the host's one smoke test of hookguard's module (a valid request and a
+// forged one); the module's behaviour is tested beside it, in ./filter.
 func Example() {
 	ctx := context.Background()
 	wasm := testwasm.MustModule() // in your program: os.ReadFile("hookguard.wasm")
@@ -36,7 +40,9 @@ func Example() {
 	defer plugin.Close(ctx)
 
 	body := `{"event":"ping"}`
-	for _, sig := range []string{verify.SignPipes([]byte(secret), []byte(body)), "forged"} {
+	mac := hmac.New(sha256.New, []byte(secret)) // what the sender does: hex HMAC-SHA256 of the body
+	mac.Write([]byte(body))
+	for _, sig := range []string{hex.EncodeToString(mac.Sum(nil)), "forged"} {
 		stream, err := plugin.NewStream(ctx)
 		if err != nil {
 			panic(err)

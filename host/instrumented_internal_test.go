@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/hookguard/hookguard/host/internal/interrupt"
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
 // TestInstrumentedKeptInCache: with a cache directory the rewritten module

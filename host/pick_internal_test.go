@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
 // TestPickVMPrefersAnIdleVM: sequential streams all go to the first VM,

@@ -19,7 +19,9 @@ import (
 
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/nethttp"
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/hosttest"
+	"github.com/hookguard/hookguard/internal/testing/syncbuf"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
 // The probe modules (testdata/gen.py) pick a behaviour from the first
@@ -41,10 +43,10 @@ type probeOpts struct {
 	plugin host.PluginConfig
 }
 
-func startProbe(t *testing.T, shape string, o probeOpts) (*host.Plugin, *logBuffer) {
+func startProbe(t *testing.T, shape string, o probeOpts) (*host.Plugin, *syncbuf.Buffer) {
 	t.Helper()
 	ctx := context.Background()
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	o.module.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug - 4}))
 	mod, err := host.Compile(ctx, readFixture(t, shape), o.module)
 	if err != nil {
@@ -85,23 +87,7 @@ func send(t *testing.T, p *host.Plugin, h host.Header, chunks ...string) (*host.
 		}
 		req.Body = &sliceReader{chunks: cs}
 	}
-	return handle(t, p, req)
-}
-
-// handle runs req on a new stream and closes it.
-func handle(t *testing.T, p *host.Plugin, req *host.Request) (*host.Outcome, uint32) {
-	t.Helper()
-	ctx := context.Background()
-	s, err := p.NewStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(ctx)
-	out, err := s.HandleRequest(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out, s.ID()
+	return hosttest.Handle(t, p, req)
 }
 
 type sliceReader struct{ chunks [][]byte }
@@ -118,19 +104,8 @@ func (r *sliceReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func metric(t *testing.T, p *host.Plugin, name string) host.MetricValue {
-	t.Helper()
-	for _, m := range p.Metrics().Snapshot() {
-		if m.Name == name {
-			return m
-		}
-	}
-	t.Fatalf("metric %s is not defined", name)
-	return host.MetricValue{}
-}
-
 // callbacks returns the callbacks the module logged for one context.
-func callbacks(logs *logBuffer, id uint32) []string {
+func callbacks(logs *syncbuf.Buffer, id uint32) []string {
 	var out []string
 	re := regexp.MustCompile(`msg=(on_\w+) .*context_id=(\d+)`)
 	for _, line := range strings.Split(logs.String(), "\n") {
@@ -192,7 +167,7 @@ func TestSDKShapes(t *testing.T) {
 
 func TestRustShapeReadsLogLevel(t *testing.T) {
 	p, _ := startProbe(t, "probe_rust", probeOpts{})
-	if got := metric(t, p, "probe.log_level").Value; got != 0 {
+	if got := hosttest.Metric(t, p, "probe.log_level").Value; got != 0 {
 		t.Fatalf("proxy_get_log_level = %d, want 0 (trace: the test logger takes everything)", got)
 	}
 }
@@ -200,7 +175,7 @@ func TestRustShapeReadsLogLevel(t *testing.T) {
 func TestTicks(t *testing.T) {
 	p, _ := startProbe(t, "probe_tinygo", probeOpts{plugin: host.PluginConfig{Configuration: []byte("T")}})
 	deadline := time.Now().Add(5 * time.Second)
-	for metric(t, p, "probe.ticks").Value < 3 {
+	for hosttest.Metric(t, p, "probe.ticks").Value < 3 {
 		if time.Now().After(deadline) {
 			t.Fatal("fewer than 3 ticks of a 5 ms period in 5 s")
 		}
@@ -226,9 +201,9 @@ func TestEnvoyFidelity(t *testing.T) {
 	p, logs := startProbe(t, "probe_tinygo", probeOpts{plugin: host.PluginConfig{AllowOnHeadersStopIteration: true}})
 
 	t.Run("body is cumulative after Pause", func(t *testing.T) {
-		before := metric(t, p, "probe.body_sizes")
+		before := hosttest.Metric(t, p, "probe.body_sizes")
 		out, _ := send(t, p, probeHeader("/p"), "abc", "defg", "hijkl")
-		after := metric(t, p, "probe.body_sizes")
+		after := hosttest.Metric(t, p, "probe.body_sizes")
 		// Sizes 3, 7, 12 — not 3, 4, 5 — because each callback returned Pause.
 		if sum, n := after.Value-before.Value, after.Count-before.Count; sum != 22 || n != 3 {
 			t.Fatalf("body_size sum %d over %d callbacks, want 22 over 3", sum, n)
@@ -239,7 +214,7 @@ func TestEnvoyFidelity(t *testing.T) {
 	})
 	t.Run("request headers unreadable after Continue", func(t *testing.T) {
 		send(t, p, probeHeader("/h"), "x")
-		if got := metric(t, p, "probe.status_after_continue").Value; got != 2 {
+		if got := hosttest.Metric(t, p, "probe.status_after_continue").Value; got != 2 {
 			t.Fatalf("get_header_map_value after Continue = %d, want BAD_ARGUMENT (2)", got)
 		}
 	})
@@ -249,13 +224,13 @@ func TestEnvoyFidelity(t *testing.T) {
 		if el := time.Since(start); el > 500*time.Millisecond {
 			t.Fatalf("a 1 s poll_oneoff took %v; Envoy >= 1.39 does not sleep", el)
 		}
-		if e, n := metric(t, p, "probe.poll_errno").Value, metric(t, p, "probe.poll_nevents").Value; e != 0 || n != 0 {
+		if e, n := hosttest.Metric(t, p, "probe.poll_errno").Value, hosttest.Metric(t, p, "probe.poll_nevents").Value; e != 0 || n != 0 {
 			t.Fatalf("poll_oneoff errno %d nevents %d, want 0 and 0", e, n)
 		}
 	})
 	t.Run("random_get capped at 64 KiB", func(t *testing.T) {
 		send(t, p, probeHeader("/g"))
-		if over, at := metric(t, p, "probe.random_65537").Value, metric(t, p, "probe.random_65536").Value; over != 28 || at != 0 {
+		if over, at := hosttest.Metric(t, p, "probe.random_65537").Value, hosttest.Metric(t, p, "probe.random_65536").Value; over != 28 || at != 0 {
 			t.Fatalf("random_get 65537 -> %d (want EINVAL 28), 65536 -> %d (want 0)", over, at)
 		}
 	})
@@ -349,10 +324,10 @@ func TestRestrictedCallbacks(t *testing.T) {
 func TestGuestCannotHurtHost(t *testing.T) {
 	p, _ := startProbe(t, "probe_tinygo", probeOpts{})
 	send(t, p, probeHeader("/x"))
-	if got := metric(t, p, "probe.bad_log_ptr").Value; got != 6 {
+	if got := hosttest.Metric(t, p, "probe.bad_log_ptr").Value; got != 6 {
 		t.Errorf("proxy_log with a bad pointer = %d, want INVALID_MEMORY_ACCESS (6)", got)
 	}
-	if got := metric(t, p, "probe.bad_ret_ptr").Value; got != 6 {
+	if got := hosttest.Metric(t, p, "probe.bad_ret_ptr").Value; got != 6 {
 		t.Errorf("get_header_map_value with a bad return pointer = %d, want 6", got)
 	}
 	if out, _ := send(t, p, probeHeader("/c")); out.LocalResponse != nil {
@@ -472,7 +447,7 @@ func TestMemoryIsCapped(t *testing.T) {
 	// 20000 pages (1.25 GiB) is over Envoy's 1 GiB, our default cap.
 	p, _ := startProbe(t, "probe_tinygo", probeOpts{})
 	send(t, p, probeHeader("/M"))
-	if got := metric(t, p, "probe.grow").Value; got != -1 {
+	if got := hosttest.Metric(t, p, "probe.grow").Value; got != -1 {
 		t.Fatalf("memory.grow past the cap returned %d, want -1", got)
 	}
 }

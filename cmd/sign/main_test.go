@@ -14,7 +14,7 @@ import (
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/nethttp"
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
 var signedAt = time.Unix(1764547200, 0)

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/hookguard/hookguard/filter/verify"
-	"github.com/hookguard/hookguard/internal/cases"
-	"github.com/hookguard/hookguard/internal/conformance"
+	"github.com/hookguard/hookguard/internal/testing/cases"
+	"github.com/hookguard/hookguard/internal/testing/conformance"
 )
 
 // startRoutesGateway runs the gateway with cases.RoutesConfig, its clock at

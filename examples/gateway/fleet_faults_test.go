@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookguard/hookguard/internal/testredis"
+	"github.com/hookguard/hookguard/internal/testing/testredis"
 )
 
 // movableClock is the modules' clock, moved by the test.

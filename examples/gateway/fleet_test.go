@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/hookguard/hookguard/filter/verify"
-	"github.com/hookguard/hookguard/internal/testredis"
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/testredis"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
 const fleetSecret = "whsec_ZmxlZXQtdGVzdC1zZWNyZXQtMDEyMzQ1Njc4OQ=="

@@ -15,10 +15,10 @@ import (
 	"time"
 
 	"github.com/hookguard/hookguard/filter/verify"
-	"github.com/hookguard/hookguard/internal/cases"
-	"github.com/hookguard/hookguard/internal/conformance"
-	"github.com/hookguard/hookguard/internal/syncbuf"
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/cases"
+	"github.com/hookguard/hookguard/internal/testing/conformance"
+	"github.com/hookguard/hookguard/internal/testing/syncbuf"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
 const testSecret = "gateway-test-secret-0123456789abcdef"

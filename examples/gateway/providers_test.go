@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/hookguard/hookguard/filter/verify"
-	"github.com/hookguard/hookguard/internal/cases"
-	"github.com/hookguard/hookguard/internal/conformance"
+	"github.com/hookguard/hookguard/internal/testing/cases"
+	"github.com/hookguard/hookguard/internal/testing/conformance"
 )
 
 // TestProvidersJSON runs every provider vector through the gateway

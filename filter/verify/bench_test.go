@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/hookguard/hookguard/filter/verify"
-	"github.com/hookguard/hookguard/internal/cases"
+	"github.com/hookguard/hookguard/internal/testing/cases"
 )
 
 // BenchmarkPipesVerify measures native verification per body size; the

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/hookguard/hookguard/filter/verify"
-	"github.com/hookguard/hookguard/internal/cases"
+	"github.com/hookguard/hookguard/internal/testing/cases"
 )
 
 func readJWT(t testing.TB) cases.JWTFile {

@@ -13,7 +13,7 @@ import (
 	"github.com/hookguard/hookguard/filter/config"
 	"github.com/hookguard/hookguard/filter/reason"
 	"github.com/hookguard/hookguard/filter/verify"
-	"github.com/hookguard/hookguard/internal/cases"
+	"github.com/hookguard/hookguard/internal/testing/cases"
 )
 
 // otherKinds describes the presets the generic model does not express.

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/hookguard/hookguard/filter/verify"
-	"github.com/hookguard/hookguard/internal/cases"
+	"github.com/hookguard/hookguard/internal/testing/cases"
 )
 
 var zeroTime time.Time

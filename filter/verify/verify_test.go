@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/hookguard/hookguard/filter/verify"
-	"github.com/hookguard/hookguard/internal/cases"
+	"github.com/hookguard/hookguard/internal/testing/cases"
 )
 
 var testSecret = []byte("test-secret-0123456789abcdef0123456789")

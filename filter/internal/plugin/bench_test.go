@@ -12,7 +12,8 @@ import (
 
 // BenchmarkRequest runs one signed Pipes request through the plugin
 // natively, in the in-process host: the guest's own cost and allocations,
-// without wasm. host.BenchmarkHookguardRequest is the same in the module.
+// without wasm. BenchmarkHookguardRequest (./filter) is the same in the
+// module, run in our host.
 func BenchmarkRequest(b *testing.B) {
 	const secret = "bench-secret"
 	h, ok := proxytest.Start(plugin.NewRoot, proxytest.Options{Config: []byte(`{"secret_env":"S"}`), Env: map[string]string{"S": secret}})

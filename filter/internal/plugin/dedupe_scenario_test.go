@@ -9,8 +9,8 @@ import (
 	"github.com/hookguard/hookguard/filter/internal/plugin"
 	"github.com/hookguard/hookguard/filter/internal/proxywasm/proxytest"
 	"github.com/hookguard/hookguard/filter/verify"
-	"github.com/hookguard/hookguard/internal/cases"
 	"github.com/hookguard/hookguard/internal/pairs"
+	"github.com/hookguard/hookguard/internal/testing/cases"
 )
 
 const swSecret = "whsec_ZGVkdXBlLXRlc3Qtc2VjcmV0LTAxMjM0NTY3ODk="

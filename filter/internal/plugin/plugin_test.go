@@ -9,8 +9,8 @@ import (
 	"github.com/hookguard/hookguard/filter/internal/proxywasm"
 	"github.com/hookguard/hookguard/filter/internal/proxywasm/proxytest"
 	"github.com/hookguard/hookguard/filter/verify"
-	"github.com/hookguard/hookguard/internal/cases"
 	"github.com/hookguard/hookguard/internal/pairs"
+	"github.com/hookguard/hookguard/internal/testing/cases"
 )
 
 const testSecret = "plugin-test-secret-0123456789abcdef"

@@ -7,8 +7,8 @@ import (
 	"github.com/hookguard/hookguard/filter/internal/plugin"
 	"github.com/hookguard/hookguard/filter/internal/proxywasm/proxytest"
 	"github.com/hookguard/hookguard/filter/verify"
-	"github.com/hookguard/hookguard/internal/cases"
 	"github.com/hookguard/hookguard/internal/pairs"
+	"github.com/hookguard/hookguard/internal/testing/cases"
 )
 
 // TestSourceCIDRs checks allow-lists against the connection's address and,

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/hookguard/hookguard/host/internal/interrupt"
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
 // BenchmarkInstrument is the rewrite's share of every Compile with

@@ -14,7 +14,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/hookguard/hookguard/host/internal/interrupt"
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
 // module assembles a module of one type () -> (i32), with the given extra

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/hookguard/hookguard/filter/reason"
-	"github.com/hookguard/hookguard/internal/cases"
+	"github.com/hookguard/hookguard/internal/testing/cases"
 )
 
 // Target is a running hookguard deployment.

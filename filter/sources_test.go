@@ -1,4 +1,4 @@
-package host_test
+package main
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/nethttp"
+	"github.com/hookguard/hookguard/internal/testing/hosttest"
 )
 
 // TestSourceCIDRsThroughMiddleware runs allow-lists through the module in
@@ -59,7 +60,7 @@ func TestHeaderMapOverTheLimits(t *testing.T) {
 	for i := range 1100 {
 		h = append(h, host.HeaderField{Key: "x-filler", Value: strings.Repeat("f", i%7)})
 	}
-	out, _ := handle(t, p, &host.Request{Header: h, Body: bytes.NewReader(body)})
+	out, _ := hosttest.Handle(t, p, &host.Request{Header: h, Body: bytes.NewReader(body)})
 	if out.LocalResponse == nil || out.LocalResponse.Status != 431 || out.LocalResponse.Details != "hookguard_headers_too_large" {
 		t.Fatalf("got %+v", out.LocalResponse)
 	}

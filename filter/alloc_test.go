@@ -1,4 +1,4 @@
-package host_test
+package main
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/hookguard/hookguard/host"
-	"github.com/hookguard/hookguard/internal/cases"
+	"github.com/hookguard/hookguard/internal/testing/cases"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 )

@@ -1,4 +1,4 @@
-package host_test
+package main
 
 import (
 	"bytes"
@@ -10,7 +10,8 @@ import (
 	"github.com/hookguard/hookguard/filter/config"
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
-	"github.com/hookguard/hookguard/internal/cases"
+	"github.com/hookguard/hookguard/internal/testing/cases"
+	"github.com/hookguard/hookguard/internal/testing/hosttest"
 )
 
 // requestPath is FuzzRequestPath's fixture: the providers' route table in
@@ -122,7 +123,7 @@ func mutate(tc cases.Case, op uint8, pos uint16, val []byte) cases.Case {
 // (checked natively, with the same route configuration), and a request the
 // native verifier accepts under a route is not refused as unsigned.
 //
-//	go test ./host -run '^$' -fuzz '^FuzzRequestPath$' -fuzztime 10m
+//	go test ./filter -run '^$' -fuzz '^FuzzRequestPath$' -fuzztime 10m
 func FuzzRequestPath(f *testing.F) {
 	fix := newRequestPath(f)
 	for i := range fix.cases {
@@ -138,7 +139,7 @@ func FuzzRequestPath(f *testing.F) {
 				tc.Chunks = append(tc.Chunks, int(chunk))
 			}
 		}
-		out, _ := handle(t, fix.plugin, caseRequest(tc))
+		out, _ := hosttest.Handle(t, fix.plugin, caseRequest(tc))
 		vreq := tc.Request("example.test")
 		if out.LocalResponse != nil {
 			if out.LocalResponse.Status == 401 {

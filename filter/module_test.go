@@ -1,4 +1,4 @@
-package host_test
+package main
 
 import (
 	"context"
@@ -11,34 +11,38 @@ import (
 
 	"github.com/hookguard/hookguard/filter/reason"
 	"github.com/hookguard/hookguard/host"
-	"github.com/hookguard/hookguard/internal/cases"
-	"github.com/hookguard/hookguard/internal/syncbuf"
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/cases"
+	"github.com/hookguard/hookguard/internal/testing/hosttest"
+	"github.com/hookguard/hookguard/internal/testing/syncbuf"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
+
+// The tests in this directory run hookguard's built module (testwasm:
+// $HOOKGUARD_WASM, or a build of this package) in our wazero host, the way
+// Envoy runs it: what they test is what ships. The filter's libraries are
+// tested natively in their own packages; the host's own tests, with
+// hand-written modules, are in host/.
 
 const (
 	testSecret  = "host-test-secret-0123456789abcdef0123"
 	testMaxBody = 64 << 10
 )
 
-// logBuffer collects every log line the host and the module write.
-type logBuffer = syncbuf.Buffer
-
-func newHookguard(t testing.TB, logs *logBuffer, configJSON string, env map[string]string) *host.Plugin {
+func newHookguard(t testing.TB, logs *syncbuf.Buffer, configJSON string, env map[string]string) *host.Plugin {
 	return newHookguardIn(t, logs, host.PluginConfig{
 		Name: "hookguard", Configuration: []byte(configJSON), Env: env,
 		AllowOnHeadersStopIteration: true, VMs: 2,
 	})
 }
 
-func newHookguardIn(t testing.TB, logs *logBuffer, cfg host.PluginConfig) *host.Plugin {
+func newHookguardIn(t testing.TB, logs *syncbuf.Buffer, cfg host.PluginConfig) *host.Plugin {
 	t.Helper()
 	return newHookguardAt(t, logs, cfg, nil)
 }
 
 // newHookguardAt starts the module with its clock pinned by clock (nil:
 // the wall clock, for tests that do not depend on time).
-func newHookguardAt(t testing.TB, logs *logBuffer, cfg host.PluginConfig, clock func() time.Time) *host.Plugin {
+func newHookguardAt(t testing.TB, logs *syncbuf.Buffer, cfg host.PluginConfig, clock func() time.Time) *host.Plugin {
 	t.Helper()
 	ctx := context.Background()
 	var logger *slog.Logger
@@ -88,7 +92,7 @@ type result struct {
 
 func runCase(t *testing.T, p *host.Plugin, tc cases.Case) result {
 	t.Helper()
-	out, _ := handle(t, p, caseRequest(tc))
+	out, _ := hosttest.Handle(t, p, caseRequest(tc))
 	if out.LocalResponse != nil {
 		return result{status: out.LocalResponse.Status, body: out.LocalResponse.Body, header: out.LocalResponse.Header}
 	}
@@ -109,7 +113,7 @@ func TestHookguardWasmCases(t *testing.T) {
 // TestLogsNeverLeak runs the whole table with every log level on and
 // checks no line carries the secret, a signature, or body bytes.
 func TestLogsNeverLeak(t *testing.T) {
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	p := newHookguard(t, logs, `{"secret_env":"SECRET","max_body_bytes":`+strconv.Itoa(testMaxBody)+`}`, map[string]string{"SECRET": testSecret})
 	table := cases.Pipes([]byte(testSecret), testMaxBody)
 	for _, tc := range table {
@@ -254,6 +258,9 @@ func TestHeaderModes(t *testing.T) {
 }
 
 func moduleBytes(t testing.TB) []byte { return testwasm.Module(t) }
+
+// fixed is a clock that always reads t.
+func fixed(t time.Time) func() time.Time { return func() time.Time { return t } }
 
 func testModuleConfig() host.ModuleConfig {
 	return host.ModuleConfig{CompilationCacheDir: testwasm.CacheDir()}

@@ -24,7 +24,7 @@ var (
 // Root returns the repository root.
 func Root() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
 
 // Module returns the module's bytes, failing t if it cannot be had.

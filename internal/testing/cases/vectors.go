@@ -22,7 +22,7 @@ type Vector struct {
 // TestdataDir returns the repository's testdata/pipes directory.
 func TestdataDir() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "pipes")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "testdata", "pipes")
 }
 
 // VectorFiles are the committed outputs of the independent signers.

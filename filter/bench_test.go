@@ -1,4 +1,4 @@
-package host_test
+package main
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
-	"github.com/hookguard/hookguard/internal/testwasm"
+	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
 // BenchmarkHookguardRequest measures one signed request through the real

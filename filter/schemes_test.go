@@ -1,4 +1,4 @@
-package host_test
+package main
 
 import (
 	"net/http"
@@ -10,10 +10,10 @@ import (
 
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
-	"github.com/hookguard/hookguard/internal/cases"
+	"github.com/hookguard/hookguard/internal/testing/cases"
+	"github.com/hookguard/hookguard/internal/testing/hosttest"
+	"github.com/hookguard/hookguard/internal/testing/syncbuf"
 )
-
-func fixed(t time.Time) func() time.Time { return func() time.Time { return t } }
 
 // TestProvidersThroughModule runs every provider vector and its derived
 // cases through the built module, one route per preset, with the module's
@@ -40,7 +40,7 @@ func TestProvidersThroughModule(t *testing.T) {
 		}
 		t.Run(v.Name+"/a day later", func(t *testing.T) {
 			req := caseRequest(v.Case(time.Time{}))
-			out, _ := handle(t, late, req)
+			out, _ := hosttest.Handle(t, late, req)
 			if out.LocalResponse == nil || out.LocalResponse.Status != 401 {
 				t.Fatal("a day-old delivery was let through")
 			}
@@ -68,7 +68,7 @@ func TestRoutesAndModes(t *testing.T) {
 		}
 		if unmatched == "" {
 			for name, want := range cases.RoutesMetrics {
-				if got := metric(t, p, name); got.Value != want {
+				if got := hosttest.Metric(t, p, name); got.Value != want {
 					t.Errorf("%s = %d, want %d", name, got.Value, want)
 				}
 			}
@@ -79,7 +79,7 @@ func TestRoutesAndModes(t *testing.T) {
 // TestConfigurationLoggedOnce starts three VMs: the configuration is
 // logged once at info, not once per VM.
 func TestConfigurationLoggedOnce(t *testing.T) {
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	newHookguardIn(t, logs, host.PluginConfig{Configuration: []byte(testConfig), Env: map[string]string{"SECRET": testSecret}, VMs: 3})
 	if n := strings.Count(logs.String(), "level=INFO msg=\"hookguard: configured: routes=1"); n != 1 {
 		t.Fatalf("configured at info %d times, want 1:\n%s", n, logs.String())
@@ -112,7 +112,7 @@ func TestProviderLogsNeverLeak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	cfg, env := cases.RouteConfig(f)
 	p := newHookguardAt(t, logs, host.PluginConfig{Configuration: []byte(cfg), Env: env, AllowOnHeadersStopIteration: true, VMs: 1}, fixed(f.Time()))
 	table := cases.RoutedCases(f)
@@ -194,7 +194,7 @@ func TestRemoteJWKSThroughModule(t *testing.T) {
 		{Key: "authorization", Value: "Bearer " + token}}}
 	deadline := time.Now().Add(20 * time.Second) // a start-up wait, not a speed check
 	for passed := 0; passed < 4; {               // both VMs, twice each: every VM fetched
-		out, _ := handle(t, p, req)
+		out, _ := hosttest.Handle(t, p, req)
 		switch {
 		case out.LocalResponse == nil:
 			passed++
