@@ -4,7 +4,11 @@ WASM     := build/hookguard.wasm
 # Tests exercise the module this Makefile just built: what is tested is what ships.
 TEST_ENV := HOOKGUARD_WASM=$(abspath $(WASM))
 # Tools are pinned and run with `go run`, so nothing needs installing first.
+# `go run tool@version` asks the module proxy about the tool's module even
+# when the module cache holds it; GO_PINNED names the cache as the first
+# proxy, which answers offline, and what it lacks falls through to GOPROXY.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GO_PINNED   = GOPROXY=file://$$($(GO) env GOMODCACHE)/cache/download,$$($(GO) env GOPROXY) $(GO)
 # govulncheck reads its database from a local copy built from the pinned
 # golang.org/x/vulndb module: the module proxy serves that, where vuln.go.dev
 # may not be reachable. The standard library is checked as the patched Go
@@ -15,7 +19,7 @@ VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 VULNDB         := build/vulndb-$(VULNDB_VERSION)
 VULN_GO        ?= go1.26.10
 
-.PHONY: help build run test bench abuse soak microbench fuzz cover check vulncheck clean envoy-up envoy-down e2e image
+.PHONY: help build run test bench abuse soak microbench fuzz cover check generate vulncheck clean envoy-up envoy-down e2e image
 
 COMPOSE := docker compose -f envoy/docker-compose.yaml
 IMAGE   ?= hookguard:dev
@@ -27,7 +31,12 @@ help: ## List the targets.
 
 build: $(WASM) ## Build the proxy-wasm filter module (build/hookguard.wasm).
 
-$(WASM): go.mod go.sum $(shell find filter internal \( -name '*.go' -o -name '*.s' \) -not -name '*_test.go')
+# Every non-test Go and assembly file in the tree: more than the module or
+# the gateway reads, but still right when a package moves or a new one (say
+# header/) is imported, and go build's cache keeps the extra rebuilds cheap.
+SOURCES := $(shell find . -name node_modules -prune -o \( -name '*.go' -o -name '*.s' \) -not -name '*_test.go' -print)
+
+$(WASM): go.mod go.sum $(SOURCES)
 	@mkdir -p $(dir $@)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@ ./filter
 
@@ -38,7 +47,7 @@ run: build $(GATEWAY) ## Run the verifying gateway on 127.0.0.1:8080 until Ctrl-
 
 # Built rather than `go run`, whose own handling of Ctrl-C made make report
 # "Error 1" after the gateway had stopped cleanly.
-$(GATEWAY): go.mod go.sum $(shell find examples/gateway filter host internal \( -name '*.go' -o -name '*.s' \) -not -name '*_test.go') examples/gateway/default-config.json
+$(GATEWAY): go.mod go.sum $(SOURCES) examples/gateway/default-config.json
 	@mkdir -p $(dir $@)
 	$(GO) build -o $@ ./examples/gateway
 
@@ -84,7 +93,7 @@ FUZZ_TARGETS := \
 	./filter/verify:FuzzPipesVerify ./filter/verify:FuzzPresetHeaders ./filter/verify:FuzzJWT \
 	./filter/verify:FuzzDecodePublicKey ./filter/internal/plugin:FuzzDecodeSlot \
 	./filter/verify/internal/sha:FuzzAgainstStdlib ./host/internal/interrupt:FuzzInstrument \
-	./host:FuzzHostABI ./host:FuzzRequestPath ./host:FuzzWritePrometheus
+	./host:FuzzHostABI ./host:FuzzWritePrometheus ./filter:FuzzRequestPath
 
 fuzz: build ## Fuzz every boundary for FUZZTIME each (default 15s; FUZZTIME=10m make fuzz for long runs).
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -98,25 +107,44 @@ cover: ## Coverage of the filter's packages from the native tests (build/cover.h
 	$(GO) tool cover -func=build/cover.out | tail -1
 	$(GO) tool cover -html=build/cover.out -o build/cover.html
 
-check: vulncheck ## gofmt, go vet (native and wasip1), staticcheck, govulncheck.
+# Offline once the module cache holds what it reads: make vulncheck is the
+# target that needs the network. The two nested modules keep Envoy's and
+# Istio's protos and the providers' SDKs out of the root go.mod. make generate
+# skips a generator whose tool is missing, saying so; GENERATE_ALL=1 (as in
+# CI) makes that an error.
+check: ## Offline: gofmt, go vet (native and wasip1), staticcheck, go mod tidy, and make generate changes nothing.
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo 'run gofmt -w .'; exit 1; }
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./filter/...
-	$(GO) run $(STATICCHECK) ./...
+	$(GO_PINNED) run $(STATICCHECK) ./...
 	cd envoy/validate && $(GO) vet ./...
 	cd testdata/providers/gosdk && $(GO) vet ./...
+	$(GO) mod tidy -diff
+	cd envoy/validate && $(GO) mod tidy -diff
+	cd testdata/providers/gosdk && $(GO) mod tidy -diff
+	@GO='$(GO)' scripts/unchanged scripts/generate
+	@scripts/commit-subjects
 
-vulncheck: $(VULNDB) ## govulncheck of the host, gateway and module (wasip1), from a pinned database.
+generate: ## Re-run every generator (README presets, test vectors, probes, SHA-256 code); skips, saying so, one whose tool is missing.
+	@GO='$(GO)' scripts/generate
+
+# The one target that needs the network, the first time: the vulndb module,
+# the VULN_GO toolchain and the tools' modules come from the module proxy.
+# Once the module cache holds them it runs offline, with the same answer, as
+# the database is pinned; without them and without the network it fails,
+# saying what it could not download.
+vulncheck: $(VULNDB) ## govulncheck of the host, gateway and module (wasip1), from a pinned database; needs the network once.
 	@mkdir -p build
-	GOTOOLCHAIN=$(VULN_GO) GOBIN=$(abspath build) $(GO) install $(GOVULNCHECK)
+	GOTOOLCHAIN=$(VULN_GO) GOBIN=$(abspath build) $(GO_PINNED) install $(GOVULNCHECK)
 	GOTOOLCHAIN=$(VULN_GO) build/govulncheck -db file://$(abspath $(VULNDB)) ./...
 	GOTOOLCHAIN=$(VULN_GO) GOOS=wasip1 GOARCH=wasm build/govulncheck -db file://$(abspath $(VULNDB)) ./filter/...
 
 $(VULNDB):
 	@mkdir -p build
-	dir=$$($(GO) mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p') && \
-	test -d "$$dir/data/osv" && \
-	rm -rf $@.tmp && $(GO) run golang.org/x/vulndb/cmd/indexdb@$(VULNDB_VERSION) -vulns "$$dir/data/osv" -out $@.tmp && mv $@.tmp $@
+	@$(GO) mod download golang.org/x/vulndb@$(VULNDB_VERSION) || \
+		{ echo "make vulncheck: could not download golang.org/x/vulndb@$(VULNDB_VERSION) (GOPROXY=$$($(GO) env GOPROXY))"; exit 1; }
+	rm -rf $@.tmp && $(GO_PINNED) run golang.org/x/vulndb/cmd/indexdb@$(VULNDB_VERSION) \
+		-vulns "$$($(GO) env GOMODCACHE)/golang.org/x/vulndb@$(VULNDB_VERSION)/data/osv" -out $@.tmp && mv $@.tmp $@
 
 envoy-up: build ## Start Envoy with the module in docker compose (needs PIPES_WEBHOOK_SECRET).
 	$(NEED_DOCKER)
