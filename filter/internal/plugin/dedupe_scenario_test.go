@@ -55,45 +55,16 @@ func (d delivery) answer(status int) {
 // upstream answering each in turn, on a pinned clock.
 func TestDedupeScenario(t *testing.T) {
 	now := time.Unix(1764547200, 0)
-	cfg := `{"routes":[{"name":"sw","match":{"path":"/sw"},"scheme":"standard-webhooks","secrets":[{"id":"k","env":"SW"}],
-		"dedupe":{"window_seconds":3600,"in_flight_seconds":60,"max_ids":64}}]}`
-	h, ok := proxytest.Start(plugin.NewRoot, proxytest.Options{Config: []byte(cfg), Env: map[string]string{"SW": swSecret},
-		Now: func() time.Time { return now }})
-	t.Cleanup(h.Close)
-	if !ok {
-		t.Fatalf("plugin did not start: %v", h.Logs())
-	}
+	h := startDedupe(t, "", &now)
 	if n := h.SharedKeys(); n != 64/config.DedupeSlotEntries+1 { // the slots, and the configuration's log claim
 		t.Fatalf("%d shared-data keys, want the %d slots and one", n, 64/config.DedupeSlotEntries)
 	}
-	through := func(t *testing.T, d delivery) {
-		t.Helper()
-		if d.s.Local != nil || !d.s.Continued {
-			t.Fatalf("not let through: %+v", d.s.Local)
-		}
-	}
-	answered := func(t *testing.T, d delivery, status int, retryAfter string) {
-		t.Helper()
-		if d.s.Local == nil || d.s.Local.Status != status || d.s.Continued {
-			t.Fatalf("got %+v (continued %v), want a local %d", d.s.Local, d.s.Continued, status)
-		}
-		got := ""
-		for _, p := range d.s.Local.Header {
-			if p.Key == "retry-after" {
-				got = p.Value
-			}
-		}
-		if got != retryAfter {
-			t.Fatalf("Retry-After %q, want %q", got, retryAfter)
-		}
-	}
-
 	t.Run("accepted, then its retry is answered locally", func(t *testing.T) {
 		first := send(t, h, now, "d1")
-		through(t, first)
+		wantThrough(t, first)
 		first.answer(200)
 		dup := send(t, h, now, "d1")
-		answered(t, dup, 200, "")
+		wantLocal(t, dup, 200, "")
 		if string(dup.s.Local.Body) != "Duplicate delivery: already accepted\n" || dup.s.UpstreamHeader != nil {
 			t.Fatalf("duplicate answered %q, upstream saw %v", dup.s.Local.Body, dup.s.UpstreamHeader)
 		}
@@ -104,41 +75,41 @@ func TestDedupeScenario(t *testing.T) {
 	})
 	t.Run("upstream 5xx: the retry goes through", func(t *testing.T) {
 		first := send(t, h, now, "d2")
-		through(t, first)
+		wantThrough(t, first)
 		first.answer(503)
 		retry := send(t, h, now, "d2")
-		through(t, retry)
+		wantThrough(t, retry)
 		retry.answer(204)
-		answered(t, send(t, h, now, "d2"), 200, "")
+		wantLocal(t, send(t, h, now, "d2"), 200, "")
 	})
 	t.Run("upstream 4xx: not accepted either", func(t *testing.T) {
 		first := send(t, h, now, "d2b")
 		first.answer(400)
-		through(t, send(t, h, now, "d2b"))
+		wantThrough(t, send(t, h, now, "d2b"))
 	})
 	t.Run("a duplicate while the first is in flight is told to retry", func(t *testing.T) {
 		first := send(t, h, now, "d3")
-		through(t, first)
+		wantThrough(t, first)
 		now = now.Add(10 * time.Second)
-		answered(t, send(t, h, now, "d3"), 409, "5") // a few seconds, not the 50 left in flight
+		wantLocal(t, send(t, h, now, "d3"), 409, "5") // a few seconds, not the 50 left in flight
 		first.answer(200)
-		answered(t, send(t, h, now, "d3"), 200, "")
+		wantLocal(t, send(t, h, now, "d3"), 200, "")
 	})
 	t.Run("a reset stream forgets its id", func(t *testing.T) {
 		first := send(t, h, now, "d4")
-		through(t, first)
+		wantThrough(t, first)
 		first.answer(0)
-		through(t, send(t, h, now, "d4"))
+		wantThrough(t, send(t, h, now, "d4"))
 	})
 	t.Run("an in-flight id expires", func(t *testing.T) {
 		stuck := send(t, h, now, "d5")
-		through(t, stuck) // never answered, never ended
+		wantThrough(t, stuck) // never answered, never ended
 		now = now.Add(61 * time.Second)
-		through(t, send(t, h, now, "d5"))
+		wantThrough(t, send(t, h, now, "d5"))
 	})
 	t.Run("the window ends", func(t *testing.T) {
 		now = now.Add(3601 * time.Second)
-		through(t, send(t, h, now, "d1"))
+		wantThrough(t, send(t, h, now, "d1"))
 	})
 	t.Run("a forged duplicate is rejected before de-duplication", func(t *testing.T) {
 		d := send(t, h, now, "d3")

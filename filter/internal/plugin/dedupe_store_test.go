@@ -35,8 +35,8 @@ func wantThrough(t *testing.T, d delivery) {
 
 func wantLocal(t *testing.T, d delivery, status int, retryAfter string) {
 	t.Helper()
-	if d.s.Local == nil || d.s.Local.Status != status {
-		t.Fatalf("got %+v, want a local %d", d.s.Local, status)
+	if d.s.Local == nil || d.s.Local.Status != status || d.s.Continued {
+		t.Fatalf("got %+v (continued %v), want a local %d", d.s.Local, d.s.Continued, status)
 	}
 	got := ""
 	for _, p := range d.s.Local.Header {
