@@ -159,7 +159,10 @@ func TestCalloutFromResponseResumes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	t.Run("waited for", func(t *testing.T) {
-		p, _ := startCalloutProbe(t, newUpstream(t, nil), host.PluginConfig{})
+		// The call is held until the body is in, so that what resumes the
+		// response comes while Wait waits, however the machine schedules.
+		release := make(chan struct{})
+		p, _ := startCalloutProbe(t, newUpstream(t, release), host.PluginConfig{})
 		s := respondingStream(t, ctx, p)
 		if o := s.ResponseHeaders(ctx, host.Header{{Key: ":status", Value: "200"}}, false); o.Header != nil {
 			t.Fatalf("the response headers went on while the module waited: %+v", o)
@@ -167,6 +170,7 @@ func TestCalloutFromResponseResumes(t *testing.T) {
 		if o := s.ResponseBody(ctx, []byte("resp"), true); o.Body != nil || o.End {
 			t.Fatalf("the response body went on while the module waited: %+v", o)
 		}
+		close(release)
 		out, more := s.Wait(ctx)
 		checkResumedResponse(t, out)
 		if more {

@@ -20,8 +20,14 @@ import (
 // every status it returns and when, and what Envoy does, citing the
 // research notes kept as proxy-wasm-abi.md (§ numbers).
 //
-// The names, signatures and parameter names are package abi's
-// (abi.HostCalls); this file gives each its implementation.
+// The names, signatures, parameter names and ABI versions are package
+// abi's (abi.HostCalls); this file gives each its implementation. The host
+// runs ABI 0.1.0, 0.2.0 and 0.2.1 modules, and links for each only the
+// host calls Envoy links for its version: most are common to all three;
+// proxy_continue_stream and proxy_close_stream are 0.2.x's,
+// proxy_get_log_level 0.2.1's, and proxy_get_configuration,
+// proxy_continue_request, proxy_continue_response and
+// proxy_clear_route_cache 0.1.0's.
 
 // envFunc is one host function of module "env": its declaration in the
 // ABI and the host's implementation.
@@ -31,7 +37,8 @@ type envFunc struct {
 }
 
 // envFunctions are the host calls the host provides, every one of
-// abi.HostCalls, by name.
+// abi.HostCalls, by name. A module links those of its ABI version
+// (instantiateEnv).
 var envFunctions = map[string]envFunc{}
 
 func init() {
@@ -77,8 +84,10 @@ func init() {
 		abi.ProxyDequeueSharedQueueName:        hostUnimplemented,
 		abi.EmscriptenNotifyMemoryGrowthName:   hostEmscriptenNotifyMemoryGrowth,
 		abi.PthreadEqualName:                   hostPthreadEqual,
-		abi.ProxyContinueRequestName:           hostUnimplemented,
-		abi.ProxyContinueResponseName:          hostUnimplemented,
+		abi.ProxyGetConfigurationName:          hostGetConfiguration,
+		abi.ProxyContinueRequestName:           hostContinueRequest,
+		abi.ProxyContinueResponseName:          hostContinueResponse,
+		abi.ProxyClearRouteCacheName:           hostClearRouteCache,
 	}
 	for _, f := range abi.HostCalls {
 		fn, ok := impl[f.Name]
@@ -101,9 +110,15 @@ func (ef envFunc) call(v *vm, mem api.Memory, stack []uint64) abi.Status {
 	return st
 }
 
-func instantiateEnv(ctx context.Context, rt wazero.Runtime) error {
+// instantiateEnv registers module "env" in rt with the host calls Envoy
+// links for ABI version v (proxy-wasm-cpp-host
+// WasmBase::registerCallbacks): a module importing another fails to link.
+func instantiateEnv(ctx context.Context, rt wazero.Runtime, v abi.Version) error {
 	b := rt.NewHostModuleBuilder(abi.HostModuleName)
 	for _, f := range abi.HostCalls {
+		if !f.In(v) {
+			continue
+		}
 		ef, name, hasResult := envFunctions[f.Name], f.Name, f.Results != ""
 		fb := b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
 			v := vmFrom(ctx)
@@ -585,6 +600,9 @@ func hostRemoveHeaderMapValue(c *hostCall) abi.Status {
 // callback (a tick, a callout's response), whose effects apply when it
 // returns (vm.deferEffect).
 //
+// ABI 0.2.x only; ABI 0.1.0 modules have proxy_continue_request and
+// proxy_continue_response instead.
+//
 // See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_continue_stream
 func hostContinueStream(c *hostCall) abi.Status {
 	return c.v.stream.continueStream(abi.StreamType(c.u32(0)))
@@ -605,6 +623,8 @@ func hostContinueStream(c *hostCall) abi.Status {
 //   - StatusNotFound: no stream is effective (the root context)
 //
 // Envoy does a deferred resetStream with details wasm_close_stream (§2.5).
+//
+// ABI 0.2.x only: ABI 0.1.0 has no way to close a stream.
 //
 // See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_close_stream
 func hostCloseStream(c *hostCall) abi.Status {
@@ -647,6 +667,100 @@ func hostSendLocalResponse(c *hostCall) abi.Status {
 	}
 	return c.v.stream.sendLocalResponse(&LocalResponse{Status: int(c.u32(0)), Header: decodeHeader(headers), Body: body, Details: details})
 }
+
+// ABI 0.1.0's own host calls: Envoy links them only for modules that
+// declare 0.1.0 (proxy-wasm-cpp-host WasmBase::registerCallbacks), and
+// 0.2.x modules use proxy_get_buffer_bytes, proxy_continue_stream and the
+// foreign function clear_route_cache instead. The 0.1.0 spec gives
+// proxy_continue_request, proxy_continue_response and
+// proxy_clear_route_cache no result, but cpp-host's (and the SDKs') return
+// the status, () -> i32, which is what Envoy links.
+
+// hostGetConfiguration is proxy_get_configuration (ABI 0.1.0): a copy of
+// a configuration (vm.configuration), the plugin's during
+// proxy_on_configure and the VM's at any other time.
+//
+// # Parameters
+//
+//   - return_value_data, return_value_size: where the address and size of
+//     the copy are written, in a block of the module's allocator that the
+//     module then owns; an empty configuration is address 0, size 0, with
+//     no allocation
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusInvalidMemoryAccess: the return pointers are out of memory, or
+//     the allocator failed
+//
+// cpp-host's get_configuration copies the effective context's
+// getConfiguration(), which Envoy answers with the plugin configuration
+// (PluginConfig.Configuration) while proxy_on_configure (or
+// proxy_validate_configuration, which the host does not call) runs, and
+// with vm_config.configuration (PluginConfig.VMConfiguration) otherwise:
+// in proxy_on_vm_start, as the spec says, but also in a stream's
+// callbacks.
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.1.0#proxy_get_configuration
+func hostGetConfiguration(c *hostCall) abi.Status {
+	return c.returnBytes(0, c.v.configuration())
+}
+
+// hostContinueRequest is proxy_continue_request (ABI 0.1.0): the
+// effective stream's request goes on when the running callback returns,
+// as proxy_continue_stream(HTTP_REQUEST) does (Stream.continueStream).
+//
+// # Parameters
+//
+// None.
+//
+// # Result (Status)
+//
+// StatusOK except:
+//   - StatusNotFound: no stream is effective (the root context), as
+//     proxy_continue_stream answers; Envoy answers OK and does nothing
+//
+// cpp-host's continue_request is continueStream(Request) on the effective
+// context: Envoy defers continueDecoding until the VM call returns, and a
+// request stopped with StopAll then gets what it held in one body
+// callback (§2.2). So does the host, also from a root callback (a tick, a
+// callout's response, after proxy_set_effective_context), whose effects
+// apply when it returns (vm.deferEffect).
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.1.0#proxy_continue_request
+func hostContinueRequest(c *hostCall) abi.Status {
+	return c.v.stream.continueStream(abi.StreamRequest)
+}
+
+// hostContinueResponse is proxy_continue_response (ABI 0.1.0): as
+// proxy_continue_request, for the response (Envoy's continueEncoding).
+//
+// # Parameters
+//
+// None.
+//
+// # Result (Status)
+//
+// As proxy_continue_request.
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.1.0#proxy_continue_response
+func hostContinueResponse(c *hostCall) abi.Status {
+	return c.v.stream.continueStream(abi.StreamResponse)
+}
+
+// hostClearRouteCache is proxy_clear_route_cache (ABI 0.1.0): always
+// StatusOK, and nothing to do. Envoy clears the effective stream's cached
+// route (decoder callbacks' clearRouteCache; nothing from the root
+// context), so that the headers the module changed pick the route again;
+// the host has no routes, and its driver sees the headers as the module
+// left them.
+//
+// # Parameters
+//
+// None.
+//
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.1.0#proxy_clear_route_cache
+func hostClearRouteCache(*hostCall) abi.Status { return abi.StatusOK }
 
 // Properties.
 
@@ -963,11 +1077,9 @@ func hostHTTPCall(c *hostCall) abi.Status {
 func hostCallForeignFunction(*hostCall) abi.Status { return abi.StatusNotFound }
 
 // hostUnimplemented answers StatusUnimplemented, whatever the arguments:
-// it is gRPC (proxy_grpc_*), shared queues (proxy_*_shared_queue),
-// proxy_get_status, which only reports on those, and ABI 0.1.0's
-// proxy_continue_request and proxy_continue_response (Envoy links those
-// only for 0.1.0 modules, §1.1, which the host refuses). A module may
-// import them, as it may in Envoy, but not use them here.
+// it is gRPC (proxy_grpc_*), shared queues (proxy_*_shared_queue) and
+// proxy_get_status, which only reports on those. A module may import them,
+// as it may in Envoy, but not use them here.
 func hostUnimplemented(*hostCall) abi.Status { return abi.StatusUnimplemented }
 
 // hostEmscriptenNotifyMemoryGrowth is emscripten_notify_memory_growth,

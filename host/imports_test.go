@@ -16,7 +16,7 @@ func TestHostFunctionsNamed(t *testing.T) {
 	ctx := context.Background()
 	rt := wazero.NewRuntime(ctx)
 	defer rt.Close(ctx)
-	if err := instantiateHostModules(ctx, rt); err != nil {
+	if err := instantiateHostModules(ctx, rt, abi.Version010|abi.Version020|abi.Version021); err != nil {
 		t.Fatal(err)
 	}
 	for _, module := range []string{abi.HostModuleName, envoyabi.WASIModule} {

@@ -210,8 +210,11 @@ func wasiRandomGet(ctx context.Context, mod api.Module, stack []uint64) {
 	stack[0] = uint64(envoyabi.ErrnoSuccess)
 }
 
-func instantiateHostModules(ctx context.Context, rt wazero.Runtime) error {
-	if err := instantiateEnv(ctx, rt); err != nil {
+// instantiateHostModules registers the host's modules in rt: "env" with
+// the host calls of ABI version v (a set of versions registers those of
+// each), and WASI.
+func instantiateHostModules(ctx context.Context, rt wazero.Runtime, v abi.Version) error {
+	if err := instantiateEnv(ctx, rt, v); err != nil {
 		return err
 	}
 	return instantiateWASI(ctx, rt)

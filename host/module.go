@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -63,9 +65,9 @@ type Module struct {
 	logger      *slog.Logger
 	callTimeout time.Duration
 	clock       func() time.Time
-	abi         string // "0.2.0" or "0.2.1"
-	start       string // abi.InitializeName or abi.StartName
-	allocator   string // abi.MallocName or abi.ProxyOnMemoryAllocateName
+	abi         abi.Version // the version its first marker export declares
+	start       string      // abi.InitializeName or abi.StartName
+	allocator   string      // abi.MallocName or abi.ProxyOnMemoryAllocateName
 
 	mu      sync.Mutex
 	plugins map[*Plugin]struct{} // open plugins, closed before the runtime
@@ -81,7 +83,8 @@ const defaultMemoryLimitPages = 16384
 // Compile compiles and validates wasm. It refuses, with an error naming
 // what is wrong, a module that lacks a proxy-wasm ABI version export, an
 // allocator, memory or HTTP callbacks, that exports a known callback with
-// the wrong signature, or that imports a function the host does not have.
+// the wrong signature for its ABI version, or that imports a function the
+// host does not have for that version.
 func Compile(ctx context.Context, wasm []byte, cfg ModuleConfig) (*Module, error) {
 	logger := cfg.Logger
 	if logger == nil {
@@ -98,6 +101,7 @@ func Compile(ctx context.Context, wasm []byte, cfg ModuleConfig) (*Module, error
 	if timeout == 0 {
 		timeout = DefaultCallTimeout
 	}
+	declared := declaredABI(wasm) // what Envoy reads, before the rewrite below
 	// Calls that can time out need the module to be stoppable: package
 	// interrupt adds a check at every loop head that a flag ends, far
 	// cheaper than wazero's WithCloseOnContextDone (RATIONALE.md).
@@ -132,10 +136,12 @@ func Compile(ctx context.Context, wasm []byte, cfg ModuleConfig) (*Module, error
 		return nil, fmt.Errorf("host: compile: %w", err)
 	}
 	m.compiled = compiled
-	if err := m.validate(); err != nil {
+	if err := m.validate(declared); err != nil {
 		return nil, err
 	}
-	if err := instantiateHostModules(ctx, rt); err != nil {
+	// The host calls of the module's ABI version only, as Envoy registers
+	// them: one it lacks cannot be linked.
+	if err := instantiateHostModules(ctx, rt, m.abi); err != nil {
 		return nil, err
 	}
 	ok = true
@@ -175,8 +181,9 @@ func (m *Module) track(p *Plugin, open bool) bool {
 	return true
 }
 
-// ABIVersion returns the proxy-wasm ABI version the module declares.
-func (m *Module) ABIVersion() string { return m.abi }
+// ABIVersion returns the proxy-wasm ABI version the module declares:
+// "0.1.0", "0.2.0" or "0.2.1".
+func (m *Module) ABIVersion() string { return m.abi.String() }
 
 // httpCallbacks are the stream callbacks: a module that exports none is
 // not an HTTP filter.
@@ -202,35 +209,36 @@ func typesString(ts []api.ValueType) string {
 	return b.String()
 }
 
-// validate checks the module the way Envoy links it: every export the ABI
-// names (abi.Callbacks) must have the ABI's signature, as Envoy fails one
-// with "Bad function signature"; an ABI version marker, an allocator,
-// memory, proxy_on_context_create and some HTTP callback must be there; and
-// every import must be a host call the host provides (abi.HostCalls) or a
-// WASI call Envoy provides (envoyabi.WASI).
-func (m *Module) validate() error {
+// validate checks the module the way Envoy links it. Its ABI version is
+// declared, the version of the first marker export (declaredABI): Envoy
+// fails a module without one, "Missing or unknown Proxy-Wasm ABI version".
+// Every export the ABI names (abi.Callbacks) must have the signature that
+// version gives it, as Envoy fails one with "Bad function signature"; an
+// allocator, memory, proxy_on_context_create and some HTTP callback must
+// be there; and every import must be a host call Envoy links for that
+// version (abi.HostCalls) or a WASI call Envoy provides (envoyabi.WASI).
+func (m *Module) validate(declared abi.Version) error {
 	exports := m.compiled.ExportedFunctions()
 	var problems []string
+	m.abi = declared
+	if declared == 0 {
+		problems = append(problems, "no proxy_abi_version_0_2_0 or proxy_abi_version_0_2_1 export (nor the older proxy_abi_version_0_1_0): "+
+			"Envoy fails it with \"Missing or unknown Proxy-Wasm ABI version\"")
+	}
+	checked := declared
+	if checked == 0 {
+		checked = abi.Version021 // say what today's ABI wants
+	}
 	for _, cb := range abi.Callbacks {
 		def, ok := exports[cb.Name]
-		if !ok {
+		if !ok || !cb.In(checked) {
 			continue
 		}
 		params, results := typesString(def.ParamTypes()), typesString(def.ResultTypes())
 		if params != cb.Params || results != cb.Results {
-			problems = append(problems, fmt.Sprintf("export %s has signature (%s)->(%s), want (%s)->(%s)",
-				cb.Name, params, results, cb.Params, cb.Results))
+			problems = append(problems, fmt.Sprintf("export %s has signature (%s)->(%s), want (%s)->(%s)%s",
+				cb.Name, params, results, cb.Params, cb.Results, forABI(declared, cb)))
 		}
-	}
-	switch {
-	case exports[abi.ProxyABIVersion021Name] != nil:
-		m.abi = "0.2.1"
-	case exports[abi.ProxyABIVersion020Name] != nil:
-		m.abi = "0.2.0"
-	case exports[abi.ProxyABIVersion010Name] != nil:
-		problems = append(problems, "proxy-wasm ABI 0.1.0 is not supported (export proxy_abi_version_0_2_0 or 0_2_1)")
-	default:
-		problems = append(problems, "no proxy_abi_version_0_2_0 or proxy_abi_version_0_2_1 export")
 	}
 	switch {
 	case exports[abi.InitializeName] != nil:
@@ -263,11 +271,14 @@ func (m *Module) validate() error {
 		mod, name, _ := imp.Import()
 		switch mod {
 		case abi.HostModuleName:
-			if _, ok := envFunctions[name]; !ok {
+			f, ok := envFunctions[name]
+			switch {
+			case !ok:
 				problems = append(problems, "imports "+mod+"."+name+", which the host does not provide")
-			} else if name == abi.ProxyGetLogLevelName && m.abi == "0.2.0" {
-				// Envoy registers it only for 0.2.1 modules, so linking fails.
-				problems = append(problems, "imports "+mod+"."+name+", which ABI 0.2.0 modules cannot (declare 0.2.1)")
+			case declared != 0 && !f.In(declared):
+				// Envoy does not register it for this version: linking fails.
+				problems = append(problems, fmt.Sprintf("imports %s.%s, which ABI %v modules cannot: Envoy links it only for ABI %v",
+					mod, name, declared, f.Versions))
 			}
 		case envoyabi.WASIModule, envoyabi.WASIUnstableModule:
 			if _, ok := envoyabi.WASI[name]; !ok {
@@ -282,6 +293,65 @@ func (m *Module) validate() error {
 		return fmt.Errorf("host: %w: %s", ErrNotProxyWasm, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// forABI names the ABI version a signature is wanted for, where versions
+// differ: ABI 0.1.0's headers callbacks have two parameters.
+func forABI(declared abi.Version, cb abi.Func) string {
+	if cb.Versions == 0 || declared == 0 {
+		return ""
+	}
+	return " for ABI " + declared.String()
+}
+
+// declaredABI returns the ABI version a module declares, as
+// proxy-wasm-cpp-host reads it (BytecodeUtil::getAbiVersion): the version
+// of the first function export, in the export section's order, that is a
+// version marker; 0 when there is none, or the module is malformed (the
+// compiler then says how). wazero gives exports as a map, without their
+// order, so the section is read here.
+func declaredABI(wasm []byte) abi.Version {
+	if len(wasm) < 8 || string(wasm[:4]) != "\x00asm" {
+		return 0
+	}
+	b := wasm[8:]
+	// next reads a LEB128 u32 off b.
+	next := func() (uint32, bool) {
+		v, n := binary.Uvarint(b)
+		if n <= 0 || n > 5 || v > math.MaxUint32 {
+			return 0, false
+		}
+		b = b[n:]
+		return uint32(v), true
+	}
+	for len(b) > 0 {
+		id := b[0]
+		b = b[1:]
+		size, ok := next()
+		if !ok || uint64(size) > uint64(len(b)) {
+			return 0
+		}
+		if id != 7 { // the export section
+			b = b[size:]
+			continue
+		}
+		b = b[:size]
+		count, ok := next()
+		for i := uint32(0); ok && i < count; i++ {
+			var n uint32
+			if n, ok = next(); !ok || uint64(n)+1 > uint64(len(b)) {
+				return 0
+			}
+			name, kind := string(b[:n]), b[n]
+			b = b[n+1:]
+			if v := abi.MarkerVersion(name); v != 0 && kind == 0 { // a function
+				return v
+			}
+			_, ok = next() // its index
+		}
+		return 0
+	}
+	return 0
 }
 
 // instrumented returns wasm with package interrupt's checks. With a cache

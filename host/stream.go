@@ -397,6 +397,14 @@ func (s *Stream) call(ctx context.Context, fn api.Function, args ...uint64) (uin
 	return s.vm.call(ctx, fn, args...)
 }
 
+// headersArgs are the arguments of f's headers callback, (context_id,
+// num_headers, end_of_stream), of which it takes the first
+// vm.fn.headersParams: in ABI 0.1.0 only two, as cpp-host calls
+// on_request_headers_abi_01_.
+func (s *Stream) headersArgs(f *flow, eos bool) [3]uint64 {
+	return [3]uint64{uint64(s.id), uint64(len(f.headers)), boolArg(eos)}
+}
+
 func boolArg(b bool) uint64 {
 	if b {
 		return 1
@@ -416,7 +424,8 @@ func (s *Stream) headersStep(ctx context.Context, f *flow, h Header, eos bool) {
 			f.bodyHint = n // buffered whole, the body is then allocated once
 		}
 	}
-	action, ok := s.callback(ctx, f, phaseHeaders, uint64(s.id), uint64(len(f.headers)), boolArg(eos))
+	args := s.headersArgs(f, eos)
+	action, ok := s.callback(ctx, f, phaseHeaders, args[:s.vm.fn.headersParams]...)
 	if !ok {
 		return
 	}
@@ -668,7 +677,8 @@ func (s *Stream) deliverLocal(ctx context.Context) {
 	defer func() { s.inLocalReply = false }()
 	v := s.vm
 	eos := len(lr.Body) == 0
-	if _, err := s.call(ctx, v.fn.stream[dirResponse][phaseHeaders], uint64(s.id), uint64(len(f.headers)), boolArg(eos)); err == nil && !eos {
+	args := s.headersArgs(f, eos)
+	if _, err := s.call(ctx, v.fn.stream[dirResponse][phaseHeaders], args[:v.fn.headersParams]...); err == nil && !eos {
 		f.body, f.bodyLive = append([]byte(nil), lr.Body...), true
 		if _, err := s.call(ctx, v.fn.stream[dirResponse][phaseBody], uint64(s.id), uint64(len(f.body)), 1); err == nil {
 			lr.Body = f.body

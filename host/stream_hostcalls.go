@@ -66,6 +66,16 @@ func (v *vm) buffer(t abi.BufferType) ([]byte, abi.Status) {
 	return nil, abi.StatusNotFound
 }
 
+// configuration is what proxy_get_configuration (ABI 0.1.0) copies, as
+// Envoy's Context::getConfiguration answers it: the plugin configuration
+// while proxy_on_configure runs, the VM configuration at any other time.
+func (v *vm) configuration() []byte {
+	if v.configuring {
+		return v.plugin.cfg.Configuration
+	}
+	return v.plugin.cfg.VMConfiguration
+}
+
 // property resolves a property path ("request.path"): the plugin's own
 // (Plugin.property), then the effective stream's (Stream.property).
 func (v *vm) property(path string) ([]byte, bool) {
@@ -277,10 +287,11 @@ func (s *Stream) setProperty(path string, value []byte) abi.Status {
 	return abi.StatusOK
 }
 
-// continueStream is proxy_continue_stream: the stopped direction t goes on
-// when the running callback returns, as Envoy defers continueDecoding and
-// continueEncoding until the VM call is over (stream.go applyContinue,
-// Stream.applyDeferred). Envoy continues reading for DOWNSTREAM (OK, a
+// continueStream is proxy_continue_stream, and ABI 0.1.0's
+// proxy_continue_request and proxy_continue_response: the stopped
+// direction t goes on when the running callback returns, as Envoy defers
+// continueDecoding and continueEncoding until the VM call is over
+// (stream.go applyContinue, Stream.applyDeferred). Envoy continues reading for DOWNSTREAM (OK, a
 // no-op for an HTTP filter), answers UPSTREAM with UNIMPLEMENTED and an
 // unknown type with BAD_ARGUMENT (proxy-wasm-abi.md §2.5).
 func (s *Stream) continueStream(t abi.StreamType) abi.Status {

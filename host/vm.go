@@ -29,6 +29,10 @@ type guestFuncs struct {
 	// stream[direction][phase]: the headers, body and trailers callbacks
 	// of requests and of responses.
 	stream [2][3]api.Function
+	// headersParams is how many parameters the headers callbacks take:
+	// (context_id, num_headers, end_of_stream), or in ABI 0.1.0 no
+	// end_of_stream (abi.CallbackIn).
+	headersParams int
 }
 
 // Phases of a direction, indexing guestFuncs.stream.
@@ -149,6 +153,8 @@ func newVM(p *Plugin, mod api.Module) *vm {
 			{f(abi.ProxyOnResponseHeadersName), f(abi.ProxyOnResponseBodyName), f(abi.ProxyOnResponseTrailersName)},
 		},
 	}
+	headers, _ := abi.CallbackIn(p.module.abi, abi.ProxyOnRequestHeadersName)
+	v.fn.headersParams = len(headers.Params)
 	v.ctx = context.WithValue(context.Background(), vmKey{}, v)
 	v.interrupt, _ = mod.ExportedGlobal(interrupt.ExportName).(api.MutableGlobal)
 	p.liveVMs.Add(1)

@@ -1,13 +1,15 @@
-// Package abi is the one home of the proxy-wasm ABI (v0.2.x): the typed
-// values that cross it (abi.go), and the names and wasm signatures of the
-// callbacks a module exports and of the host calls it imports (funcs.go).
+// Package abi is the one home of the proxy-wasm ABI, versions 0.1.0, 0.2.0
+// and 0.2.1 as Envoy runs them: the typed values that cross it (abi.go),
+// and the names, wasm signatures and versions of the callbacks a module
+// exports and of the host calls it imports (funcs.go).
 // The guest binding (filter/internal/proxywasm), the host (package host) and
 // the import allow-list (internal/envoyabi) all take them from here, so
 // none of them can disagree with another.
 //
 // It imports nothing: the module pays only for what its binding uses.
 //
-// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1
+// See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1 and
+// https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.1.0
 package abi
 
 // Status is what a host call returns (proxy_status_t).

@@ -12,7 +12,7 @@ const (
 	MainName       = "main"
 	MallocName     = "malloc"
 
-	ProxyABIVersion010Name = "proxy_abi_version_0_1_0" // not supported: named to refuse it
+	ProxyABIVersion010Name = "proxy_abi_version_0_1_0"
 	ProxyABIVersion020Name = "proxy_abi_version_0_2_0"
 	ProxyABIVersion021Name = "proxy_abi_version_0_2_1"
 
@@ -85,10 +85,87 @@ const (
 	EmscriptenNotifyMemoryGrowthName = "emscripten_notify_memory_growth"
 	PthreadEqualName                 = "pthread_equal"
 
-	// ABI 0.1.0's continue calls (0.2.x has proxy_continue_stream).
+	// ABI 0.1.0's own: 0.2.x has proxy_continue_stream and reads the
+	// configurations with proxy_get_buffer_bytes.
+	ProxyGetConfigurationName = "proxy_get_configuration"
 	ProxyContinueRequestName  = "proxy_continue_request"
 	ProxyContinueResponseName = "proxy_continue_response"
+	ProxyClearRouteCacheName  = "proxy_clear_route_cache"
 )
+
+// Version is a proxy-wasm ABI version, which a module declares by
+// exporting its marker (Version.Marker). It decides which host calls Envoy
+// links for the module and how it calls some callbacks: the tables below
+// give each function the versions that have it (Func.Versions). The
+// versions are bits, so a Version can also be a set of them.
+type Version uint8
+
+// The ABI versions Envoy (proxy-wasm-cpp-host) runs.
+const (
+	// Version010 is the first ABI, which Istio's own stats and
+	// metadata_exchange plugins and mosn's examples still declare.
+	Version010 Version = 1 << iota
+	// Version020 is what the official Go SDK and hookguard's module
+	// declare.
+	Version020
+	// Version021 adds proxy_get_log_level.
+	Version021
+)
+
+// versions are the ABI versions, oldest first.
+var versions = [...]Version{Version010, Version020, Version021}
+
+// Marker returns the name of the export that declares v, a single version.
+func (v Version) Marker() string {
+	switch v {
+	case Version010:
+		return ProxyABIVersion010Name
+	case Version020:
+		return ProxyABIVersion020Name
+	case Version021:
+		return ProxyABIVersion021Name
+	}
+	return ""
+}
+
+// MarkerVersion returns the version the export called name declares, or 0
+// if name is not a version marker.
+func MarkerVersion(name string) Version {
+	for _, v := range versions {
+		if v.Marker() == name {
+			return v
+		}
+	}
+	return 0
+}
+
+// String returns "0.1.0", "0.2.0" or "0.2.1", and a set as a list of them
+// ("0.2.0 and 0.2.1").
+func (v Version) String() string {
+	s, left := "", v
+	for _, one := range versions {
+		if v&one == 0 {
+			continue
+		}
+		left &^= one
+		switch {
+		case s == "":
+		case left&(Version010|Version020|Version021) == 0:
+			s += " and "
+		default:
+			s += ", "
+		}
+		switch one {
+		case Version010:
+			s += "0.1.0"
+		case Version020:
+			s += "0.2.0"
+		case Version021:
+			s += "0.2.1"
+		}
+	}
+	return s
+}
 
 // Func is one function of the ABI: its name and wasm signature and, for a
 // host call, the names the spec gives its parameters and result.
@@ -103,12 +180,22 @@ type Func struct {
 	// ResultName names a host call's result: "status" (a Status) for
 	// every proxy_* call.
 	ResultName string
+	// Versions are the ABI versions that have the function with this
+	// signature; 0 means every one. A name whose signature changed between
+	// versions is listed once per signature.
+	Versions Version
 }
+
+// In reports whether ABI version v, or one of the set v, has f.
+func (f Func) In(v Version) bool { return f.Versions == 0 || f.Versions&v != 0 }
 
 // Callbacks are the functions a module may export that a host calls, with
 // the signatures Envoy checks (proxy-wasm-cpp-host
 // include/proxy-wasm/wasm.h): Envoy fails a module that exports one of
-// these names with another signature ("Bad function signature").
+// these names with another signature ("Bad function signature"), as its
+// ABI version has it. ABI 0.1.0's headers callbacks have no end_of_stream
+// (cpp-host on_request_headers_abi_01_), and Envoy looks
+// proxy_on_foreign_function up only for 0.2.x (WasmBase::getFunctions).
 //
 // Static data, not a map: a module that does not use the table does not
 // carry it.
@@ -117,6 +204,7 @@ var Callbacks = []Func{
 	{Name: StartName},
 	{Name: MainName, Params: "ii", Results: "i"},
 	{Name: MallocName, Params: "i", Results: "i"},
+	{Name: ProxyABIVersion010Name},
 	{Name: ProxyABIVersion020Name},
 	{Name: ProxyABIVersion021Name},
 	{Name: ProxyOnMemoryAllocateName, Params: "i", Results: "i"},
@@ -125,11 +213,13 @@ var Callbacks = []Func{
 	{Name: ProxyOnConfigureName, Params: "ii", Results: "i"},
 	{Name: ProxyValidateConfigurationName, Params: "ii", Results: "i"},
 	{Name: ProxyOnTickName, Params: "i"},
-	{Name: ProxyOnRequestHeadersName, Params: "iii", Results: "i"},
+	{Name: ProxyOnRequestHeadersName, Params: "iii", Results: "i", Versions: Version020 | Version021},
+	{Name: ProxyOnRequestHeadersName, Params: "ii", Results: "i", Versions: Version010},
 	{Name: ProxyOnRequestBodyName, Params: "iii", Results: "i"},
 	{Name: ProxyOnRequestTrailersName, Params: "ii", Results: "i"},
 	{Name: ProxyOnRequestMetadataName, Params: "ii", Results: "i"},
-	{Name: ProxyOnResponseHeadersName, Params: "iii", Results: "i"},
+	{Name: ProxyOnResponseHeadersName, Params: "iii", Results: "i", Versions: Version020 | Version021},
+	{Name: ProxyOnResponseHeadersName, Params: "ii", Results: "i", Versions: Version010},
 	{Name: ProxyOnResponseBodyName, Params: "iii", Results: "i"},
 	{Name: ProxyOnResponseTrailersName, Params: "ii", Results: "i"},
 	{Name: ProxyOnResponseMetadataName, Params: "ii", Results: "i"},
@@ -138,16 +228,21 @@ var Callbacks = []Func{
 	{Name: ProxyOnDeleteName, Params: "i"},
 	{Name: ProxyOnHTTPCallResponseName, Params: "iiiii"},
 	{Name: ProxyOnQueueReadyName, Params: "ii"},
-	{Name: ProxyOnForeignFunctionName, Params: "iii"},
+	{Name: ProxyOnForeignFunctionName, Params: "iii", Versions: Version020 | Version021},
 }
 
 // HostCalls are the functions a host provides in module "env", as
 // proxy-wasm-cpp-host declares them (include/proxy-wasm/exports.h): a
-// module may import any of them, and nothing else from "env". Envoy links
-// proxy_get_log_level only for modules that declare ABI 0.2.1.
+// module may import those its ABI version has, and nothing else from
+// "env". Envoy links most for every version (WasmBase::registerCallbacks);
+// proxy_continue_stream and proxy_close_stream only for 0.2.x,
+// proxy_get_log_level only for 0.2.1, and proxy_get_configuration,
+// proxy_continue_request, proxy_continue_response and
+// proxy_clear_route_cache only for 0.1.0, so a module importing one its
+// version lacks fails to link.
 var HostCalls = []Func{
 	{Name: ProxyLogName, Params: "iii", Results: "i", ParamNames: []string{"log_level", "message_data", "message_size"}, ResultName: "status"},
-	{Name: ProxyGetLogLevelName, Params: "i", Results: "i", ParamNames: []string{"return_log_level"}, ResultName: "status"},
+	{Name: ProxyGetLogLevelName, Params: "i", Results: "i", ParamNames: []string{"return_log_level"}, ResultName: "status", Versions: Version021},
 	{Name: ProxyGetCurrentTimeNanosecondsName, Params: "i", Results: "i", ParamNames: []string{"return_time"}, ResultName: "status"},
 	{Name: ProxySetTickPeriodMillisecondsName, Params: "i", Results: "i", ParamNames: []string{"tick_period"}, ResultName: "status"},
 	{Name: ProxyGetBufferBytesName, Params: "iiiii", Results: "i", ParamNames: []string{"buffer_type", "start", "max_size", "return_buffer_data", "return_buffer_size"}, ResultName: "status"},
@@ -160,8 +255,8 @@ var HostCalls = []Func{
 	{Name: ProxyAddHeaderMapValueName, Params: "iiiii", Results: "i", ParamNames: []string{"map_type", "key_data", "key_size", "value_data", "value_size"}, ResultName: "status"},
 	{Name: ProxyReplaceHeaderMapValueName, Params: "iiiii", Results: "i", ParamNames: []string{"map_type", "key_data", "key_size", "value_data", "value_size"}, ResultName: "status"},
 	{Name: ProxyRemoveHeaderMapValueName, Params: "iii", Results: "i", ParamNames: []string{"map_type", "key_data", "key_size"}, ResultName: "status"},
-	{Name: ProxyContinueStreamName, Params: "i", Results: "i", ParamNames: []string{"stream_type"}, ResultName: "status"},
-	{Name: ProxyCloseStreamName, Params: "i", Results: "i", ParamNames: []string{"stream_type"}, ResultName: "status"},
+	{Name: ProxyContinueStreamName, Params: "i", Results: "i", ParamNames: []string{"stream_type"}, ResultName: "status", Versions: Version020 | Version021},
+	{Name: ProxyCloseStreamName, Params: "i", Results: "i", ParamNames: []string{"stream_type"}, ResultName: "status", Versions: Version020 | Version021},
 	{Name: ProxySendLocalResponseName, Params: "iiiiiiii", Results: "i", ParamNames: []string{"status_code", "status_code_details_data", "status_code_details_size", "body_data", "body_size", "headers_data", "headers_size", "grpc_status"}, ResultName: "status"},
 	{Name: ProxyGetPropertyName, Params: "iiii", Results: "i", ParamNames: []string{"path_data", "path_size", "return_value_data", "return_value_size"}, ResultName: "status"},
 	{Name: ProxySetPropertyName, Params: "iiii", Results: "i", ParamNames: []string{"path_data", "path_size", "value_data", "value_size"}, ResultName: "status"},
@@ -187,19 +282,28 @@ var HostCalls = []Func{
 	{Name: ProxyDequeueSharedQueueName, Params: "iii", Results: "i", ParamNames: []string{"queue_id", "return_value_data", "return_value_size"}, ResultName: "status"},
 	{Name: EmscriptenNotifyMemoryGrowthName, Params: "i", ParamNames: []string{"memory_index"}},
 	{Name: PthreadEqualName, Params: "ii", Results: "i", ParamNames: []string{"left", "right"}, ResultName: "equal"},
-	{Name: ProxyContinueRequestName, Results: "i", ResultName: "status"},
-	{Name: ProxyContinueResponseName, Results: "i", ResultName: "status"},
+	{Name: ProxyGetConfigurationName, Params: "ii", Results: "i", ParamNames: []string{"return_value_data", "return_value_size"}, ResultName: "status", Versions: Version010},
+	{Name: ProxyContinueRequestName, Results: "i", ResultName: "status", Versions: Version010},
+	{Name: ProxyContinueResponseName, Results: "i", ResultName: "status", Versions: Version010},
+	{Name: ProxyClearRouteCacheName, Results: "i", ResultName: "status", Versions: Version010},
 }
 
-// Callback returns the callback called name.
-func Callback(name string) (Func, bool) { return find(Callbacks, name) }
+// Callback returns the callback called name as ABI 0.2.x has it, the ABI
+// hookguard's module and today's SDKs declare.
+func Callback(name string) (Func, bool) { return CallbackIn(Version020|Version021, name) }
 
-// HostCall returns the host call called name.
-func HostCall(name string) (Func, bool) { return find(HostCalls, name) }
+// HostCall returns the host call called name if ABI 0.2.x has it.
+func HostCall(name string) (Func, bool) { return HostCallIn(Version020|Version021, name) }
 
-func find(fs []Func, name string) (Func, bool) {
+// CallbackIn returns the callback called name as ABI version v has it.
+func CallbackIn(v Version, name string) (Func, bool) { return find(Callbacks, v, name) }
+
+// HostCallIn returns the host call called name if ABI version v has it.
+func HostCallIn(v Version, name string) (Func, bool) { return find(HostCalls, v, name) }
+
+func find(fs []Func, v Version, name string) (Func, bool) {
 	for _, f := range fs {
-		if f.Name == name {
+		if f.Name == name && f.In(v) {
 			return f, true
 		}
 	}

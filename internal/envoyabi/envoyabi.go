@@ -50,11 +50,17 @@ var WASI = set(
 	"sock_send", "sock_shutdown", "clock_res_get",
 )
 
+// ModuleABI is the proxy-wasm ABI version hookguard's module declares
+// (filter/internal/proxywasm exports its marker): Envoy links only that
+// version's host calls for it (abi.Func.Versions), so every host call on
+// ModuleImports must be one of them.
+const ModuleABI = abi.Version020
+
 // ModuleImports is what hookguard's module may import, with the reason for
 // each. Anything else in build/hookguard.wasm fails the build check: a new
 // import must be argued for here first. No file-system call is on the list.
 var ModuleImports = map[string]string{
-	// proxy-wasm host calls (ABI 0.2.0, all present in every Envoy we support).
+	// proxy-wasm host calls (ModuleABI's, all present in every Envoy we support).
 	env + abi.ProxyLogName:                       "outcome and reason log lines",
 	env + abi.ProxyGetHeaderMapPairsName:         "read the request headers once: the route's match and its scheme's signature, timestamp and id headers, to refuse duplicates",
 	env + abi.ProxyRemoveHeaderMapValueName:      "remove a client-sent X-Hookguard-Verified, and the signature headers with strip_signature_headers",
