@@ -8,9 +8,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/nethttp"
+	"github.com/hookguard/hookguard/internal/testing/hosttest"
 	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
@@ -25,7 +25,7 @@ func BenchmarkHandler(b *testing.B) {
 		names []string
 	}{
 		{"standard names", nil},
-		{"filter's names", []string{verify.PipesSignatureHeader, "X-Hookguard-Verified"}},
+		{"filter's names", []string{hosttest.PipesHeader, "X-Hookguard-Verified"}},
 	} {
 		b.Run(bc.name, func(b *testing.B) { benchmarkHandler(b, bc.names) })
 	}
@@ -52,13 +52,13 @@ func benchmarkHandler(b *testing.B, names []string) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	body := bytes.Repeat([]byte("a"), 1<<10)
-	sig := verify.SignPipes([]byte(secret), body)
+	sig := hosttest.SignPipes([]byte(secret), body)
 	b.ReportAllocs()
 	for b.Loop() {
 		r := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
 		r.Header.Set("User-Agent", "bench")
-		r.Header.Set(verify.PipesSignatureHeader, sig)
+		r.Header.Set(hosttest.PipesHeader, sig)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 		if w.Code != http.StatusOK {

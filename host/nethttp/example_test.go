@@ -2,13 +2,15 @@ package nethttp_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 
-	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/nethttp"
 	"github.com/hookguard/hookguard/internal/testing/testwasm"
@@ -43,9 +45,11 @@ func Example() {
 	defer srv.Close()
 
 	body := `{"event":"ping"}`
-	for _, sig := range []string{verify.SignPipes([]byte(secret), []byte(body)), strings.Repeat("0", 64)} {
+	mac := hmac.New(sha256.New, []byte(secret)) // what the sender does: hex HMAC-SHA256 of the body
+	mac.Write([]byte(body))
+	for _, sig := range []string{hex.EncodeToString(mac.Sum(nil)), strings.Repeat("0", 64)} {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhook", strings.NewReader(body))
-		req.Header.Set(verify.PipesSignatureHeader, sig)
+		req.Header.Set("X-Pipes-Signature", sig)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			panic(err)

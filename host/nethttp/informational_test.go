@@ -19,9 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/nethttp"
+	"github.com/hookguard/hookguard/internal/testing/hosttest"
 	"github.com/hookguard/hookguard/internal/testing/testwasm"
 	"github.com/hookguard/hookguard/internal/upstream"
 )
@@ -63,18 +63,13 @@ func informationalFront(t *testing.T, next http.Handler) *httptest.Server {
 func delivery(t *testing.T, base, path, id string, expect bool) (*http.Request, []byte) {
 	t.Helper()
 	body := []byte(`{"type":"invoice.paid","delivery":"` + id + `"}`)
-	signed, err := verify.Sign("standard-webhooks", informationalSecret,
-		&verify.Request{Method: "POST", Path: path, Header: []verify.Field{{Name: "webhook-id", Value: id}}}, body, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 	req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Webhook-Id", id)
-	for _, f := range signed {
-		req.Header.Set(f.Name, f.Value)
+	if err := hosttest.SignHTTP("standard-webhooks", informationalSecret, req, body, time.Now()); err != nil {
+		t.Fatal(err)
 	}
 	if expect {
 		req.Header.Set("Expect", "100-continue")

@@ -17,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/httpserver"
 	"github.com/hookguard/hookguard/host/nethttp"
+	"github.com/hookguard/hookguard/internal/testing/hosttest"
 	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
@@ -84,7 +84,7 @@ func TestSoak(t *testing.T) {
 	// A round of each kind, so that pools, VMs and connections exist
 	// before the baseline is taken.
 	warm := []byte("warm")
-	send(warm, verify.SignPipes([]byte(secret), warm), false)
+	send(warm, hosttest.SignPipes([]byte(secret), warm), false)
 	baseGoroutines, baseHeap := settle()
 	baseVMs := mw.Plugin().LiveVMs()
 
@@ -157,17 +157,17 @@ func soakOne(kind string, rng *rand.Rand, addr, secret string, maxBody int, send
 	}
 	switch kind {
 	case "valid":
-		st, b, err := send(body, verify.SignPipes([]byte(secret), body), rng.IntN(2) == 0)
+		st, b, err := send(body, hosttest.SignPipes([]byte(secret), body), rng.IntN(2) == 0)
 		return expect(200, st, b, err)
 	case "forged":
-		st, b, err := send(body, verify.SignPipes([]byte("not-"+secret), body), rng.IntN(2) == 0)
+		st, b, err := send(body, hosttest.SignPipes([]byte("not-"+secret), body), rng.IntN(2) == 0)
 		return expect(401, st, b, err)
 	case "unsigned":
 		st, b, err := send(body, "", false)
 		return expect(401, st, b, err)
 	case "oversized":
 		body = make([]byte, maxBody+1+rng.IntN(maxBody))
-		st, b, err := send(body, verify.SignPipes([]byte(secret), body), rng.IntN(2) == 0)
+		st, b, err := send(body, hosttest.SignPipes([]byte(secret), body), rng.IntN(2) == 0)
 		return expect(413, st, b, err)
 	case "stalled", "abandoned":
 		// Half a body, then silence (408 when the body timeout passes) or

@@ -51,6 +51,8 @@
 //     place filter/ meets host/, and only in _test.go files: filter's
 //     libraries (config, verify, reason, internal/...) are tested natively.
 //
-// The one exception, listed in TestLayering: host/nethttp's tests sign
-// requests for hookguard's module with filter/verify.
+// host's tests that need requests hookguard accepts sign them through the
+// kit (hosttest.SignPipes, hosttest.SignHTTP), never with filter/verify
+// directly: no arrow runs up. TestLayering's upArrows would list one, with
+// its reason; it is empty.
 package testing
