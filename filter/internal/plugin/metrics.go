@@ -101,6 +101,13 @@ func (m *metrics) defineRoutes(cfg *config.Config) {
 	m.define(rejectedMetric(unmatchedRoute, reason.HeadersTooLarge.Name))
 }
 
+// inc counts name, when the host defined it.
+//
+// size: a call, not inlined: at its dozen call sites, none on the path
+// of a verified request (finish counts by id), inlining cost the module
+// 1.5 KB, and the call costs little beside the map lookup.
+//
+//go:noinline
 func (m *metrics) inc(name string) {
 	if id, ok := m.ids[name]; ok {
 		proxywasm.IncrementMetric(id, 1) // a failed count must not fail a request
