@@ -125,7 +125,7 @@ check: ## Offline: gofmt, go vet (native and wasip1), staticcheck, go mod tidy, 
 	@GO='$(GO)' scripts/unchanged scripts/generate
 	@scripts/commit-subjects
 
-generate: ## Re-run every generator (README presets, test vectors, probes, SHA-256 code); skips, saying so, one whose tool is missing.
+generate: ## Re-run every generator (docs/presets.md, test vectors, probes, SHA-256 code); skips, saying so, one whose tool is missing.
 	@GO='$(GO)' scripts/generate
 
 # The one target that needs the network, the first time: the vulndb module,

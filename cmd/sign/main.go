@@ -45,7 +45,7 @@ func run(args []string, lookupEnv func(string) (string, bool), stdout io.Writer,
 	preset := fs.String("preset", "pipes", "the provider preset to sign as: "+strings.Join(verify.Presets(), ", "))
 	target := fs.String("url", "http://127.0.0.1:8080/webhook", "where the request goes (URL-signing presets sign it)")
 	data := fs.String("data", `{"event":"ping","source":"hookguard"}`, "the body")
-	contentType := fs.String("content-type", "", "the Content-Type (default application/json; form for twilio and mandrill)")
+	contentType := fs.String("content-type", "", "the Content-Type (default application/json; a form for "+strings.Join(formPresets(), ", ")+")")
 	secretEnv := fs.String("secret-env", "", "environment variable holding the secret (default <PRESET>_WEBHOOK_SECRET)")
 	send := fs.Bool("send", false, "send the request and print the status instead of a curl command")
 	publicKey := fs.Bool("public-key", false, "print the public key of the signing key (public-key presets) and exit")
@@ -55,7 +55,7 @@ func run(args []string, lookupEnv func(string) (string, bool), stdout io.Writer,
 	info, _ := verify.LookupPreset(*preset)
 	if *secretEnv == "" {
 		*secretEnv = strings.ToUpper(strings.ReplaceAll(*preset, "-", "_")) + "_WEBHOOK_SECRET"
-		if info.Kind == "public-key" {
+		if info.Kind == verify.KindPublicKey {
 			*secretEnv = strings.ToUpper(*preset) + "_SIGNING_KEY"
 		}
 	}
@@ -77,7 +77,7 @@ func run(args []string, lookupEnv func(string) (string, bool), stdout io.Writer,
 	}
 	if *contentType == "" {
 		*contentType = "application/json"
-		if *preset == "twilio" || *preset == "mandrill" {
+		if info.Kind == verify.KindURLForm {
 			*contentType = "application/x-www-form-urlencoded"
 		}
 	}
@@ -85,13 +85,13 @@ func run(args []string, lookupEnv func(string) (string, bool), stdout io.Writer,
 	req := &verify.Request{Method: http.MethodPost, Scheme: u.Scheme, Authority: u.Host, Path: u.RequestURI(),
 		Header: []verify.Field{{Name: "content-type", Value: *contentType}}}
 	var headers []verify.Field
-	switch *preset {
-	case "mailgun":
+	switch {
+	case info.Kind == verify.KindBodyField:
 		body, err = mailgunBody(secret, body, now)
-	case "linear":
-		body = withLinearTimestamp(body, now)
-		fallthrough
 	default:
+		if info.BodyTimestampField != "" {
+			body = withBodyTimestamp(body, info.BodyTimestampField, now)
+		}
 		headers, err = verify.Sign(*preset, secret, req, body, now)
 	}
 	if err != nil {
@@ -109,14 +109,26 @@ func run(args []string, lookupEnv func(string) (string, bool), stdout io.Writer,
 	return nil
 }
 
-// withLinearTimestamp adds webhookTimestamp, which Linear puts in every
-// body and hookguard checks, to a JSON object that lacks it.
-func withLinearTimestamp(body []byte, now time.Time) []byte {
+// formPresets are the presets that sign form parameters.
+func formPresets() []string {
+	var out []string
+	for _, name := range verify.Presets() {
+		if info, _ := verify.LookupPreset(name); info.Kind == verify.KindURLForm {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// withBodyTimestamp adds the timestamp field a preset reads from the body
+// (Linear's webhookTimestamp, in ms), which its sender puts in every body
+// and hookguard checks, to a JSON object that lacks it.
+func withBodyTimestamp(body []byte, name string, now time.Time) []byte {
 	t := bytes.TrimSpace(body)
-	if len(t) < 2 || t[0] != '{' || bytes.Contains(t, []byte(`"webhookTimestamp"`)) {
+	if len(t) < 2 || t[0] != '{' || bytes.Contains(t, []byte(strconv.Quote(name))) {
 		return body
 	}
-	field := `"webhookTimestamp":` + strconv.FormatInt(now.UnixMilli(), 10)
+	field := strconv.Quote(name) + ":" + strconv.FormatInt(now.UnixMilli(), 10)
 	if rest := bytes.TrimSpace(t[1:]); len(rest) > 0 && rest[0] != '}' {
 		field += ","
 	}

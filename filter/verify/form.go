@@ -2,10 +2,8 @@ package verify
 
 import (
 	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"hash"
 	"net/url"
 	"sort"
@@ -21,17 +19,15 @@ type urlForm struct {
 	header    string
 	keys      []Key
 	publicURL string
-	// twilio: HMAC-SHA256 when X-Twilio-Webhooks-Signature-Settings says
-	// algorithm=HMAC_SHA256, and the bodySHA256 variant for JSON bodies.
-	twilio bool
+	quirks    Quirks // QuirkSignatureSettings, QuirkBodySHA256, QuirkAllFormValues
 }
 
-func newURLForm(header string, o Options, twilio bool) (Scheme, error) {
+func newURLForm(header string, quirks Quirks, o Options) (Scheme, error) {
 	keys, err := ownKeys(o.Keys)
 	if err != nil {
 		return nil, err
 	}
-	return &urlForm{header: header, keys: keys, publicURL: o.PublicURL, twilio: twilio}, nil
+	return &urlForm{header: header, keys: keys, publicURL: o.PublicURL, quirks: quirks}, nil
 }
 
 func (u *urlForm) Begin(req *Request, _ time.Time) (Check, error) {
@@ -43,7 +39,7 @@ func (u *urlForm) Begin(req *Request, _ time.Time) (Check, error) {
 		return nil, ErrMalformedSignature
 	}
 	newHash := newSHA1
-	if u.twilio {
+	if u.quirks&QuirkSignatureSettings != 0 {
 		settings, _ := req.Single("x-twilio-webhooks-signature-settings")
 		switch algo := twilioAlgorithm(settings); algo {
 		case "HMAC_SHA1":
@@ -101,7 +97,7 @@ func (c *urlFormCheck) Verify() (string, error) {
 	bodyOK := 1
 	q, _ := url.ParseQuery(c.req.Query())
 	switch {
-	case c.u.twilio && q.Has("bodySHA256"):
+	case c.u.quirks&QuirkBodySHA256 != 0 && q.Has("bodySHA256"):
 		// Only the URL is signed; it carries the body's SHA-256.
 		h := newSHA256()
 		h.Write(c.body)
@@ -111,7 +107,7 @@ func (c *urlFormCheck) Verify() (string, error) {
 		if err != nil {
 			return "", ErrMalformedBody
 		}
-		params = sortedParams(values, c.u.twilio)
+		params = sortedParams(values, c.u.quirks&QuirkAllFormValues != 0)
 	case len(c.body) > 0:
 		// A body that is neither a form nor covered by bodySHA256 is not
 		// signed at all: never let it through as if it were.
@@ -135,10 +131,11 @@ func (c *urlFormCheck) Verify() (string, error) {
 	return id, nil
 }
 
-// sortedParams concatenates each name and value, sorted by name. Twilio
-// also sorts (and de-duplicates) the values of a repeated name; Mandrill's
-// parameters are never repeated, and its last value wins.
-func sortedParams(values url.Values, twilio bool) string {
+// sortedParams concatenates each name and value, sorted by name. With
+// allValues (QuirkAllFormValues, Twilio) every value of a repeated name,
+// sorted and de-duplicated; without (Mandrill, whose parameters are never
+// repeated), its last value.
+func sortedParams(values url.Values, allValues bool) string {
 	names := make([]string, 0, len(values))
 	for k := range values {
 		names = append(names, k)
@@ -147,7 +144,7 @@ func sortedParams(values url.Values, twilio bool) string {
 	var b strings.Builder
 	for _, k := range names {
 		vs := values[k]
-		if !twilio {
+		if !allValues {
 			vs = vs[len(vs)-1:]
 		} else {
 			vs = dedupeSorted(vs)
@@ -204,72 +201,4 @@ func portVariants(u string) []string {
 		return []string{u, with}
 	}
 	return []string{u, without, with}
-}
-
-// mailgun verifies Mailgun's body-embedded signature: the hex HMAC-SHA256
-// of timestamp+token under the webhook signing key, in the JSON body's
-// "signature" object (or, for legacy form posts, the form fields). Mailgun
-// does not sign the event data, only that Mailgun sent this token at this
-// time; the check buffers the body to read the fields.
-type mailgun struct {
-	keys      []Key
-	tolerance time.Duration
-}
-
-func (m *mailgun) Begin(_ *Request, now time.Time) (Check, error) {
-	return &mailgunCheck{m: m, now: now}, nil
-}
-
-type mailgunCheck struct {
-	m    *mailgun
-	now  time.Time
-	body []byte
-}
-
-func (c *mailgunCheck) NeedsBody() bool { return true }
-
-func (c *mailgunCheck) Write(p []byte) (int, error) {
-	c.body = append(c.body, p...)
-	return len(p), nil
-}
-
-func (c *mailgunCheck) Release() {}
-
-func (c *mailgunCheck) Verify() (string, error) {
-	var f struct {
-		Signature struct {
-			Timestamp string `json:"timestamp"`
-			Token     string `json:"token"`
-			Signature string `json:"signature"`
-		} `json:"signature"`
-	}
-	if err := json.Unmarshal(c.body, &f); err != nil {
-		values, ferr := url.ParseQuery(string(c.body))
-		if ferr != nil {
-			return "", ErrMalformedBody
-		}
-		f.Signature.Timestamp, f.Signature.Token, f.Signature.Signature = values.Get("timestamp"), values.Get("token"), values.Get("signature")
-	}
-	s := f.Signature
-	if s.Signature == "" {
-		return "", ErrMissingSignature
-	}
-	sig, ok := Hex.decode(s.Signature, sha256.Size)
-	if !ok || s.Token == "" {
-		return "", ErrMalformedSignature
-	}
-	if err := checkTimestamp(s.Timestamp, UnixSeconds, c.m.tolerance, c.now); err != nil {
-		return "", err
-	}
-	sums := make([][]byte, len(c.m.keys))
-	for i, k := range c.m.keys {
-		mac := hmac.New(newSHA256, k.Secret)
-		mac.Write([]byte(s.Timestamp + s.Token))
-		sums[i] = mac.Sum(nil)
-	}
-	id, ok := match(c.m.keys, sums, [][]byte{sig})
-	if !ok {
-		return "", ErrSignatureMismatch
-	}
-	return id, nil
 }

@@ -195,10 +195,6 @@ func (s *KeySet) Keys() []JWK {
 	return nil
 }
 
-// ErrKeysUnavailable means a JWT scheme's remote JWK Set has not been
-// fetched yet: the request is refused, and may be retried.
-var ErrKeysUnavailable = errors.New("JWK Set not fetched yet")
-
 // NewJWT validates j and returns it as a Scheme.
 func NewJWT(j JWT) (Scheme, error) {
 	if len(j.Keys) == 0 && j.Remote == nil {

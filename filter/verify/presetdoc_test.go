@@ -16,14 +16,6 @@ import (
 	"github.com/hookguard/hookguard/internal/testing/cases"
 )
 
-// otherKinds describes the presets the generic model does not express.
-var otherKinds = map[string]struct{ headers, signed string }{
-	"twilio":   {"`X-Twilio-Signature: <base64>`", "HMAC-SHA1 (HMAC-SHA256 when `X-Twilio-Webhooks-Signature-Settings` says `algorithm=HMAC_SHA256`) of the URL, then each form parameter's name and value sorted by name"},
-	"mandrill": {"`X-Mandrill-Signature: <base64>`", "HMAC-SHA1 of the webhook URL, then each POST parameter's name and value sorted by name"},
-	"mailgun":  {"none: `signature.timestamp`, `signature.token`, `signature.signature` in the JSON body (or the same form fields)", "HMAC-SHA256 of timestamp + token, hex"},
-	"gitlab":   {"`X-Gitlab-Token: <secret>`", "nothing: the token must equal the secret (compared in constant time)"},
-}
-
 func headerName(h string) string { return http.CanonicalHeaderKey(h) }
 
 func describeSignature(h verify.HMAC) string {
@@ -72,66 +64,27 @@ func timestampName(f verify.TimestampFormat) string {
 	return "unix s"
 }
 
-// presetDoc renders README.md's per-preset reference from the presets.
+// presetDoc renders docs/presets.md's per-preset reference from the
+// preset table.
 func presetDoc() string {
 	var b strings.Builder
 	for _, name := range verify.Presets() {
 		info, _ := verify.LookupPreset(name)
-		h := info.HMAC
-		env := strings.ToUpper(strings.ReplaceAll(name, "-", "_")) + "_WEBHOOK_SECRET"
 		fmt.Fprintf(&b, "#### `%s`\n\n", name)
-		if o, ok := otherKinds[name]; ok {
-			fmt.Fprintf(&b, "- Headers: %s\n- Signed: %s\n", o.headers, o.signed)
+		fmt.Fprintf(&b, "- Headers: %s\n- Signed: %s\n", describeHeaders(info), describeSigned(info))
+		h := info.HMAC
+		if h.Tolerance > 0 {
+			fmt.Fprintf(&b, "- Tolerance: %d s, both directions (`tolerance_seconds`)\n", int(h.Tolerance.Seconds()))
 		} else {
-			alg := strings.ToUpper(string(h.Algorithm))
-			if alg == "" {
-				alg = "SHA256"
-			}
-			tmpl := h.Template
-			if tmpl == "" {
-				tmpl = "{body}"
-			}
-			signed := "HMAC-" + alg[:3] + "-" + alg[3:]
-			switch h.Algorithm {
-			case verify.Ed25519:
-				signed = "an Ed25519 signature"
-			case verify.ECDSAP256SHA256:
-				signed = "an ECDSA P-256 signature (DER) of the SHA-256"
-			}
-			fmt.Fprintf(&b, "- Headers: %s\n- Signed: %s of `%s`\n", describeSignature(h), signed, tmpl)
-		}
-		switch {
-		case name == "linear", name == "mailgun", h.TimestampHeader != "" || h.TimestampKey != "":
-			tol := h.Tolerance
-			if name == "mailgun" {
-				tol = verify.DefaultTolerance
-			}
-			fmt.Fprintf(&b, "- Tolerance: %d s, both directions (`tolerance_seconds`)\n", int(tol.Seconds()))
-		default:
 			fmt.Fprintf(&b, "- Tolerance: none (the provider signs no timestamp)\n")
 		}
-		secret := "the string as the provider shows it"
-		if info.SecretEncoding == verify.Whsec {
-			secret = "`whsec_` + base64, decoded (an unprefixed base64 secret works too)"
+		fmt.Fprintf(&b, "- Secret: %s\n", describeSecret(info))
+		if info.Notes != "" {
+			fmt.Fprintf(&b, "- Notes: %s\n", info.Notes)
 		}
-		keys := "secrets"
-		if info.Kind == "public-key" {
-			secret = "none: the route holds the provider's public key (hex, base64, base64 DER or PEM), e.g. `" + info.ExampleKey + "`"
-			keys, env = "public_keys", strings.ToUpper(name)+"_PUBLIC_KEY"
-		}
-		fmt.Fprintf(&b, "- Secret: %s\n", secret)
-		if info.Quirks != "" {
-			fmt.Fprintf(&b, "- Notes: %s\n", info.Quirks)
-		}
-		methods, handshake := `"POST"`, ""
-		switch config.HandshakeMethod(name) {
-		case "GET":
-			methods, handshake = `"GET", "POST"`, `, "handshake": true`
-		case "POST":
-			handshake = `, "handshake": true`
-		}
-		fmt.Fprintf(&b, "- Route: `{\"name\": %q, \"match\": {\"path_prefix\": \"/hooks/%s\", \"methods\": [%s]}, \"scheme\": %q, \"%s\": [{\"id\": \"current\", \"env\": %q}]%s}`\n", name, name, methods, name, keys, env, handshake)
-		if info.Kind == "public-key" {
+		fmt.Fprintf(&b, "- Route: `%s`\n", exampleRoute(info))
+		env := envName(info)
+		if info.Kind == verify.KindPublicKey {
 			up := strings.ToUpper(name)
 			fmt.Fprintf(&b, "- Test request, with a test key pair: `export %s_SIGNING_KEY=$(openssl rand -hex 32); export %s=$(go run ./cmd/sign -preset %s -public-key)`, start the gateway, then `go run ./cmd/sign -preset %s -url http://127.0.0.1:8080/hooks/%s -send`\n\n", up, env, name, name, name)
 			continue
@@ -141,19 +94,93 @@ func presetDoc() string {
 	return b.String()
 }
 
-// TestREADMEPresets checks README.md's preset reference is what the
-// presets say (HOOKGUARD_UPDATE=1 rewrites it).
-func TestREADMEPresets(t *testing.T) {
-	path := filepath.Join(cases.TestdataDir(), "..", "..", "README.md")
+// describeHeaders says what a preset's sender adds to a request.
+func describeHeaders(info verify.PresetInfo) string {
+	if info.DocHeaders != "" {
+		return info.DocHeaders
+	}
+	return describeSignature(info.HMAC)
+}
+
+// describeSigned says what a preset's signature covers.
+func describeSigned(info verify.PresetInfo) string {
+	if info.DocSigned != "" {
+		return info.DocSigned
+	}
+	h := info.HMAC
+	alg := strings.ToUpper(string(h.Algorithm))
+	if alg == "" {
+		alg = "SHA256"
+	}
+	tmpl := h.Template
+	if tmpl == "" {
+		tmpl = "{body}"
+	}
+	signed := "HMAC-" + alg[:3] + "-" + alg[3:]
+	switch h.Algorithm {
+	case verify.Ed25519:
+		signed = "an Ed25519 signature"
+	case verify.ECDSAP256SHA256:
+		signed = "an ECDSA P-256 signature (DER) of the SHA-256"
+	}
+	return fmt.Sprintf("%s of `%s`", signed, tmpl)
+}
+
+// describeSecret says what a preset's route holds.
+func describeSecret(info verify.PresetInfo) string {
+	switch {
+	case info.Kind == verify.KindPublicKey:
+		return "none: the route holds the provider's public key (hex, base64, base64 DER or PEM), e.g. `" + info.ExampleKey + "`"
+	case info.SecretEncoding == verify.Whsec:
+		return "`whsec_` + base64, decoded (an unprefixed base64 secret works too)"
+	}
+	return "the string as the provider shows it"
+}
+
+// envName is the variable a preset's example route reads its key from.
+func envName(info verify.PresetInfo) string {
+	if info.Kind == verify.KindPublicKey {
+		return strings.ToUpper(info.Name) + "_PUBLIC_KEY"
+	}
+	return strings.ToUpper(strings.ReplaceAll(info.Name, "-", "_")) + "_WEBHOOK_SECRET"
+}
+
+// exampleRoute is a route for the preset at /hooks/<name>, answering its
+// handshake if it has one.
+func exampleRoute(info verify.PresetInfo) string {
+	name, keys := info.Name, "secrets"
+	if info.Kind == verify.KindPublicKey {
+		keys = "public_keys"
+	}
+	methods, handshake := `"POST"`, ""
+	if m := info.Handshake.Method; m != "" {
+		handshake = `, "handshake": true`
+		if m != "POST" {
+			methods = fmt.Sprintf(`%q, "POST"`, m)
+		}
+	}
+	return fmt.Sprintf(`{"name": %q, "match": {"path_prefix": "/hooks/%s", "methods": [%s]}, "scheme": %q, "%s": [{"id": "current", "env": %q}]%s}`,
+		name, name, methods, name, keys, envName(info), handshake)
+}
+
+// presetsDocPath is the generated preset reference.
+func presetsDocPath() string {
+	return filepath.Join(cases.TestdataDir(), "..", "..", "docs", "presets.md")
+}
+
+// TestPresetsDoc checks docs/presets.md's preset reference is what the
+// preset table says (HOOKGUARD_UPDATE=1 rewrites it).
+func TestPresetsDoc(t *testing.T) {
+	path := presetsDocPath()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const begin, end = "<!-- presets:begin (generated by TestREADMEPresets) -->\n", "<!-- presets:end -->"
+	const begin, end = "<!-- presets:begin (generated by TestPresetsDoc) -->\n", "<!-- presets:end -->"
 	s := string(data)
 	i, j := strings.Index(s, begin), strings.Index(s, end)
 	if i < 0 || j < i {
-		t.Fatal("README.md has no presets section markers")
+		t.Fatal("docs/presets.md has no presets section markers")
 	}
 	want := s[:i+len(begin)] + "\n" + presetDoc() + s[j:]
 	if os.Getenv("HOOKGUARD_UPDATE") != "" {
@@ -163,7 +190,7 @@ func TestREADMEPresets(t *testing.T) {
 		return
 	}
 	if want != s {
-		t.Fatal("README.md's preset reference is stale: run `HOOKGUARD_UPDATE=1 go test -run TestREADMEPresets ./filter/verify`")
+		t.Fatal("docs/presets.md's preset reference is stale: run `HOOKGUARD_UPDATE=1 go test -run TestPresetsDoc ./filter/verify`")
 	}
 }
 

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -40,16 +41,16 @@ func Sign(preset, secret string, req *Request, body []byte, now time.Time) ([]Fi
 		return nil, err
 	}
 	switch info.Kind {
-	case "token":
-		return []Field{{Name: "x-gitlab-token", Value: secret}}, nil
-	case "url-form":
-		return signURLForm(preset, secret, req, body), nil
-	case "body-field":
+	case KindToken:
+		return []Field{{Name: info.SignatureHeaders[0], Value: secret}}, nil
+	case KindURLForm:
+		return signURLForm(info, secret, req, body), nil
+	case KindBodyField:
 		return nil, errorf(ErrInvalidScheme, "%s signs inside the body: use SignMailgun", preset)
 	}
 	h := info.HMAC
-	if preset == "standard-webhooks" && strings.HasPrefix(secret, "whsk_") {
-		h = standardWebhooksV1a("webhook-")
+	if info.Quirks&QuirkV1aPublicKeys != 0 && strings.HasPrefix(secret, "whsk_") {
+		h = v1a(h)
 	}
 	decode := func(s string) ([]byte, error) { return DecodeSecret(info.SecretEncoding, s) }
 	if h.Algorithm.IsPublicKey() {
@@ -60,6 +61,7 @@ func Sign(preset, secret string, req *Request, body []byte, now time.Time) ([]Fi
 		return nil, err
 	}
 	h.Keys = []Key{{Secret: key}}
+	h.quirks = info.Quirks
 	signed := *req
 	signed.Header = append([]Field(nil), req.Header...)
 	var out []Field
@@ -73,9 +75,6 @@ func Sign(preset, secret string, req *Request, body []byte, now time.Time) ([]Fi
 		}
 	}
 	signed.Header = append(signed.Header, out...)
-	if preset == "hubspot" {
-		h.urlQuirk = hubspotURL
-	}
 	sig, err := h.Sign(&signed, body, ts)
 	if err != nil {
 		return nil, err
@@ -93,25 +92,20 @@ func formatTimestamp(f TimestampFormat, now time.Time) string {
 	return strconv.FormatInt(now.Unix(), 10)
 }
 
-// signURLForm signs as Twilio (HMAC-SHA1) and Mandrill do: the URL as
+// signURLForm signs as KindURLForm's senders do (HMAC-SHA1): the URL as
 // rebuilt from req, then the sorted form parameters of a form body.
-func signURLForm(preset, secret string, req *Request, body []byte) []Field {
+func signURLForm(info PresetInfo, secret string, req *Request, body []byte) []Field {
 	u := RequestURL(req, "")
 	var params string
 	q, _ := url.ParseQuery(req.Query())
-	twilio := preset == "twilio"
 	contentType, _ := req.Single("content-type")
-	if !(twilio && q.Has("bodySHA256")) && isForm(contentType) {
+	if !(info.Quirks&QuirkBodySHA256 != 0 && q.Has("bodySHA256")) && isForm(contentType) {
 		values, _ := url.ParseQuery(string(body))
-		params = sortedParams(values, twilio)
+		params = sortedParams(values, info.Quirks&QuirkAllFormValues != 0)
 	}
 	m := hmac.New(sha1.New, []byte(secret))
 	m.Write([]byte(u + params))
-	header := "x-mandrill-signature"
-	if twilio {
-		header = "x-twilio-signature"
-	}
-	return []Field{{Name: header, Value: base64.StdEncoding.EncodeToString(m.Sum(nil))}}
+	return []Field{{Name: info.SignatureHeaders[0], Value: base64.StdEncoding.EncodeToString(m.Sum(nil))}}
 }
 
 // SignMailgun returns Mailgun's signature for timestamp and token.
@@ -119,4 +113,92 @@ func SignMailgun(key, timestamp, token string) string {
 	m := hmac.New(sha256.New, []byte(key))
 	m.Write([]byte(timestamp + token))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Sign returns the signature header value for a request: what the sender
+// puts in the first of SignatureHeaders, signed with the first key (for a
+// public-key algorithm, a private key: see DecodePrivateKey). It is for
+// tests and fixtures. For KeyValue with a TimestampKey, the timestamp is
+// taken from req's header TimestampHeader if set, else from ts.
+func (h HMAC) Sign(req *Request, body []byte, ts string) (string, error) {
+	var priv []byte
+	if h.Algorithm.IsPublicKey() && len(h.Keys) > 0 {
+		priv = h.Keys[0].Secret
+		pub, err := publicOf(h.Algorithm, priv)
+		if err != nil {
+			return "", err
+		}
+		h.Keys = []Key{{ID: h.Keys[0].ID, Secret: pub}}
+	}
+	c, err := compileHMAC(h)
+	if err != nil {
+		return "", err
+	}
+	vals := signedValues{timestamp: ts, url: c.urls(req)[0]}
+	if c.IDHeader != "" {
+		vals.id, _ = req.Single(c.IDHeader)
+	}
+	if c.TimestampHeader != "" {
+		vals.timestamp, _ = req.Single(c.TimestampHeader)
+	}
+	var sum []byte
+	if priv != nil {
+		var msg bytes.Buffer
+		writeParts(c, &msg, c.prefix, req, vals, nil)
+		msg.Write(body)
+		writeParts(c, &msg, c.suffix, req, vals, nil)
+		if sum, err = signMessage(c.Algorithm, priv, msg.Bytes()); err != nil {
+			return "", err
+		}
+	} else {
+		m := hmac.New(c.newHash, c.Keys[0].Secret)
+		writeParts(c, m, c.prefix, req, vals, nil)
+		m.Write(body)
+		writeParts(c, m, c.suffix, req, vals, nil)
+		sum = m.Sum(nil)
+	}
+	sig := c.Encoding.encode(sum)
+	switch c.SignatureFormat {
+	case KeyValue:
+		s := c.SignatureKey + "=" + sig
+		if c.TimestampKey != "" {
+			s = c.TimestampKey + "=" + vals.timestamp + c.Separators[:1] + s
+		}
+		return s, nil
+	case List:
+		return c.SignatureKey + c.VersionSeparator + sig, nil
+	}
+	return c.SignaturePrefix + sig, nil
+}
+
+// PublicKeyFor returns the public key of privateKey (DecodePrivateKey's
+// forms) as the named preset's provider shows it: hex for Discord, base64
+// for Telnyx, base64 DER for SendGrid, whpk_… for Standard Webhooks. It
+// is for fixtures and for trying a route by hand.
+func PublicKeyFor(preset, privateKey string) (string, error) {
+	p, ok := LookupPreset(preset)
+	if !ok || !p.TakesPublicKeys() {
+		return "", errorf(ErrInvalidScheme, "%s does not sign with a public key", preset)
+	}
+	alg := p.HMAC.Algorithm
+	if !alg.IsPublicKey() {
+		alg = v1a(p.HMAC).Algorithm
+	}
+	priv, err := DecodePrivateKey(alg, privateKey)
+	if err != nil {
+		return "", err
+	}
+	pub, err := publicOf(alg, priv)
+	if err != nil {
+		return "", err
+	}
+	switch p.KeyForm {
+	case KeyHex:
+		return hex.EncodeToString(pub), nil
+	case KeySPKI:
+		return base64.StdEncoding.EncodeToString(append(append([]byte(nil), p256SPKI...), pub...)), nil
+	case KeyWhpk:
+		return "whpk_" + base64.StdEncoding.EncodeToString(pub), nil
+	}
+	return base64.StdEncoding.EncodeToString(pub), nil
 }

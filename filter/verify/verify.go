@@ -20,10 +20,21 @@
 // Every error a request can cause is one of the sentinel errors below, so
 // callers test them with errors.Is and can log them: none carries request
 // data or a secret.
+//
+// Where each part lives: verify.go (Scheme, Check, the errors); the
+// generic model in hmac.go (HMAC and its validation), types.go (its
+// vocabulary), template.go (the signed content), sigheader.go (the
+// signature header's formats), check.go (a request's check) and pubkey.go
+// (its public-key algorithms); keys.go (decoding secrets and keys);
+// preset.go (what a preset is, and how one is built) and presets.go (the
+// table of presets); either.go (presets made of several schemes); form.go,
+// mailgun.go, token.go and jwt.go (the other schemes); sign.go (signing,
+// for tests and fixtures).
 package verify
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -58,6 +69,9 @@ var (
 	// ErrMalformedBody means a scheme that reads the body (form fields,
 	// a JSON field) could not parse it.
 	ErrMalformedBody = errors.New("malformed body")
+	// ErrKeysUnavailable means a JWT scheme's remote JWK Set has not been
+	// fetched yet: the request is refused, and may be retried.
+	ErrKeysUnavailable = errors.New("JWK Set not fetched yet")
 )
 
 // Errors in building a scheme. They name fields, never secret values.
@@ -251,3 +265,8 @@ func (decided) NeedsBody() bool             { return false }
 func (decided) Write(p []byte) (int, error) { return len(p), nil }
 func (d decided) Verify() (string, error)   { return d.keyID, nil }
 func (decided) Release()                    {}
+
+// errorf wraps a sentinel with detail.
+func errorf(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,51 @@
+package config
+
+import (
+	"strings"
+
+	"github.com/hookguard/hookguard/filter/verify"
+)
+
+// Handshakes, by kind: the provider challenges the filter answers itself
+// ("handshake": true), so the application never needs the secret. Which
+// preset has which, and the method it comes with, is in the preset table
+// (verify.PresetInfo.Handshake).
+const (
+	// HandshakeZoom answers a signed endpoint.url_validation event with
+	// the plainToken and its HMAC-SHA256 under the secret token.
+	HandshakeZoom = string(verify.HandshakeZoom)
+	// HandshakeSlack echoes a signed url_verification event's challenge.
+	HandshakeSlack = string(verify.HandshakeSlack)
+	// HandshakeTwitterCRC answers the X/Twitter CRC GET (crc_token) with
+	// the token's HMAC-SHA256 under the consumer secret. The GET is not
+	// signed: answering it proves the route holds the secret, as X asks.
+	HandshakeTwitterCRC = string(verify.HandshakeTwitterCRC)
+)
+
+// MaxHandshakeToken bounds a challenge token a handshake answers; X's and
+// Zoom's are a few dozen bytes.
+const MaxHandshakeToken = 256
+
+// OpaqueToken reports whether t can be a provider's challenge token: 1 to
+// MaxHandshakeToken bytes of letters, digits and "._~+/=-" (UUIDs, hex,
+// base64 and base64url). No JSON object or array, form or "v0:" string
+// is one.
+func OpaqueToken[T string | []byte](t T) bool {
+	if len(t) == 0 || len(t) > MaxHandshakeToken {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._~+/=-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// HandshakeMethod returns the method of preset's handshake challenge, or
+// "" when the preset has none.
+func HandshakeMethod(preset string) string {
+	info, _ := verify.LookupPreset(preset)
+	return info.Handshake.Method
+}
