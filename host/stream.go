@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero/api"
 
@@ -705,6 +706,11 @@ type Request struct {
 	// Trailers, when set, is called after Body is exhausted; non-empty
 	// trailers end the request instead of the last body chunk.
 	Trailers func() Header
+	// MaxWait, when positive, bounds how long HandleRequest waits, once
+	// the request is all delivered, for a module that holds it for a
+	// callout or a timer; ctx bounds it too. The bound costs nothing
+	// unless a module makes it wait.
+	MaxWait time.Duration
 }
 
 // Outcome is what became of a request: either the module answered it
@@ -798,6 +804,11 @@ func (s *Stream) HandleRequest(ctx context.Context, req *Request) (*Outcome, err
 		} else if !collect(s.RequestBody(ctx, pending, true)) {
 			return res, nil
 		}
+	}
+	if !s.requestEnded() && req.MaxWait > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, req.MaxWait)
+		defer cancel()
 	}
 	for !s.requestEnded() {
 		out, more := s.Wait(ctx)

@@ -147,7 +147,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // handleRequest runs r's headers, body and trailers through the module,
 // as Envoy's decoder callbacks do, and returns what it made of them.
 func (h *handler) handleRequest(s *host.Stream, r *http.Request) (*host.Outcome, error) {
-	req := &host.Request{Header: requestHeader(r, h.names)}
+	// A module may hold the request for a callout or a timer: the body
+	// timeout bounds that wait too.
+	req := &host.Request{Header: requestHeader(r, h.names), MaxWait: h.wait}
 	if hasBody(r) {
 		req.Body = r.Body
 		req.Trailers = func() host.Header { return fromHTTPHeader(nil, r.Trailer, h.names) }
@@ -155,9 +157,5 @@ func (h *handler) handleRequest(s *host.Stream, r *http.Request) (*host.Outcome,
 		// closing it lets the limits go of it before the upstream answers.
 		defer r.Body.Close()
 	}
-	// A module may hold the request for a callout or a timer: the body
-	// timeout bounds that wait too.
-	ctx, cancel := context.WithTimeout(r.Context(), h.wait)
-	defer cancel()
-	return s.HandleRequest(ctx, req)
+	return s.HandleRequest(r.Context(), req)
 }
