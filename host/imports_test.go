@@ -61,7 +61,3 @@ func TestMetricRedefinedKeepsItsID(t *testing.T) {
 		t.Fatalf("a redefined as a gauge: status %d, want BAD_ARGUMENT", st)
 	}
 }
-
-// statusOK keeps the name prometheus_test.go uses for abi.StatusOK, which
-// the host itself no longer declares.
-const statusOK = abi.StatusOK

@@ -3,6 +3,7 @@ package host
 import (
 	"bytes"
 	"fmt"
+	"github.com/hookguard/hookguard/internal/abi"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -328,10 +329,10 @@ func definePromMetrics(t testing.TB, defs []promDef) *Metrics {
 	m := newMetrics()
 	for i, d := range defs {
 		id, st := m.define(d.kind, d.name)
-		if st != statusOK {
+		if st != abi.StatusOK {
 			t.Fatalf("define %v %q: status %d", d.kind, d.name, st)
 		}
-		if st := m.record(id, int64(1000+i)); st != statusOK {
+		if st := m.record(id, int64(1000+i)); st != abi.StatusOK {
 			t.Fatalf("record %q: status %d", d.name, st)
 		}
 	}
@@ -397,7 +398,7 @@ func TestPrometheusGoSDKMetric(t *testing.T) {
 	const name = "custom_header_value_counts_value=foo_reporter=wasmgosdk"
 	m := newMetrics()
 	id, st := m.define(Counter, name)
-	if st != statusOK {
+	if st != abi.StatusOK {
 		t.Fatal(st)
 	}
 	m.increment(id, 1)
