@@ -20,69 +20,12 @@ import (
 	"time"
 
 	"github.com/hookguard/hookguard/filter/verify"
+	"github.com/hookguard/hookguard/internal/testing/rawhttp"
 )
-
-// continueUpstream answers every request as an HTTP/1.1 server that
-// answers Expect: 100-continue does, but unasked: "HTTP/1.1 100
-// Continue" as soon as it has the request's head, then the body is read
-// and "200 ok" sent. It counts the bodies it received whole.
-type continueUpstream struct {
-	url      string
-	received atomic.Int64
-}
-
-func startContinueUpstream(t *testing.T) *continueUpstream {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := &continueUpstream{url: "http://" + ln.Addr().String()}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					io.WriteString(c, "HTTP/1.1 100 Continue\r\n\r\n")
-					if _, err := io.Copy(io.Discard, req.Body); err != nil {
-						return
-					}
-					u.received.Add(1)
-					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-				}
-			})
-		}
-	})
-	return u
-}
 
 // countingUpstream is a net/http upstream: its handler reads the body,
 // which sends 100 Continue if the request asked for it, and answers "ok".
-func countingUpstream(t *testing.T) (string, *atomic.Int64) {
+func countingUpstream(t *testing.T) (string, func() int64) {
 	t.Helper()
 	var received atomic.Int64
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +34,15 @@ func countingUpstream(t *testing.T) (string, *atomic.Int64) {
 		io.WriteString(w, "ok")
 	}))
 	t.Cleanup(up.Close)
-	return up.URL, &received
+	return up.URL, received.Load
+}
+
+// continueUpstream writes "HTTP/1.1 100 Continue" as soon as it has a
+// request's head, asked or not, as servers that answer the expectation
+// do; then it reads the body and answers "200 ok".
+func continueUpstream(t *testing.T) (string, func() int64) {
+	u := rawhttp.Start(t, "HTTP/1.1 100 Continue\r\n\r\n", "")
+	return "http://" + u.Addr, u.Received
 }
 
 // expectContinue sends req with Expect: 100-continue from a client that
@@ -135,13 +86,10 @@ func TestExpectContinueThroughGateway(t *testing.T) {
 	sig := verify.SignPipes([]byte(testSecret), []byte(body))
 	for _, tc := range []struct {
 		name  string
-		start func(t *testing.T) (string, *atomic.Int64)
+		start func(t *testing.T) (string, func() int64)
 	}{
 		{"net/http upstream", countingUpstream},
-		{"upstream writes 100 Continue", func(t *testing.T) (string, *atomic.Int64) {
-			u := startContinueUpstream(t)
-			return u.url, &u.received
-		}},
+		{"upstream writes 100 Continue", continueUpstream},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			target, received := tc.start(t)
@@ -153,7 +101,7 @@ func TestExpectContinueThroughGateway(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || got != "ok" || !slices.Equal(interim, []int{100}) {
 				t.Fatalf("got %d %q after %v; want 100 Continue, then the upstream's 200 \"ok\"", resp.StatusCode, got, interim)
 			}
-			if n := received.Load(); n != 1 {
+			if n := received(); n != 1 {
 				t.Fatalf("the upstream received the delivery %d times, want 1", n)
 			}
 
@@ -164,7 +112,7 @@ func TestExpectContinueThroughGateway(t *testing.T) {
 			if !slices.Equal(statuses, []int{100, 200}) || closing || rest != nil {
 				t.Fatalf("answered %v (Connection: close %v), then %v; want 100, 200 and nothing more on the kept connection", statuses, closing, rest)
 			}
-			if n := received.Load(); n != 2 {
+			if n := received(); n != 2 {
 				t.Fatalf("the upstream received %d deliveries, want 2", n)
 			}
 
@@ -176,7 +124,7 @@ func TestExpectContinueThroughGateway(t *testing.T) {
 			if !slices.Equal(statuses, []int{401}) || !closing || (rest != nil && !errors.Is(rest, io.EOF)) {
 				t.Fatalf("unsigned: answered %v (Connection: close %v), then %v; want 401 closing the connection", statuses, closing, rest)
 			}
-			if n := received.Load(); n != 2 {
+			if n := received(); n != 2 {
 				t.Fatalf("the unsigned request reached the upstream")
 			}
 		})
@@ -233,9 +181,9 @@ func rawExpectContinue(t *testing.T, addr, path, headers, body string) (statuses
 // reaching the upstream.
 func TestExpectContinueDedupeThroughGateway(t *testing.T) {
 	now := time.Unix(1764547200, 0)
-	up := startContinueUpstream(t)
+	upURL, received := continueUpstream(t)
 	cfg := writeTemp(t, fleetConfig)
-	base, _ := startGatewayAt(t, map[string]string{"HOOKGUARD_CONFIG": cfg, "SW_SECRET": fleetSecret, "HOOKGUARD_UPSTREAM": up.url},
+	base, _ := startGatewayAt(t, map[string]string{"HOOKGUARD_CONFIG": cfg, "SW_SECRET": fleetSecret, "HOOKGUARD_UPSTREAM": upURL},
 		func() time.Time { return now })
 
 	body := []byte(`{"type":"order.paid","delivery":"msg_continue"}`)
@@ -256,7 +204,7 @@ func TestExpectContinueDedupeThroughGateway(t *testing.T) {
 			t.Fatalf("delivery %d: %d %q, duplicate %v, interim %v; want 200, duplicate %v", i+1, resp.StatusCode, got, duplicate, interim, wantDuplicate)
 		}
 	}
-	if n := up.received.Load(); n != 1 {
+	if n := received(); n != 1 {
 		t.Fatalf("the upstream received the delivery %d times, want 1", n)
 	}
 }

@@ -1,12 +1,10 @@
 package nethttp_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
@@ -22,6 +20,7 @@ import (
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/host/nethttp"
 	"github.com/hookguard/hookguard/internal/testing/hosttest"
+	"github.com/hookguard/hookguard/internal/testing/rawhttp"
 	"github.com/hookguard/hookguard/internal/testing/testwasm"
 	"github.com/hookguard/hookguard/internal/upstream"
 )
@@ -192,78 +191,6 @@ func TestInformationalFromHandler(t *testing.T) {
 	}
 }
 
-// rawUpstream is an HTTP/1.1 server written by hand: for each request it
-// writes early (before reading the body), reads the body, writes late, then
-// answers 200 "ok". It counts the requests whose body arrived whole and
-// keeps the Expect header each carried.
-type rawUpstream struct {
-	addr        string
-	early, late string
-	count       atomic.Int64
-	mu          sync.Mutex
-	expect      []string
-}
-
-func startRawUpstream(t *testing.T, early, late string) *rawUpstream {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := &rawUpstream{addr: ln.Addr().String(), early: early, late: late}
-	var wg sync.WaitGroup
-	var conns []net.Conn
-	t.Cleanup(func() {
-		ln.Close()
-		u.mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		u.mu.Unlock()
-		wg.Wait()
-	})
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			u.mu.Lock()
-			conns = append(conns, c)
-			u.mu.Unlock()
-			wg.Go(func() { u.serve(c) })
-		}
-	})
-	return u
-}
-
-func (u *rawUpstream) serve(c net.Conn) {
-	defer c.Close()
-	br := bufio.NewReader(c)
-	for {
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		req, err := http.ReadRequest(br)
-		if err != nil {
-			return
-		}
-		u.mu.Lock()
-		u.expect = append(u.expect, req.Header.Get("Expect"))
-		u.mu.Unlock()
-		io.WriteString(c, u.early)
-		if _, err := io.Copy(io.Discard, req.Body); err != nil {
-			return // the proxy went away mid-body: not a delivery
-		}
-		u.count.Add(1)
-		io.WriteString(c, u.late+"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-	}
-}
-
-func (u *rawUpstream) expectHeaders() []string {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return slices.Clone(u.expect)
-}
-
 // TestExpectContinueThroughProxy sends signed deliveries with Expect:
 // 100-continue through the middleware and internal/upstream's reverse proxy
 // to upstreams that answer the expectation (a net/http server, which sends
@@ -282,8 +209,8 @@ func TestExpectContinueThroughProxy(t *testing.T) {
 	}
 	raw := func(early, late string) func(t *testing.T) (string, func() int64, func() []string) {
 		return func(t *testing.T) (string, func() int64, func() []string) {
-			u := startRawUpstream(t, early, late)
-			return "http://" + u.addr, u.count.Load, u.expectHeaders
+			u := rawhttp.Start(t, early, late)
+			return "http://" + u.Addr, u.Received, u.ExpectHeaders
 		}
 	}
 	for _, tc := range []upstreamCase{
