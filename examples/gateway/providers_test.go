@@ -34,7 +34,7 @@ func TestProvidersJSON(t *testing.T) {
 		names = append(names, r["name"].(string))
 		r["tolerance_seconds"] = 10 * 365 * 24 * 3600
 		switch r["scheme"] {
-		case "twilio", "square", "hubspot", "mandrill":
+		case "twilio", "square", "hubspot", "mandrill", "trello":
 			r["public_url"] = "http://127.0.0.1:8080"
 		}
 	}

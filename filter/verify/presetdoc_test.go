@@ -31,7 +31,11 @@ func describeSignature(h verify.HMAC) string {
 		if sep == "" {
 			sep = ","
 		}
-		lines = append(lines, fmt.Sprintf("`%s: %s=<ts>%s%s=%s[%s%s=…]`", headerName(h.SignatureHeaders[0]), h.TimestampKey, sep[:1], h.SignatureKey, sig, sep[:1], h.SignatureKey))
+		ts := ""
+		if h.TimestampKey != "" {
+			ts = h.TimestampKey + "=<ts>" + sep[:1]
+		}
+		lines = append(lines, fmt.Sprintf("`%s: %s%s=%s[%s%s=…]`", headerName(h.SignatureHeaders[0]), ts, h.SignatureKey, sig, sep[:1], h.SignatureKey))
 	case verify.List:
 		vs := h.VersionSeparator
 		if vs == "" {
@@ -252,5 +256,17 @@ func TestREADMERoutesParse(t *testing.T) {
 		if method := config.HandshakeMethod(name.Name); method != "" && parsed.Routes[0].Handshake == "" {
 			t.Errorf("%s: the route does not answer its handshake", name.Name)
 		}
+	}
+}
+
+// TestREADMEPresetCount: the README's count of presets is the table's.
+func TestREADMEPresetCount(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(cases.TestdataDir(), "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("It knows %d presets", len(verify.Presets()))
+	if !strings.Contains(string(data), want) {
+		t.Fatalf("README.md does not say %q", want)
 	}
 }

@@ -26,6 +26,17 @@ new Paddle("pdl_unused_api_key"); // registers the Node runtime the validator ne
 const { WebhooksValidator: PaddleValidator } = require(require.resolve("@paddle/paddle-node-sdk").replace(/index[^/]*$/, "") + "notifications/helpers/webhooks-validator.js");
 const Orb = require("orb-billing");
 const { EventWebhook: SendGridWebhook } = require("@sendgrid/eventwebhook");
+const { validateWebhookSignature: razorpayVerify } = require("razorpay/dist/utils/razorpay-utils");
+const { Webhook: CoinbaseCommerce } = require("coinbase-commerce-node");
+const gocardless = require("gocardless-nodejs/webhooks");
+const { WorkOS } = require("@workos-inc/node");
+const Mux = require("@mux/mux-node");
+const { WebflowClient } = require("webflow-api");
+const OpenAI = require("openai");
+const Lithic = require("lithic");
+const { validateWebhook: replicateVerify } = require("replicate");
+const { validateEvent: polarValidate, WebhookVerificationError: PolarVerificationError } = require("@polar-sh/sdk/webhooks");
+const { Resend } = require("resend");
 const pkgs = JSON.parse(fs.readFileSync(new URL("./package-lock.json", import.meta.url)));
 const version = (name) => `${name}@${pkgs.packages["node_modules/" + name].version}`;
 
@@ -128,6 +139,110 @@ const swKey = Buffer.from("hookguard-standard-webhooks-key!").toString("base64")
     headers: { "content-type": "application/json", "linear-signature": sig } });
 }
 
+// More providers with an SDK: where the SDK only verifies, Node's crypto
+// (or the Standard Webhooks and Svix libraries, for those schemes) signs
+// as the provider documents, and the SDK's verifier must accept it.
+const workos = new WorkOS("sk_test_unused");
+const mux = new (Mux.default ?? Mux)({ tokenId: "unused", tokenSecret: "unused" });
+const webflow = new WebflowClient({ accessToken: "unused" });
+const openai = new (OpenAI.default ?? OpenAI)({ apiKey: "unused" });
+const lithic = new (Lithic.default ?? Lithic)({ apiKey: "unused" });
+const resend = new Resend("re_unused");
+// polarVerify: Polar's validateEvent verifies, then parses the event into
+// its models; a body that is not one of Polar's events fails the parse
+// after the signature passed, which is not a WebhookVerificationError.
+const polarVerify = (body, headers, secret) => {
+  try { polarValidate(body, headers, secret); } catch (e) { if (e instanceof PolarVerificationError || !/parse/i.test(e.message)) throw e; }
+  return true;
+};
+const must = async (ok, what) => { if (!(await ok)) throw new Error(what + " rejects its own vector"); };
+{
+  const body = event({ event: "payment.captured", entity: "event" });
+  const sig = hmac("sha256", secret, body, "hex");
+  await must(razorpayVerify(body, sig, secret), "razorpay");
+  add("razorpay", "node crypto per razorpay.com/docs/webhooks/validate-test, checked by " + version("razorpay") + " validateWebhookSignature", { path: "/hooks/razorpay", body,
+    headers: { "content-type": "application/json", "x-razorpay-event-id": "evt_rzp1", "x-razorpay-signature": sig } });
+}
+{
+  const body = json({ id: 1, scheduled_for: "2025-12-01T00:00:00Z", event: { id: "evt_cc1", type: "charge:confirmed", data: { code: "ABC" } } });
+  const sig = CoinbaseCommerce.computeSignature(body, secret);
+  await must(CoinbaseCommerce.verifySigHeader(body, sig, secret), "coinbase-commerce-node");
+  add("coinbase-commerce", version("coinbase-commerce-node") + " Webhook.computeSignature", { path: "/hooks/coinbase-commerce", body,
+    headers: { "content-type": "application/json", "x-cc-webhook-signature": sig } });
+}
+{
+  const body = json({ events: [{ id: "EV123", action: "created", resource_type: "payments", links: { payment: "PM123" } }] });
+  const sig = hmac("sha256", secret, body, "hex");
+  gocardless.parse(body, secret, sig); // throws unless it verifies
+  add("gocardless", "node crypto per developer.gocardless.com webhooks, checked by " + version("gocardless-nodejs") + " webhooks.parse", { path: "/hooks/gocardless", body,
+    headers: { "content-type": "application/json", "webhook-signature": sig } });
+}
+{
+  const payload = { id: "event_01", event: "user.created", data: { email: "héllo@example.com" }, created_at: "2025-12-01T00:00:00.000Z" };
+  const body = json(payload), ts = String(NOW * 1000);
+  const sig = `t=${ts}, v1=${await workos.webhooks.computeSignature(ts, payload, secret)}`;
+  await must(workos.webhooks.verifyHeader({ payload, sigHeader: sig, secret }), "@workos-inc/node");
+  add("workos", version("@workos-inc/node") + " webhooks.computeSignature", { path: "/hooks/workos", body,
+    headers: { "content-type": "application/json", "workos-signature": sig } });
+}
+{
+  const body = event({ type: "video.asset.ready", object: { type: "asset", id: "a1" } });
+  const headers = { "content-type": "application/json", "mux-signature": `t=${NOW},v1=${hmac("sha256", secret, `${NOW}.${body}`, "hex")}` };
+  await mux.webhooks.verifySignature(body, headers, secret); // throws unless it verifies
+  add("mux", "node crypto per mux.com/docs/core/verify-webhook-signatures, checked by " + version("@mux/mux-node") + " webhooks.verifySignature", { path: "/hooks/mux", body, headers });
+}
+{
+  const body = json({ triggerType: "form_submission", payload: { name: "héllo" } }), ts = String(NOW * 1000);
+  const headers = { "content-type": "application/json", "x-webflow-timestamp": ts, "x-webflow-signature": hmac("sha256", secret, `${ts}:${body}`, "hex") };
+  await must(webflow.webhooks.verifySignature({ headers, body, secret }), "webflow-api");
+  add("webflow", "node crypto per developers.webflow.com working-with-webhooks, checked by " + version("webflow-api") + " webhooks.verifySignature", { path: "/hooks/webflow", body, headers });
+}
+// Standard Webhooks and Svix providers: the libraries sign, under each
+// provider's documented headers and secret form.
+const swSign = (key, id, body) => new StandardWebhook(key).sign(id, new Date(NOW * 1000), body);
+const swHeaders = (prefix, id, sig) => ({ "content-type": "application/json", [prefix + "-id"]: id, [prefix + "-timestamp"]: String(NOW), [prefix + "-signature"]: sig });
+{
+  const body = json({ object: "event", id: "evt_oai1", type: "response.completed", created_at: NOW, data: { id: "resp_1" } });
+  const headers = swHeaders("webhook", "wh_oai1", swSign(swKey, "wh_oai1", body));
+  await openai.webhooks.verifySignature(body, headers, "whsec_" + swKey); // throws unless it verifies
+  add("openai", version("standardwebhooks") + " sign, checked by " + version("openai") + " webhooks.verifySignature", { path: "/hooks/openai", body, headers: { ...headers, __secret: "whsec_" + swKey } });
+}
+{
+  const body = json({ id: "pred_1", status: "succeeded", output: ["héllo"] });
+  const headers = swHeaders("webhook", "msg_rep1", swSign(swKey, "msg_rep1", body));
+  await must(replicateVerify({ headers, body }, "whsec_" + swKey), "replicate");
+  add("replicate", version("standardwebhooks") + " sign, checked by " + version("replicate") + " validateWebhook", { path: "/hooks/replicate", body, headers: { ...headers, __secret: "whsec_" + swKey } });
+}
+{
+  const body = json({ type: "card.created", token: "tok_1", text: "héllo" });
+  const headers = swHeaders("webhook", "msg_lit1", swSign(swKey, "msg_lit1", body));
+  lithic.webhooks.verifySignature(body, headers, "whsec_" + swKey); // throws unless it verifies
+  add("lithic", version("standardwebhooks") + " sign, checked by " + version("lithic") + " webhooks.verifySignature", { path: "/hooks/lithic", body, headers: { ...headers, __secret: "whsec_" + swKey } });
+}
+{
+  const polarSecret = "polar_whs_hookguardTestSecret0123456789";
+  const body = json({ type: "checkout.created", timestamp: "2025-12-01T00:00:00Z", data: { id: "co_1" } });
+  const headers = swHeaders("webhook", "msg_pol1", swSign(Buffer.from(polarSecret).toString("base64"), "msg_pol1", body));
+  polarVerify(body, headers, polarSecret);
+  add("polar", version("standardwebhooks") + " sign (key: the secret's bytes), checked by " + version("@polar-sh/sdk") + " validateEvent", { path: "/hooks/polar", body, headers: { ...headers, __secret: polarSecret } });
+}
+{
+  const body = json({ type: "email.delivered", created_at: "2025-12-01T00:00:00.000Z", data: { email_id: "e1", subject: "héllo" } });
+  const sig = new Svix("whsec_" + swKey).sign("msg_res1", new Date(NOW * 1000), body);
+  const headers = swHeaders("svix", "msg_res1", sig);
+  resend.webhooks.verify({ payload: body, headers: { id: "msg_res1", timestamp: String(NOW), signature: sig }, webhookSecret: "whsec_" + swKey }); // throws unless it verifies
+  add("resend", version("svix") + " sign, checked by " + version("resend") + " webhooks.verify", { path: "/hooks/resend", body, headers: { ...headers, __secret: "whsec_" + swKey } });
+}
+for (const [preset, prefix, doc, lib] of [
+  ["clerk", "svix", "clerk.com/docs/webhooks/verify-webhooks", "svix"],
+  ["stytch", "svix", "stytch.com/docs/b2b/guides/webhooks (powered by Svix)", "svix"],
+  ["brex", "webhook", "developer.brex.com/docs/webhooks", "standardwebhooks"],
+]) {
+  const body = event({ type: preset + ".event" }), id = "msg_" + preset.replace("-", "");
+  const sig = (lib === "svix" ? new Svix("whsec_" + swKey) : new StandardWebhook(swKey)).sign(id, new Date(NOW * 1000), body);
+  add(preset, version(lib) + " sign, under the headers of " + doc, { path: "/hooks/" + preset, body, headers: { ...swHeaders(prefix, id, sig), __secret: "whsec_" + swKey } });
+}
+
 // Providers that sign with a private key. Node's crypto signs, with keys
 // made from fixed seeds (test keys, nobody's real ones); the provider's own
 // verifier checks each vector. signing_key lets the Go tests sign more.
@@ -202,10 +317,25 @@ const simple = [
   { preset: "xero", doc: "developer.xero.com webhooks", header: "x-xero-signature", alg: "sha256", enc: "base64" },
   { preset: "vercel", doc: "vercel.com docs webhooks", header: "x-vercel-signature", alg: "sha1", enc: "hex" },
   { preset: "intercom", doc: "developers.intercom.com webhooks", header: "x-hub-signature", alg: "sha1", enc: "hex", prefix: "sha1=" },
+  { preset: "gitea", doc: "docs.gitea.com/usage/webhooks", header: "x-gitea-signature", alg: "sha256", enc: "hex", extra: { "x-gitea-delivery": "f6266f16-1bf3-46a5-9ea4-602e06ead473" } },
+  { preset: "forgejo", doc: "forgejo.org/docs/latest/user/webhooks", header: "x-forgejo-signature", alg: "sha256", enc: "hex", extra: { "x-forgejo-delivery": "f6266f16-1bf3-46a5-9ea4-602e06ead474" } },
+  { preset: "meta", doc: "developers.facebook.com/docs/graph-api/webhooks/getting-started (validate payloads)", header: "x-hub-signature-256", alg: "sha256", enc: "hex", prefix: "sha256=" },
+  { preset: "whatsapp", doc: "developers.facebook.com/docs/whatsapp/cloud-api/guides/set-up-webhooks (validate payloads)", header: "x-hub-signature-256", alg: "sha256", enc: "hex", prefix: "sha256=" },
+  { preset: "lemon-squeezy", doc: "docs.lemonsqueezy.com/help/webhooks/signing-requests", header: "x-signature", alg: "sha256", enc: "hex" },
+  { preset: "paystack", doc: "paystack.com/docs/payments/webhooks (verify event origin)", header: "x-paystack-signature", alg: "sha512", enc: "hex" },
+  { preset: "sentry", doc: "docs.sentry.io/organization/integrations/integration-platform/webhooks (verifying the signature)", header: "sentry-hook-signature", alg: "sha256", enc: "hex", extra: { "sentry-hook-timestamp": String(NOW), "sentry-hook-resource": "issue" } },
+  { preset: "dropbox", doc: "dropbox.com/developers/reference/webhooks (verifying requests)", header: "x-dropbox-signature", alg: "sha256", enc: "hex" },
+  { preset: "checkout-com", doc: "checkout.com/docs/developer-resources/webhooks (verify the signature)", header: "cko-signature", alg: "sha256", enc: "hex" },
+  { preset: "nylas", doc: "developer.nylas.com/docs/v3/notifications/webhooks (verify webhook signatures)", header: "x-nylas-signature", alg: "sha256", enc: "hex" },
+  { preset: "launchdarkly", doc: "docs.launchdarkly.com/home/infrastructure/webhooks (signing webhooks)", header: "x-ld-signature", alg: "sha256", enc: "hex" },
+  { preset: "segment", doc: "segment.com/docs/connections/destinations/catalog/actions-webhook (X-Signature, shared secret)", header: "x-signature", alg: "sha1", enc: "hex" },
+  { preset: "heroku", doc: "devcenter.heroku.com/articles/app-webhooks (securing webhook requests)", header: "heroku-webhook-hmac-sha256", alg: "sha256", enc: "base64" },
+  { preset: "circleci", doc: "circleci.com/docs/webhooks (validate webhooks)", header: "circleci-signature", alg: "sha256", enc: "hex", prefix: "v1=" },
+  { preset: "pagerduty", doc: "developer.pagerduty.com/docs/verifying-signatures (gosdk checks it with go-pagerduty webhookv3)", header: "x-pagerduty-signature", alg: "sha256", enc: "hex", prefix: "v1=" },
 ];
 for (const p of simple) {
   const body = event({ provider: p.preset });
-  docs(p, { path: "/hooks/" + p.preset, body, headers: { "content-type": "application/json", [p.header]: (p.prefix ?? "") + hmac(p.alg, secret, body, p.enc) } });
+  docs(p, { path: "/hooks/" + p.preset, body, headers: { "content-type": "application/json", ...p.extra, [p.header]: (p.prefix ?? "") + hmac(p.alg, secret, body, p.enc) } });
 }
 {
   const body = "token=abc&team_id=T1&text=h%C3%A9llo";
@@ -244,6 +374,46 @@ for (const p of simple) {
   const token = "f3a1c9e0b2d84c7a9e1f";
   const body = json({ signature: { timestamp: String(NOW), token, signature: hmac("sha256", secret, String(NOW) + token, "hex") }, "event-data": { event: "delivered" } });
   docs({ preset: "mailgun", doc: "documentation.mailgun.com securing webhooks" }, { path: "/hooks/mailgun", body, headers: { "content-type": "application/json" } });
+}
+{
+  // PagerDuty lists one v1= signature per active secret: one under a
+  // secret the route lacks comes first.
+  const body = event({ event: { event_type: "incident.triggered" } });
+  docs({ preset: "pagerduty", doc: "developer.pagerduty.com/docs/verifying-signatures (several signatures; gosdk checks it with go-pagerduty webhookv3)" }, { name: "pagerduty-two-signatures", path: "/hooks/pagerduty", body, headers: {
+    "content-type": "application/json", "x-pagerduty-signature": `v1=${hmac("sha256", "not-the-route-secret", body, "hex")},v1=${hmac("sha256", secret, body, "hex")}` } });
+}
+{
+  const path = "/hooks/trello";
+  const body = json({ action: { type: "updateCard", data: { text: "héllo" } }, model: { id: "m1" } });
+  docs({ preset: "trello", doc: "developer.atlassian.com/cloud/trello/guides/rest-api/webhooks (webhook signatures)" }, { path, body, headers: {
+    "content-type": "application/json", "x-trello-webhook": hmac("sha1", secret, body + base + path, "base64") } });
+}
+{
+  const body = json({ event: "build.finished", build: { id: "b1", message: "héllo" } });
+  docs({ preset: "buildkite", doc: "buildkite.com/docs/apis/webhooks (webhook signature; gosdk checks it with go-buildkite ValidatePayload)" }, { path: "/hooks/buildkite", body, headers: {
+    "content-type": "application/json", "x-buildkite-event": "build.finished", "x-buildkite-signature": `timestamp=${NOW},signature=${hmac("sha256", secret, `${NOW}.${body}`, "hex")}` } });
+}
+{
+  const body = event({ metric: "delivered", data: { delivery_id: "d1" } });
+  docs({ preset: "customer-io", doc: "docs.customer.io/journeys/webhooks (securely verify requests)" }, { path: "/hooks/customer-io", body, headers: {
+    "content-type": "application/json", "x-cio-timestamp": String(NOW), "x-cio-signature": hmac("sha256", secret, `v0:${NOW}:${body}`, "hex") } });
+}
+{
+  const body = json({ subscription: { id: "sub1", type: "channel.follow", version: "2" }, event: { user_name: "héllo" } });
+  const id = "e76c6bd4-55c9-4987-8304-da1588d8988b", ts = "2025-12-01T00:00:00.123456789Z";
+  docs({ preset: "twitch", doc: "dev.twitch.tv/docs/eventsub/handling-webhook-events (verifying the event message)" }, { path: "/hooks/twitch", body, headers: {
+    "content-type": "application/json", "twitch-eventsub-message-id": id, "twitch-eventsub-message-timestamp": ts, "twitch-eventsub-message-type": "notification",
+    "twitch-eventsub-message-signature": "sha256=" + hmac("sha256", secret, id + ts + body, "hex") } });
+}
+{
+  const body = json({ id: "evt_awx1", name: "payment_intent.succeeded", data: { object: { id: "int_1", descriptor: "héllo" } } }), ts = String(NOW * 1000);
+  docs({ preset: "airwallex", doc: "airwallex.com/docs/developer-tools/webhooks/listen-for-webhook-events (check webhook signatures)" }, { path: "/hooks/airwallex", body, headers: {
+    "content-type": "application/json", "x-timestamp": ts, "x-signature": hmac("sha256", secret, ts + body, "hex") } });
+}
+{
+  const body = json({ type: "inbound_received", payload: { conversation: { id: "cnv_1", subject: "héllo" } } }), ts = String(NOW * 1000);
+  docs({ preset: "front", doc: "dev.frontapp.com/docs/application-webhooks (verifying integrity)" }, { path: "/hooks/front", body, headers: {
+    "content-type": "application/json", "x-front-request-timestamp": ts, "x-front-signature": hmac("sha256", secret, ts + ":" + body, "base64") } });
 }
 docs({ preset: "gitlab", doc: "docs.gitlab.com webhooks (secret token)" }, { path: "/hooks/gitlab", body: event({ object_kind: "push" }),
   headers: { "content-type": "application/json", "x-gitlab-token": secret } });
@@ -289,6 +459,20 @@ const verifiers = {
   linear: (r) => new LinearWebhookClient(r.secret).verify(Buffer.from(r.body), r.headers["linear-signature"]),
   discord: (r) => discordVerify(r.body, r.headers["x-signature-ed25519"], r.headers["x-signature-timestamp"], r.public_key),
   telnyx: async (r) => { await new TelnyxWebhook(r.public_key).verify(r.body, r.headers); return true; },
+  razorpay: (r) => razorpayVerify(r.body, r.headers["x-razorpay-signature"], r.secret),
+  "coinbase-commerce": (r) => CoinbaseCommerce.verifySigHeader(r.body, r.headers["x-cc-webhook-signature"], r.secret),
+  gocardless: (r) => { gocardless.parse(r.body, r.secret, r.headers["webhook-signature"]); return true; },
+  workos: (r) => workos.webhooks.verifyHeader({ payload: JSON.parse(r.body), sigHeader: r.headers["workos-signature"], secret: r.secret }),
+  mux: async (r) => { await mux.webhooks.verifySignature(r.body, r.headers, r.secret); return true; },
+  webflow: (r) => webflow.webhooks.verifySignature({ headers: r.headers, body: r.body, secret: r.secret }),
+  openai: async (r) => { await openai.webhooks.verifySignature(r.body, r.headers, r.secret); return true; },
+  replicate: (r) => replicateVerify({ headers: r.headers, body: r.body }, r.secret),
+  lithic: (r) => { lithic.webhooks.verifySignature(r.body, r.headers, r.secret); return true; },
+  polar: (r) => polarVerify(r.body, r.headers, r.secret),
+  resend: (r) => { resend.webhooks.verify({ payload: r.body, headers: { id: r.headers["svix-id"], timestamp: r.headers["svix-timestamp"], signature: r.headers["svix-signature"] }, webhookSecret: r.secret }); return true; },
+  clerk: (r) => { new Svix(r.secret).verify(r.body, r.headers); return true; },
+  stytch: (r) => { new Svix(r.secret).verify(r.body, r.headers); return true; },
+  brex: (r) => { new StandardWebhook(r.secret).verify(r.body, r.headers); return true; },
   sendgrid: (r) => { const w = new SendGridWebhook(); return w.verifySignature(w.convertPublicKeyToECDSA(r.public_key), r.body, r.headers["x-twilio-email-event-webhook-signature"], r.headers["x-twilio-email-event-webhook-timestamp"]); },
   // No SDK here verifies v1a: Node's crypto, per the spec, over every v1a entry.
   "standard-webhooks-v1a": (r) => {
@@ -305,7 +489,9 @@ for (const r of ours.requests) {
   let ok;
   try { ok = await v(r); } catch (e) { ok = false; }
   const pkg = { "standard-webhooks": "standardwebhooks", github: "@octokit/webhooks-methods", hubspot: "@hubspot/api-client", paddle: "@paddle/paddle-node-sdk",
-    orb: "orb-billing", linear: "@linear/sdk", discord: "discord-interactions", sendgrid: "@sendgrid/eventwebhook" }[r.name] ?? r.name;
+    orb: "orb-billing", linear: "@linear/sdk", discord: "discord-interactions", sendgrid: "@sendgrid/eventwebhook",
+    "coinbase-commerce": "coinbase-commerce-node", gocardless: "gocardless-nodejs", workos: "@workos-inc/node", mux: "@mux/mux-node",
+    webflow: "webflow-api", polar: "@polar-sh/sdk", clerk: "svix", stytch: "svix", brex: "standardwebhooks" }[r.name] ?? r.name;
   oursVerified[r.name] = { oracle: r.name === "standard-webhooks-v1a" ? "node crypto per the spec" : version(pkg), verified: ok === true };
 }
 

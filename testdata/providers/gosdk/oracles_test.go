@@ -1,16 +1,21 @@
 // Package gosdk checks hookguard's presets against the providers' own Go
-// SDKs: stripe-go, go-github, standard-webhooks, slack-go and twilio-go.
+// SDKs: stripe-go, go-github, standard-webhooks, slack-go, twilio-go,
+// go-pagerduty and go-buildkite.
 // It is a module of its own, so the main module does not depend on them;
 // `make test` runs it.
 package gosdk
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/PagerDuty/go-pagerduty/webhookv3"
+	"github.com/buildkite/go-buildkite/v4"
 	"github.com/google/go-github/v74/github"
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/internal/testing/cases"
@@ -63,6 +68,13 @@ var theirVerifiers = map[string]func(v cases.ProviderVector) error{
 		}
 		return wh.VerifyIgnoringTimestamp([]byte(v.Body), header(v))
 	},
+	"pagerduty": func(v cases.ProviderVector) error {
+		return webhookv3.VerifySignature(request(v), v.Secret)
+	},
+	"buildkite": func(v cases.ProviderVector) error {
+		_, err := buildkite.ValidatePayload(request(v), []byte(v.Secret))
+		return err
+	},
 	"twilio": func(v cases.ProviderVector) error {
 		rv := client.NewRequestValidator(v.Secret)
 		u, _ := url.Parse(v.URL)
@@ -82,6 +94,11 @@ var theirVerifiers = map[string]func(v cases.ProviderVector) error{
 		}
 		return nil
 	},
+}
+
+// request is v as an *http.Request, for the SDKs that read one.
+func request(v cases.ProviderVector) *http.Request {
+	return &http.Request{Method: "POST", Header: header(v), Body: io.NopCloser(bytes.NewReader([]byte(v.Body)))}
 }
 
 type rejected struct{}
@@ -120,6 +137,7 @@ func TestTheirVerifiersAcceptOurSigns(t *testing.T) {
 	for preset, secret := range map[string]string{
 		"stripe": "whsec_go_sdk_0123456789", "github": "go-sdk-secret-0123456789abcdef",
 		"standard-webhooks": "whsec_Z28tc2RrLWdvLXNkay1nby1zZGstZ28tc2Rr", "twilio": "go-sdk-twilio-token-0123456789",
+		"pagerduty": "go-sdk-pagerduty-secret-0123456789", "buildkite": "go-sdk-buildkite-token-0123456789",
 	} {
 		t.Run(preset, func(t *testing.T) {
 			v := cases.ProviderVector{Preset: preset, Secret: secret, URL: "https://hooks.example.test/hooks/" + preset, Body: string(body), Headers: map[string]string{}}
