@@ -506,7 +506,11 @@ func hostGetHeaderMapValue(c *hostCall) abi.Status {
 //     allow_on_headers_stop_iteration (§2.2)
 //
 // See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_add_header_map_value
-func hostAddHeaderMapValue(c *hostCall) abi.Status {
+func hostAddHeaderMapValue(c *hostCall) abi.Status { return setHeaderValue(c, (*Header).add) }
+
+// setHeaderValue decodes (map_type, key, value) and applies set to the map
+// when the module may change it now.
+func setHeaderValue(c *hostCall, set func(h *Header, key, value string)) abi.Status {
 	t, key, value := abi.MapType(c.u32(0)), c.string(1), c.string(3)
 	if c.fault {
 		return abi.StatusInvalidMemoryAccess
@@ -515,7 +519,7 @@ func hostAddHeaderMapValue(c *hostCall) abi.Status {
 	if h == nil {
 		return abi.StatusBadArgument
 	}
-	h.add(key, value)
+	set(h, key, value)
 	return abi.StatusOK
 }
 
@@ -535,16 +539,7 @@ func hostAddHeaderMapValue(c *hostCall) abi.Status {
 //
 // See https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_replace_header_map_value
 func hostReplaceHeaderMapValue(c *hostCall) abi.Status {
-	t, key, value := abi.MapType(c.u32(0)), c.string(1), c.string(3)
-	if c.fault {
-		return abi.StatusInvalidMemoryAccess
-	}
-	h := c.v.headerMap(t)
-	if h == nil {
-		return abi.StatusBadArgument
-	}
-	h.replace(key, value)
-	return abi.StatusOK
+	return setHeaderValue(c, (*Header).replace)
 }
 
 // hostRemoveHeaderMapValue is proxy_remove_header_map_value: it removes
