@@ -144,6 +144,9 @@ type Route struct {
 	// the handshakes that prove them: Zoom's answer uses the key that
 	// verified the challenge, X's CRC (unsigned) the route's first key.
 	HandshakeKeys map[string][]byte
+	// HandshakeToken is the verify token a handshake compares the
+	// challenge's with (Meta's hub.verify_token), from verify_token_env.
+	HandshakeToken []byte
 }
 
 // ForwardClaim is one claim a jwt route sends upstream, and its header.

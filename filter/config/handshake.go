@@ -20,6 +20,11 @@ const (
 	// the token's HMAC-SHA256 under the consumer secret. The GET is not
 	// signed: answering it proves the route holds the secret, as X asks.
 	HandshakeTwitterCRC = string(verify.HandshakeTwitterCRC)
+	// HandshakeDropbox echoes Dropbox's verification GET's challenge.
+	HandshakeDropbox = string(verify.HandshakeDropbox)
+	// HandshakeMeta echoes Meta's hub.challenge when hub.verify_token is
+	// the route's verify token.
+	HandshakeMeta = string(verify.HandshakeMeta)
 )
 
 // MaxHandshakeToken bounds a challenge token a handshake answers; X's and

@@ -28,6 +28,7 @@ type rawRoute struct {
 	StripSignatureHeaders bool        `json:"strip_signature_headers"`
 	Dedupe                *rawDedupe  `json:"dedupe"`
 	Handshake             bool        `json:"handshake"`
+	VerifyTokenEnv        string      `json:"verify_token_env"`
 
 	// A bearer JWT (scheme "jwt").
 	JWKS             json.RawMessage   `json:"jwks"`
@@ -109,6 +110,9 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 	}
 	if rr.Handshake {
 		if err := setHandshake(&r, info.Handshake, keys, unconfigured); err != nil {
+			return Route{}, nil, err
+		}
+		if err := setVerifyToken(&r, rr, lookupEnv); err != nil {
 			return Route{}, nil, err
 		}
 	}
@@ -227,6 +231,23 @@ func setHandshake(r *Route, h verify.Handshake, keys []verify.Key, unconfigured 
 			r.HandshakeKeys[k.ID] = k.Secret
 		}
 	}
+	return nil
+}
+
+// setVerifyToken reads the verify token of a handshake that needs one
+// (Meta's hub.verify_token) from the variable "verify_token_env" names.
+func setVerifyToken(r *Route, rr rawRoute, lookupEnv func(string) (string, bool)) error {
+	if r.Handshake != HandshakeMeta {
+		return nil
+	}
+	if rr.VerifyTokenEnv == "" {
+		return fmt.Errorf(`%w: the %s handshake needs "verify_token_env", the variable holding the verify token you gave Meta`, ErrNoSecret, r.SchemeName)
+	}
+	v, ok := lookupEnv(rr.VerifyTokenEnv)
+	if !ok || v == "" {
+		return fmt.Errorf("%w: %s (the verify token; where the module runs: a host passes it only the variables it is given, as Envoy's host_env_keys)", ErrSecretEnvUnset, rr.VerifyTokenEnv)
+	}
+	r.HandshakeToken = []byte(v)
 	return nil
 }
 

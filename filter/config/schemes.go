@@ -87,6 +87,9 @@ func presetScheme(info verify.PresetInfo) scheme {
 	if info.Handshake.Kind != "" {
 		fields = append(fields, "handshake")
 	}
+	if info.Handshake.Kind == verify.HandshakeMeta {
+		fields = append(fields, "verify_token_env")
+	}
 	return scheme{fields: fields, standIn: info.StandInKey, build: func(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Duration) error {
 		var err error
 		r.Scheme, err = verify.Preset(info.Name, verify.Options{Keys: keys, Tolerance: tolerance, PublicURL: rr.PublicURL, AllowSHA1: rr.AllowSHA1})

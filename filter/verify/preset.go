@@ -77,6 +77,13 @@ const (
 	// HandshakeTwitterCRC answers the X/Twitter CRC GET (crc_token) with
 	// the token's HMAC-SHA256 under the consumer secret.
 	HandshakeTwitterCRC HandshakeKind = "twitter"
+	// HandshakeDropbox echoes the challenge of Dropbox's verification GET
+	// (?challenge=), as text/plain with nosniff.
+	HandshakeDropbox HandshakeKind = "dropbox"
+	// HandshakeMeta echoes hub.challenge of Meta's verification GET
+	// (hub.mode=subscribe) when hub.verify_token is the route's verify
+	// token ("verify_token_env").
+	HandshakeMeta HandshakeKind = "meta"
 )
 
 // Handshake is a preset's challenge: its kind and the HTTP method it comes

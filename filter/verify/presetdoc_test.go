@@ -162,6 +162,9 @@ func exampleRoute(info verify.PresetInfo) string {
 		if m != "POST" {
 			methods = fmt.Sprintf(`%q, "POST"`, m)
 		}
+		if info.Handshake.Kind == verify.HandshakeMeta {
+			handshake += fmt.Sprintf(`, "verify_token_env": %q`, strings.ToUpper(name)+"_VERIFY_TOKEN")
+		}
 	}
 	return fmt.Sprintf(`{"name": %q, "match": {"path_prefix": "/hooks/%s", "methods": [%s]}, "scheme": %q, "%s": [{"id": "current", "env": %q}]%s}`,
 		name, name, methods, name, keys, envName(info), handshake)

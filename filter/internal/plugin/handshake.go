@@ -3,6 +3,7 @@ package plugin
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -31,8 +32,12 @@ import (
 //     signs POST bodies. So only an opaque token is answered (X's are
 //     UUIDs and base64 strings), and the route refuses a POST whose whole
 //     body is one: nothing the CRC answers can ever verify as a body.
+//   - dropbox and meta echo the GET's challenge as text/plain (nosniff):
+//     they MAC nothing; meta answers only with the route's verify token,
+//     and both only an opaque token, so the echo is never a page.
 
-// errHandshakeRefused: a challenge whose token is not opaque.
+// errHandshakeRefused: a challenge refused (a token that is not opaque,
+// sent twice, or Meta's with the wrong verify token).
 var errHandshakeRefused = errors.New("handshake token is not an opaque token")
 
 // handshakeAnswer returns the answer to a request verified under keyID
@@ -67,27 +72,77 @@ func handshakeAnswer(rt *config.Route, keyID string, body []byte) []byte {
 	return nil
 }
 
-// crcAnswer returns the answer to X's CRC check, a GET with crc_token, or
-// nil when the request is not one; errHandshakeRefused when the token is
-// not opaque (or sent twice).
-func crcAnswer(rt *config.Route, method, query string) ([]byte, error) {
-	if rt.Handshake != config.HandshakeTwitterCRC || method != "GET" {
-		return nil, nil
+// getAnswer returns the answer to the route's handshake when the request
+// is its GET challenge — nil when it is not one — and whether the answer
+// is plain text (an echo) rather than JSON; errHandshakeRefused when the
+// challenge's token is not opaque, is sent twice, or (Meta) comes with
+// the wrong verify token.
+func getAnswer(rt *config.Route, method, query string) (answer []byte, plain bool, err error) {
+	if method != "GET" {
+		return nil, false, nil
 	}
+	switch rt.Handshake {
+	case config.HandshakeTwitterCRC:
+		answer, err = crcAnswer(rt, query)
+		return answer, false, err
+	case config.HandshakeDropbox:
+		token, asked, err := queryToken(query, "challenge")
+		if !asked || err != nil {
+			return nil, false, err
+		}
+		return []byte(token), true, nil
+	case config.HandshakeMeta:
+		answer, err = metaAnswer(rt, query)
+		return answer, true, err
+	}
+	return nil, false, nil
+}
+
+// queryToken returns the one value of the query parameter name, and
+// whether it was asked at all; errHandshakeRefused unless that value is
+// one opaque token.
+func queryToken(query, name string) (token string, asked bool, err error) {
+	q, perr := url.ParseQuery(query)
+	values, asked := q[name]
+	switch {
+	case !asked:
+		return "", false, nil
+	case perr != nil || len(values) != 1 || !config.OpaqueToken(values[0]):
+		return "", true, errHandshakeRefused
+	}
+	return values[0], true, nil
+}
+
+// crcAnswer answers X's CRC check (crc_token): the token's HMAC-SHA256
+// under the route's first key.
+func crcAnswer(rt *config.Route, query string) ([]byte, error) {
 	key, ok := rt.HandshakeKeys[firstKey(rt)]
 	if !ok {
 		return nil, nil
 	}
-	q, err := url.ParseQuery(query)
-	tokens, asked := q["crc_token"]
-	switch {
-	case !asked:
-		return nil, nil
-	case err != nil || len(tokens) != 1 || !config.OpaqueToken(tokens[0]):
+	token, asked, err := queryToken(query, "crc_token")
+	if !asked || err != nil {
+		return nil, err
+	}
+	answer, _ := json.Marshal(map[string]string{"response_token": "sha256=" + base64.StdEncoding.EncodeToString(mac(key, token))})
+	return answer, nil
+}
+
+// metaAnswer answers Meta's verification request (hub.mode=subscribe,
+// hub.challenge, hub.verify_token) with the challenge, when the verify
+// token is the route's (compared in constant time).
+func metaAnswer(rt *config.Route, query string) ([]byte, error) {
+	challenge, asked, err := queryToken(query, "hub.challenge")
+	if !asked || err != nil {
+		return nil, err
+	}
+	q, _ := url.ParseQuery(query)
+	given := q["hub.verify_token"]
+	if q.Get("hub.mode") != "subscribe" || len(given) != 1 || len(rt.HandshakeToken) == 0 ||
+		subtle.ConstantTimeCompare([]byte(given[0]), rt.HandshakeToken) != 1 {
 		return nil, errHandshakeRefused
 	}
-	answer, _ := json.Marshal(map[string]string{"response_token": "sha256=" + base64.StdEncoding.EncodeToString(mac(key, tokens[0]))})
-	return answer, nil
+	return []byte(challenge), nil
 }
 
 // answerableBody reports whether a verified body of rt could be one the
@@ -110,14 +165,27 @@ func mac(key []byte, msg string) []byte {
 }
 
 // answerHandshake sends the answer and counts it.
-func (q *request) answerHandshake(answer []byte) proxywasm.Action {
+func (q *request) answerHandshake(answer []byte, plain bool) proxywasm.Action {
 	rt := q.route
 	q.dropCheck()
 	q.root.metrics.inc(handshakeMetric(rt.Name))
 	logLine(proxywasm.LogInfo, "answered the "+rt.Handshake+" handshake: route="+rt.Name)
-	if _, err := q.stream.SendLocalResponse(200, "hookguard_handshake", answer,
-		[]pairs.Pair{{Key: "content-type", Value: "application/json"}}); err != nil {
+	headers := []pairs.Pair{{Key: "content-type", Value: "application/json"}}
+	if plain { // an echo: never read as anything but text
+		headers = []pairs.Pair{{Key: "content-type", Value: "text/plain"}, {Key: "x-content-type-options", Value: "nosniff"}}
+	}
+	if _, err := q.stream.SendLocalResponse(200, "hookguard_handshake", answer, headers); err != nil {
 		logLine(proxywasm.LogCritical, "cannot answer the handshake: "+err.Error())
 	}
 	return proxywasm.Pause
+}
+
+// answersAtHeaders reports whether rt's handshake is a GET challenge the
+// filter answers (or refuses) at the headers.
+func answersAtHeaders(rt *config.Route) bool {
+	switch rt.Handshake {
+	case config.HandshakeTwitterCRC, config.HandshakeDropbox, config.HandshakeMeta:
+		return true
+	}
+	return false
 }

@@ -85,7 +85,7 @@ func (m *metrics) defineRoutes(cfg *config.Config) {
 		for _, r := range reason.All {
 			if r == reason.NoRoute || r == reason.HeadersTooLarge || r == reason.Unconfigured && !rt.Unconfigured || r.Dedupe() && rt.Dedupe == nil ||
 				r == reason.SourceNotAllowed && len(rt.SourceCIDRs) == 0 || r == reason.JWKSUnavailable && rt.RemoteJWKS == nil ||
-				r == reason.HandshakeRefused && rt.Handshake != config.HandshakeTwitterCRC {
+				r == reason.HandshakeRefused && !answersAtHeaders(&rt) {
 				continue
 			}
 			m.define(rejectedMetric(rt.Name, r.Name))

@@ -184,12 +184,12 @@ func (q *request) admitSource(req *verify.Request) (proxywasm.Action, bool) {
 // answered by finish. OnRequestHeaders asks only for a route with a
 // handshake.
 func (q *request) handshake(req *verify.Request) (proxywasm.Action, bool) {
-	answer, err := crcAnswer(q.route, req.Method, req.Query())
+	answer, plain, err := getAnswer(q.route, req.Method, req.Query())
 	if err != nil {
 		return q.reject(reason.HandshakeRefused, nil), true
 	}
 	if answer != nil {
-		return q.answerHandshake(answer), true
+		return q.answerHandshake(answer, plain), true
 	}
 	return proxywasm.Continue, false
 }

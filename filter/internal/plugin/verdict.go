@@ -28,7 +28,7 @@ func (q *request) finish() proxywasm.Action {
 			return q.fail(verify.ErrMalformedBody)
 		}
 		if answer := handshakeAnswer(rt, keyID, q.body); answer != nil {
-			return q.answerHandshake(answer)
+			return q.answerHandshake(answer, false)
 		}
 	}
 	if rt.Dedupe != nil {
