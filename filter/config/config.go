@@ -198,8 +198,8 @@ func Parse(data []byte, lookupEnv func(string) (string, bool)) (Config, []string
 	for _, rt := range cfg.Routes {
 		// Both answer in the filter's place once the body is read: the
 		// headers must not have gone upstream by then.
-		if !cfg.HoldHeaders && (rt.Dedupe != nil || rt.Handshake == HandshakeZoom || rt.Handshake == HandshakeSlack) {
-			return Config{}, nil, fmt.Errorf(`%w: route %q: "dedupe" and the zoom and slack "handshake" need "hold_headers" (the default)`, ErrInvalidRoute, rt.Name)
+		if !cfg.HoldHeaders && (rt.Dedupe != nil || rt.Handshake == HandshakeZoom || rt.Handshake == HandshakeSlack || rt.Handshake == HandshakeTwitch) {
+			return Config{}, nil, fmt.Errorf(`%w: route %q: "dedupe" and the zoom, slack and twitch "handshake" need "hold_headers" (the default)`, ErrInvalidRoute, rt.Name)
 		}
 	}
 	if !cfg.HoldHeaders {

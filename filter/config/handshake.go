@@ -25,6 +25,8 @@ const (
 	// HandshakeMeta echoes Meta's hub.challenge when hub.verify_token is
 	// the route's verify token.
 	HandshakeMeta = string(verify.HandshakeMeta)
+	// HandshakeTwitch echoes a signed EventSub verification's challenge.
+	HandshakeTwitch = string(verify.HandshakeTwitch)
 )
 
 // MaxHandshakeToken bounds a challenge token a handshake answers; X's and

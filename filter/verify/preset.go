@@ -84,6 +84,9 @@ const (
 	// (hub.mode=subscribe) when hub.verify_token is the route's verify
 	// token ("verify_token_env").
 	HandshakeMeta HandshakeKind = "meta"
+	// HandshakeTwitch answers a signed EventSub webhook_callback_verification
+	// with its challenge, as text/plain.
+	HandshakeTwitch HandshakeKind = "twitch"
 )
 
 // Handshake is a preset's challenge: its kind and the HTTP method it comes

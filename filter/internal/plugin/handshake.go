@@ -32,6 +32,8 @@ import (
 //     signs POST bodies. So only an opaque token is answered (X's are
 //     UUIDs and base64 strings), and the route refuses a POST whose whole
 //     body is one: nothing the CRC answers can ever verify as a body.
+//   - twitch echoes the challenge of a verification Twitch signed, as
+//     text/plain: it MACs nothing.
 //   - dropbox and meta echo the GET's challenge as text/plain (nosniff):
 //     they MAC nothing; meta answers only with the route's verify token,
 //     and both only an opaque token, so the echo is never a page.
@@ -41,8 +43,9 @@ import (
 var errHandshakeRefused = errors.New("handshake token is not an opaque token")
 
 // handshakeAnswer returns the answer to a request verified under keyID
-// when its body is the route's handshake event, or nil.
-func handshakeAnswer(rt *config.Route, keyID string, body []byte) []byte {
+// when its body is the route's handshake event, or nil, and whether the
+// answer is plain text.
+func handshakeAnswer(rt *config.Route, keyID string, body []byte) (answer []byte, plain bool) {
 	switch rt.Handshake {
 	case config.HandshakeZoom:
 		var ev struct {
@@ -53,23 +56,34 @@ func handshakeAnswer(rt *config.Route, keyID string, body []byte) []byte {
 		}
 		key, ok := rt.HandshakeKeys[keyID]
 		if json.Unmarshal(body, &ev) != nil || ev.Event != "endpoint.url_validation" || !config.OpaqueToken(ev.Payload.PlainToken) || !ok {
-			return nil
+			return nil, false
 		}
-		answer, _ := json.Marshal(map[string]string{"plainToken": ev.Payload.PlainToken,
+		answer, _ = json.Marshal(map[string]string{"plainToken": ev.Payload.PlainToken,
 			"encryptedToken": hex.EncodeToString(mac(key, ev.Payload.PlainToken))})
-		return answer
+		return answer, false
 	case config.HandshakeSlack:
 		var ev struct {
 			Type      string `json:"type"`
 			Challenge string `json:"challenge"`
 		}
 		if json.Unmarshal(body, &ev) != nil || ev.Type != "url_verification" || ev.Challenge == "" {
-			return nil
+			return nil, false
 		}
-		answer, _ := json.Marshal(map[string]string{"challenge": ev.Challenge})
-		return answer
+		answer, _ = json.Marshal(map[string]string{"challenge": ev.Challenge})
+		return answer, false
+	case config.HandshakeTwitch:
+		var ev struct {
+			Challenge    string `json:"challenge"`
+			Subscription struct {
+				Status string `json:"status"`
+			} `json:"subscription"`
+		}
+		if json.Unmarshal(body, &ev) != nil || ev.Subscription.Status != "webhook_callback_verification_pending" || !config.OpaqueToken(ev.Challenge) {
+			return nil, false
+		}
+		return []byte(ev.Challenge), true
 	}
-	return nil
+	return nil, false
 }
 
 // getAnswer returns the answer to the route's handshake when the request

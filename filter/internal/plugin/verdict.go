@@ -27,8 +27,8 @@ func (q *request) finish() proxywasm.Action {
 		if answerableBody(rt, q.body) {
 			return q.fail(verify.ErrMalformedBody)
 		}
-		if answer := handshakeAnswer(rt, keyID, q.body); answer != nil {
-			return q.answerHandshake(answer, false)
+		if answer, plain := handshakeAnswer(rt, keyID, q.body); answer != nil {
+			return q.answerHandshake(answer, plain)
 		}
 	}
 	if rt.Dedupe != nil {
