@@ -49,6 +49,20 @@ func wantLocal(t *testing.T, d delivery, status int, retryAfter string) {
 	}
 }
 
+// wantForgedRefused sends delivery id with a signature no key made: it is
+// refused 401, before de-duplication.
+func wantForgedRefused(t *testing.T, h *proxytest.Host, now time.Time, id string) {
+	t.Helper()
+	forged := h.NewStream()
+	defer forged.Done()
+	forged.Headers([]pairs.Pair{{Key: ":method", Value: "POST"}, {Key: ":path", Value: "/sw"}, {Key: "webhook-id", Value: id},
+		{Key: "webhook-timestamp", Value: strconv.FormatInt(now.Unix(), 10)}, {Key: "webhook-signature", Value: "v1,AAAA"}}, false)
+	forged.Body([]byte("{}"), true)
+	if forged.Local == nil || forged.Local.Status != 401 {
+		t.Fatalf("forged %s: %+v", id, forged.Local)
+	}
+}
+
 // TestDedupeSurvivesLostSlots: a store that lost its keys (FLUSHALL, a
 // restart without persistence, a failover to an empty replica) is an
 // empty window, not a failed route.
@@ -104,14 +118,7 @@ func TestDedupeStoreFailure(t *testing.T) {
 		if n, _ := h.Metric("hookguard.dedupe_bypassed.route=sw"); n != 1 {
 			t.Fatalf("dedupe_bypassed counted %d", n)
 		}
-		forged := h.NewStream()
-		forged.Headers([]pairs.Pair{{Key: ":method", Value: "POST"}, {Key: ":path", Value: "/sw"}, {Key: "webhook-id", Value: "a2"},
-			{Key: "webhook-timestamp", Value: strconv.FormatInt(now.Unix(), 10)}, {Key: "webhook-signature", Value: "v1,AAAA"}}, false)
-		forged.Body([]byte("{}"), true)
-		if forged.Local == nil || forged.Local.Status != 401 {
-			t.Fatalf("forged, store down, allow: %+v", forged.Local)
-		}
-		forged.Done()
+		wantForgedRefused(t, h, now, "a2")
 		h.SharedDataFault = nil
 		d = send(t, h, now, "a3")
 		wantThrough(t, d)
