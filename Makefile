@@ -91,7 +91,7 @@ FUZZTIME ?= 15s
 FUZZ_TARGETS := \
 	./internal/pairs:FuzzDecode ./internal/pairs:FuzzRoundTrip ./filter/config:FuzzParse \
 	./filter/verify:FuzzPipesVerify ./filter/verify:FuzzPresetHeaders ./filter/verify:FuzzJWT \
-	./filter/verify:FuzzDecodePublicKey ./filter/internal/plugin:FuzzDecodeSlot \
+	./filter/verify:FuzzDecodePublicKey ./filter/verify:FuzzEventIDScanner ./filter/internal/plugin:FuzzDecodeSlot \
 	./filter/verify/internal/sha:FuzzAgainstStdlib ./host/internal/interrupt:FuzzInstrument \
 	./host:FuzzHostABI ./host:FuzzWritePrometheus ./filter:FuzzRequestPath
 

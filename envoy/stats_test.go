@@ -114,7 +114,8 @@ func TestStatsTagsCoverEveryMetric(t *testing.T) {
 			}
 			seenReasons[tags["reason"]] = true
 		case strings.HasPrefix(m.Name, "hookguard.duplicates."), strings.HasPrefix(m.Name, "hookguard.dedupe_evicted."),
-			strings.HasPrefix(m.Name, "hookguard.dedupe_bypassed."), strings.HasPrefix(m.Name, "hookguard.handshakes."):
+			strings.HasPrefix(m.Name, "hookguard.dedupe_bypassed."), strings.HasPrefix(m.Name, "hookguard.dedupe_replayed."),
+			strings.HasPrefix(m.Name, "hookguard.handshakes."):
 			want := strings.Join(strings.Split(m.Name, ".")[:2], ".")
 			if base != "wasmcustom."+want || !strings.HasPrefix(tags["route"], "w") || len(tags) != 1 {
 				t.Errorf("%s: %s %v", full, base, tags)

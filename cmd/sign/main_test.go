@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,7 +31,7 @@ func TestSignedRequestsVerify(t *testing.T) {
 	}
 	env := map[string]string{}
 	for _, p := range verify.Presets() {
-		secret := "sign-test-secret-0123456789abcdef-" + p
+		secret := encodedSecret(p, "sign-test-secret-0123456789abcdef-"+p)
 		if info, _ := verify.LookupPreset(p); info.SecretEncoding == verify.Whsec {
 			secret = "whsec_c2lnbi10ZXN0LXNpZ24tdGVzdC1zaWduLXRlc3Q="
 		}
@@ -77,6 +79,9 @@ func TestSignedRequestsVerify(t *testing.T) {
 			wrong := map[string]string{}
 			for k, v := range env {
 				wrong[k] = strings.Replace(v, "0123", "3210", 1) // a public key stays: the signing key differs
+				if k == strings.ToUpper(strings.ReplaceAll(p, "-", "_"))+"_WEBHOOK_SECRET" {
+					wrong[k] = encodedSecret(p, "another-secret-"+p)
+				}
 				if strings.HasPrefix(v, "whsec_") {
 					wrong[k] = "whsec_d3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmc="
 				}
@@ -87,6 +92,17 @@ func TestSignedRequestsVerify(t *testing.T) {
 			}
 		})
 	}
+}
+
+// encodedSecret is raw as preset's provider shows a secret.
+func encodedSecret(preset, raw string) string {
+	switch info, _ := verify.LookupPreset(preset); info.SecretEncoding {
+	case verify.Base64Secret, verify.Whsec:
+		return base64.StdEncoding.EncodeToString([]byte(raw))
+	case verify.HexSecret:
+		return hex.EncodeToString([]byte(raw))
+	}
+	return raw
 }
 
 func TestCurlOutput(t *testing.T) {

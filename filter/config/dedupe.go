@@ -7,10 +7,14 @@ import (
 )
 
 // Dedupe is a route's replay de-duplication: verified deliveries are
-// remembered by id in the host's shared data (every VM, every Envoy
-// worker), an id only once the upstream answered it 2xx.
+// remembered in the host's shared data (every VM, every Envoy worker) by
+// their identity among the bytes their sender signed (verify.Identity),
+// as accepted only once the upstream answered 2xx.
 type Dedupe struct {
-	// IDHeaders are where the delivery id is read, the first present.
+	// IDHeaders are where an unsigned delivery id may be read, the first
+	// present: it only tags a delivery's entry, so that a copy under
+	// another id is counted as a replay. It is never the key: anyone who
+	// captured a delivery can change it.
 	IDHeaders []string
 	// Window is how long an accepted id is remembered.
 	Window time.Duration
@@ -59,6 +63,8 @@ type rawDedupe struct {
 // delivery id headers (a preset's), signedID the generic model's id_header,
 // which is signed.
 func parseDedupe(rd rawDedupe, r Route, deliveryIDs []string, signedID string) (*Dedupe, error) {
+	// Every scheme identifies its deliveries (verify.Identified): the
+	// headers only tag them, and may be none.
 	if r.Mode != Enforce {
 		return nil, fmt.Errorf(`%w: "dedupe" needs mode "enforce": only verified deliveries are remembered`, ErrInvalidRoute)
 	}
@@ -75,9 +81,6 @@ func parseDedupe(rd rawDedupe, r Route, deliveryIDs []string, signedID string) (
 	}
 	if rd.IDHeader != "" {
 		d.IDHeaders = []string{strings.ToLower(rd.IDHeader)}
-	}
-	if len(d.IDHeaders) == 0 {
-		return nil, fmt.Errorf(`%w: "dedupe" needs "id_header": scheme %q names no delivery id header`, ErrInvalidRoute, r.SchemeName)
 	}
 	if err := seconds("window_seconds", rd.WindowSeconds, &d.Window); err != nil {
 		return nil, err

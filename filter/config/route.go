@@ -57,6 +57,7 @@ type rawRoute struct {
 	VersionSeparator string `json:"version_separator"`
 	Template         string `json:"template"`
 	IDHeader         string `json:"id_header"`
+	EventIDField     string `json:"event_id_field"`
 	TimestampHeader  string `json:"timestamp_header"`
 	TimestampFormat  string `json:"timestamp_format"`
 	SecretEncoding   string `json:"secret_encoding"`

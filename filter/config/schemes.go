@@ -43,7 +43,7 @@ var commonFields = []string{"name", "match", "scheme", "mode", "max_body_bytes",
 var (
 	hmacFields = []string{"secrets", "public_keys", "algorithm", "encoding", "signature_header", "signature_prefix",
 		"signature_format", "signature_key", "timestamp_key", "separators", "version_separator", "template", "id_header",
-		"timestamp_header", "timestamp_format", "secret_encoding"}
+		"event_id_field", "timestamp_header", "timestamp_format", "secret_encoding"}
 	tokenFields = []string{"secrets", "token_header", "token_bearer", "token_query"}
 	basicFields = []string{"secrets"}
 	jwtFields   = []string{"jwks", "jwks_env", "jwks_cluster", "jwks_path", "jwks_authority", "jwks_refresh_seconds", "jwt_header",
@@ -170,7 +170,7 @@ func buildHMAC(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Duratio
 		Algorithm: verify.Algorithm(rr.Algorithm), Encoding: verify.Encoding(rr.Encoding),
 		SignaturePrefix: rr.SignaturePrefix, SignatureFormat: verify.Format(rr.SignatureFormat),
 		SignatureKey: rr.SignatureKey, TimestampKey: rr.TimestampKey, Separators: rr.Separators,
-		VersionSeparator: rr.VersionSeparator, Template: rr.Template, IDHeader: rr.IDHeader,
+		VersionSeparator: rr.VersionSeparator, Template: rr.Template, IDHeader: rr.IDHeader, EventIDField: rr.EventIDField,
 		TimestampHeader: rr.TimestampHeader, TimestampFormat: verify.TimestampFormat(rr.TimestampFormat),
 		Tolerance: verify.DefaultTolerance, PublicURL: rr.PublicURL,
 	}

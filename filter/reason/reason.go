@@ -45,11 +45,6 @@ var (
 	// Unconfigured is a route whose optional secrets are all unset.
 	Unconfigured  = Reason{Name: "route_unconfigured", Status: 500}
 	InternalError = Reason{Name: "internal_error", Status: 500}
-	// The reasons of a route with "dedupe", for a request that verified.
-	// MissingDeliveryID: no delivery id header. DuplicateInFlight: the
-	// same id was let through and the upstream has not answered yet.
-	// DedupeFull: every id of the delivery's slot is in flight.
-	MissingDeliveryID = Reason{Name: "missing_delivery_id", Status: 400}
 	// HeadersTooLarge: the host gave an empty header map, as Envoy and our
 	// host do for one over their limits (count or size): not even :path.
 	HeadersTooLarge = Reason{Name: "headers_too_large", Status: 431}
@@ -57,7 +52,11 @@ var (
 	JWKSUnavailable = Reason{Name: "jwks_unavailable", Status: 503, Err: verify.ErrKeysUnavailable}
 	// SourceNotAllowed: the client address is outside the route's
 	// source_cidrs (or cannot be told, behind trusted_proxy_hops).
-	SourceNotAllowed  = Reason{Name: "source_not_allowed", Status: 403}
+	SourceNotAllowed = Reason{Name: "source_not_allowed", Status: 403}
+	// The reasons of a route with "dedupe", for a request that verified.
+	// DuplicateInFlight: the same delivery was let through and the
+	// upstream has not answered yet. DedupeFull: every delivery of the
+	// slot is in flight.
 	DuplicateInFlight = Reason{Name: "duplicate_in_flight", Status: 409}
 	DedupeFull        = Reason{Name: "dedupe_full", Status: 503}
 	// DedupeUnavailable: the shared data holding a dedupe route's ids
@@ -88,7 +87,6 @@ var All = []Reason{
 	HeadersTooLarge,
 	SourceNotAllowed,
 	Unconfigured,
-	MissingDeliveryID,
 	DuplicateInFlight,
 	DedupeFull,
 	DedupeUnavailable,
@@ -98,7 +96,7 @@ var All = []Reason{
 
 // Dedupe reports whether r is one only a route with "dedupe" gives.
 func (r Reason) Dedupe() bool {
-	return r == MissingDeliveryID || r == DuplicateInFlight || r == DedupeFull || r == DedupeUnavailable
+	return r == DuplicateInFlight || r == DedupeFull || r == DedupeUnavailable
 }
 
 // Of returns the reason for err: internal_error for anything that is not

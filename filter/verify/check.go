@@ -28,7 +28,7 @@ func (c *compiledHMAC) Begin(req *Request, now time.Time) (_ Check, err error) {
 	// Only what is read before it is written: the arrays a check keeps
 	// room in, a KiB of them, are not cleared per request.
 	k.c, k.req, k.now, k.sigs, k.msgs, k.body = c, req, now, nil, nil, nil
-	k.macs, k.macVals, k.macKeys = nil, nil, nil
+	k.macs, k.macVals, k.macKeys, k.matched = nil, nil, nil, -1
 	k.sigStore.used = 0
 	defer func() {
 		if err != nil {
@@ -115,6 +115,7 @@ type hmacCheck struct {
 	msgs    []io.Writer    // instead of macs, for a public-key algorithm: one per form of the URL
 	macVals []signedValues // what each MAC (or message) signs besides the body
 	macKeys []Key          // whose each MAC is
+	matched int            // the MAC (or message) that verified, or -1
 	now     time.Time
 	body    []byte // only when the timestamp is in the body (Linear)
 
@@ -163,14 +164,15 @@ func (k *hmacCheck) Verify() (string, error) {
 		}
 		sums = append(sums, m.Sum(into))
 	}
-	id, ok := match(k.macKeys, sums, k.sigs)
-	if !ok {
+	i := match(sums, k.sigs)
+	if i < 0 {
 		return "", ErrSignatureMismatch
 	}
 	if err := k.checkBodyTimestamp(); err != nil {
 		return "", err
 	}
-	return id, nil
+	k.matched = i
+	return k.macKeys[i].ID, nil
 }
 
 // checkBodyTimestamp checks a timestamp inside the body, for the schemes
@@ -184,8 +186,9 @@ func (k *hmacCheck) checkBodyTimestamp() error {
 
 // match compares every signature with every key's MAC in constant time,
 // without stopping at a match, so the time taken tells nothing of which
-// key or signature matched. It returns the id of the first key that did.
-func match(keys []Key, sums, sigs [][]byte) (string, bool) {
+// key or signature matched. It returns the index of the first MAC that
+// did (keys[i] is whose it is), or -1.
+func match(sums, sigs [][]byte) int {
 	found := -1
 	for i, sum := range sums {
 		for _, sig := range sigs {
@@ -194,10 +197,7 @@ func match(keys []Key, sums, sigs [][]byte) (string, bool) {
 			}
 		}
 	}
-	if found < 0 {
-		return "", false
-	}
-	return keys[found].ID, true
+	return found
 }
 
 // checkBodyTimestamp reads a JSON number of milliseconds at field in body
@@ -212,4 +212,33 @@ func checkBodyTimestamp(body []byte, field string, tolerance time.Duration, now 
 		return ErrMissingTimestamp
 	}
 	return checkTimestamp(string(bytes.TrimSpace(raw)), UnixMillis, tolerance, now)
+}
+
+// wants implements identifier: a scheme that signs a delivery id needs
+// nothing more; any other needs the body's digest, and its event id field.
+func (k *hmacCheck) wants() (bool, string) {
+	if k.c.IDHeader != "" {
+		return false, ""
+	}
+	return true, k.c.EventIDField
+}
+
+// identity implements identifier: the signed id, else the event id, else
+// what the signature that verified covers — its form of the URL, its
+// timestamp and headers, and the body.
+func (k *hmacCheck) identity(body *[32]byte, eventID []byte) (Identity, bool) {
+	if k.matched < 0 {
+		return Identity{}, false
+	}
+	v := k.macVals[k.matched]
+	switch {
+	case k.c.IDHeader != "":
+		return sumOf(IdentitySignedID, []byte(v.id)), true
+	case eventID != nil:
+		return sumOf(IdentityEventID, eventID), true
+	}
+	var prefix, suffix bytes.Buffer
+	writeParts(k.c, &prefix, k.c.prefix, k.req, v, k.scratch[:0])
+	writeParts(k.c, &suffix, k.c.suffix, k.req, v, k.scratch[:0])
+	return sumOf(IdentitySignedContent, prefix.Bytes(), body[:], suffix.Bytes()), true
 }

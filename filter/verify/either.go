@@ -96,3 +96,30 @@ func (e eitherCheck) Verify() (string, error) {
 	}
 	return "", first
 }
+
+// wants implements identifier: what any of the versions wants.
+func (e eitherCheck) wants() (digest bool, field string) {
+	for _, c := range e {
+		if i, ok := c.(identifier); ok {
+			d, f := i.wants()
+			digest = digest || d
+			if field == "" {
+				field = f
+			}
+		}
+	}
+	return digest, field
+}
+
+// identity implements identifier: the identity of the version that
+// verified.
+func (e eitherCheck) identity(body *[32]byte, eventID []byte) (Identity, bool) {
+	for _, c := range e {
+		if i, ok := c.(identifier); ok {
+			if id, ok := i.identity(body, eventID); ok {
+				return id, true
+			}
+		}
+	}
+	return Identity{}, false
+}

@@ -80,6 +80,21 @@ type urlFormCheck struct {
 	newHash func() hash.Hash
 	form    bool
 	body    []byte
+	// signedURL and signedParams are what the signature covered, once
+	// it verified: the form of the URL that matched, and the sorted
+	// parameters.
+	signedURL, signedParams string
+}
+
+func (c *urlFormCheck) wants() (bool, string) { return false, "" }
+
+// identity is the signed string's: the body's bytes are not what is
+// signed (a form's parameters may be reordered or escaped otherwise).
+func (c *urlFormCheck) identity(*[32]byte, []byte) (Identity, bool) {
+	if c.signedURL == "" {
+		return Identity{}, false
+	}
+	return sumOf(IdentitySignedContent, []byte(c.signedURL), []byte(c.signedParams)), true
 }
 
 func (c *urlFormCheck) NeedsBody() bool { return true }
@@ -115,20 +130,22 @@ func (c *urlFormCheck) Verify() (string, error) {
 	}
 	var sums [][]byte
 	var keys []Key
+	var urls []string
 	for _, candidate := range portVariants(base) {
 		for _, k := range c.u.keys {
 			m := hmac.New(c.newHash, k.Secret)
 			m.Write([]byte(candidate))
 			m.Write([]byte(params))
 			sums = append(sums, m.Sum(nil))
-			keys = append(keys, k)
+			keys, urls = append(keys, k), append(urls, candidate)
 		}
 	}
-	id, ok := match(keys, sums, [][]byte{c.sig})
-	if !ok || bodyOK != 1 {
+	i := match(sums, [][]byte{c.sig})
+	if i < 0 || bodyOK != 1 {
 		return "", ErrSignatureMismatch
 	}
-	return id, nil
+	c.signedURL, c.signedParams = urls[i], params
+	return keys[i].ID, nil
 }
 
 // sortedParams concatenates each name and value, sorted by name. With

@@ -5,6 +5,7 @@ import (
 	"hash"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // HMAC is the generic model: a superset of AWS EventBridge's, and what
@@ -52,6 +53,12 @@ type HMAC struct {
 	// is used as given: zero accepts only the current second (for
 	// UnixSeconds). Presets default it to the provider's value.
 	Tolerance time.Duration
+	// EventIDField, when set, is a field at the top level of the signed
+	// JSON body that names the event and stays the same on every retry,
+	// re-signed or not (Stripe's "id"): a delivery's identity for replay
+	// de-duplication (Identify). A body without it is identified by its
+	// signed content.
+	EventIDField string
 	// PublicURL, when set, is the URL the sender signed in {url}, as
 	// configured at the provider (see RequestURL).
 	PublicURL string
@@ -144,6 +151,9 @@ func (c *compiledHMAC) compileShape() error {
 	}
 	if len(c.SignatureHeaders) == 0 {
 		return errorf(ErrInvalidScheme, "no signature header")
+	}
+	if f := c.EventIDField; f != "" && (len(f) > 64 || strings.ContainsAny(f, "\"\\") || strings.TrimFunc(f, unicode.IsPrint) != "") {
+		return errorf(ErrInvalidScheme, "event id field %q: a JSON key of at most 64 printable characters, without quotes or backslashes", f)
 	}
 	names := make([]string, len(c.SignatureHeaders))
 	for i, name := range c.SignatureHeaders {

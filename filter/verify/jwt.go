@@ -241,7 +241,7 @@ func (c *compiledJWT) Begin(req *Request, now time.Time) (Check, error) {
 	if err != nil {
 		return nil, err
 	}
-	check := &jwtCheck{keyID: used.ID}
+	check := &jwtCheck{keyID: used.ID, input: raw[:strings.LastIndexByte(raw, '.')]}
 	if len(c.Claims) > 0 {
 		check.claims = map[string]string{}
 		for _, name := range c.Claims {
@@ -428,6 +428,16 @@ func claimString(v any) (string, bool) {
 type jwtCheck struct {
 	keyID  string
 	claims map[string]string
+	input  string // the signed header and payload, for identity
+}
+
+func (k *jwtCheck) wants() (bool, string) { return true, "" }
+
+// identity is the signed header's and payload's with the body's: the
+// signature's own bytes are left out (an ECDSA signature has two valid
+// forms), and a token a sender reuses for other bodies is not a replay.
+func (k *jwtCheck) identity(body *[32]byte, _ []byte) (Identity, bool) {
+	return sumOf(IdentitySignedContent, []byte(k.input), body[:]), true
 }
 
 func (k *jwtCheck) NeedsBody() bool             { return false }

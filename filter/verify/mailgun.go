@@ -36,9 +36,21 @@ func (m *mailgun) Begin(_ *Request, now time.Time) (Check, error) {
 }
 
 type mailgunCheck struct {
-	m    *mailgun
-	now  time.Time
-	body []byte
+	m      *mailgun
+	now    time.Time
+	body   []byte
+	signed string // the timestamp and token the signature covered
+}
+
+func (c *mailgunCheck) wants() (bool, string) { return false, "" }
+
+// identity is the signed timestamp's and token's: Mailgun signs nothing
+// else of the body.
+func (c *mailgunCheck) identity(*[32]byte, []byte) (Identity, bool) {
+	if c.signed == "" {
+		return Identity{}, false
+	}
+	return sumOf(IdentitySignedContent, []byte(c.signed)), true
 }
 
 func (c *mailgunCheck) NeedsBody() bool { return true }
@@ -82,9 +94,10 @@ func (c *mailgunCheck) Verify() (string, error) {
 		mac.Write([]byte(s.Timestamp + s.Token))
 		sums[i] = mac.Sum(nil)
 	}
-	id, ok := match(c.m.keys, sums, [][]byte{sig})
-	if !ok {
+	i := match(sums, [][]byte{sig})
+	if i < 0 {
 		return "", ErrSignatureMismatch
 	}
-	return id, nil
+	c.signed = s.Timestamp + s.Token
+	return c.m.keys[i].ID, nil
 }

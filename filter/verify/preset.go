@@ -338,3 +338,20 @@ func (p PresetInfo) compile(h HMAC, keys []Key, o Options) (*compiledHMAC, error
 	h.quirks, h.bodyTimestampField = p.Quirks, p.BodyTimestampField
 	return compileHMAC(h)
 }
+
+// Identity is how replay de-duplication identifies the preset's
+// deliveries (verify.Identified), strongest first: a delivery whose body
+// lacks the event id falls back to the next.
+func (p PresetInfo) Identity() []IdentityKind {
+	switch {
+	case p.Kind == KindToken:
+		return []IdentityKind{IdentityBody}
+	case p.Kind != KindHMAC && p.Kind != KindPublicKey:
+		return []IdentityKind{IdentitySignedContent}
+	case p.HMAC.IDHeader != "":
+		return []IdentityKind{IdentitySignedID}
+	case p.HMAC.EventIDField != "":
+		return []IdentityKind{IdentityEventID, IdentitySignedContent}
+	}
+	return []IdentityKind{IdentitySignedContent}
+}

@@ -83,6 +83,7 @@ func presetDoc() string {
 			fmt.Fprintf(&b, "- Tolerance: none (the provider signs no timestamp)\n")
 		}
 		fmt.Fprintf(&b, "- Secret: %s\n", describeSecret(info))
+		fmt.Fprintf(&b, "- Replays (`dedupe`): %s\n", describeIdentity(info))
 		if info.Notes != "" {
 			fmt.Fprintf(&b, "- Notes: %s\n", info.Notes)
 		}
@@ -137,8 +138,48 @@ func describeSecret(info verify.PresetInfo) string {
 		return "none: the route holds the provider's public key (hex, base64, base64 DER or PEM), e.g. `" + info.ExampleKey + "`"
 	case info.SecretEncoding == verify.Whsec:
 		return "`whsec_` + base64, decoded (an unprefixed base64 secret works too)"
+	case info.SecretEncoding == verify.Base64Secret:
+		return "base64 as the provider shows it, decoded"
+	case info.SecretEncoding == verify.HexSecret:
+		return "hex as the provider shows it, decoded"
 	}
 	return "the string as the provider shows it"
+}
+
+// describeIdentity says how replay de-duplication knows a delivery of the
+// preset again (verify.PresetInfo.Identity).
+func describeIdentity(info verify.PresetInfo) string {
+	h := info.HMAC
+	var out string
+	switch info.Identity()[0] {
+	case verify.IdentitySignedID:
+		out = fmt.Sprintf("by the signed `%s`, the same on every retry: a copy, or a retry signed again, is a duplicate", headerName(h.IDHeader))
+	case verify.IdentityEventID:
+		out = fmt.Sprintf("by the body's `%q`, the event's id, the same on every retry: a copy, or a retry signed again, is a duplicate (a body without it: by its signed content)", h.EventIDField)
+	case verify.IdentityBody:
+		out = "by the body's SHA-256: an exact copy is a duplicate, but a token signs nothing, so whoever holds it can send any body"
+	case verify.IdentitySignedContent:
+		out = "by what the signature covers: a copy is a duplicate"
+		if info.Kind == verify.KindBodyField {
+			out = "by the signed timestamp and token in the body: a copy is a duplicate"
+			break
+		}
+		if h.TimestampHeader != "" || h.TimestampKey != "" {
+			out += "; a retry the provider signs again with a new timestamp is a new delivery"
+		} else {
+			out += ", and so is every retry (the provider signs no timestamp)"
+		}
+	}
+	var unsigned []string
+	for _, name := range info.DeliveryIDHeaders {
+		if name != h.IDHeader && (info.Fallback == nil || name != info.Fallback.IDHeader) {
+			unsigned = append(unsigned, "`"+headerName(name)+"`")
+		}
+	}
+	if len(unsigned) > 0 {
+		out += fmt.Sprintf("; %s is not signed: it only tags the entry, so that copies under another id are counted (`hookguard.dedupe_replayed`)", strings.Join(unsigned, " or "))
+	}
+	return out
 }
 
 // envName is the variable a preset's example route reads its key from.
@@ -166,7 +207,7 @@ func exampleRoute(info verify.PresetInfo) string {
 			handshake += fmt.Sprintf(`, "verify_token_env": %q`, strings.ToUpper(name)+"_VERIFY_TOKEN")
 		}
 	}
-	return fmt.Sprintf(`{"name": %q, "match": {"path_prefix": "/hooks/%s", "methods": [%s]}, "scheme": %q, "%s": [{"id": "current", "env": %q}]%s}`,
+	return fmt.Sprintf(`{"name": %q, "match": {"path": "/hooks/%s", "methods": [%s]}, "scheme": %q, "%s": [{"id": "current", "env": %q}]%s}`,
 		name, name, methods, name, keys, envName(info), handshake)
 }
 
@@ -249,6 +290,10 @@ func TestREADMERoutesParse(t *testing.T) {
 			value = info.ExampleKey
 		case info.SecretEncoding == verify.Whsec:
 			value = "whsec_cmVhZG1lLXJvdXRlLXNlY3JldC0wMTIzNDU2Nzg5"
+		case info.SecretEncoding == verify.Base64Secret:
+			value = "cmVhZG1lLXJvdXRlLXNlY3JldC0wMTIzNDU2Nzg5"
+		case info.SecretEncoding == verify.HexSecret:
+			value = "726561646d652d726f7574652d736563726574"
 		}
 		lookup := func(string) (string, bool) { return value, true }
 		parsed, _, err := config.Parse([]byte(cfg), lookup)
@@ -271,5 +316,50 @@ func TestREADMEPresetCount(t *testing.T) {
 	want := fmt.Sprintf("It knows %d presets", len(verify.Presets()))
 	if !strings.Contains(string(data), want) {
 		t.Fatalf("README.md does not say %q", want)
+	}
+}
+
+// identityLines are the README's lists of presets by how replay
+// de-duplication knows a delivery again.
+func identityLines() []string {
+	var signedID, eventID, untimed, timed, body []string
+	for _, name := range verify.Presets() {
+		info, _ := verify.LookupPreset(name)
+		h, quoted := info.HMAC, "`"+name+"`"
+		switch info.Identity()[0] {
+		case verify.IdentitySignedID:
+			signedID = append(signedID, quoted)
+		case verify.IdentityEventID:
+			eventID = append(eventID, fmt.Sprintf("%s (`%s`)", quoted, h.EventIDField))
+		case verify.IdentityBody:
+			body = append(body, quoted)
+		case verify.IdentitySignedContent:
+			if h.TimestampHeader != "" || h.TimestampKey != "" {
+				timed = append(timed, quoted)
+			} else {
+				untimed = append(untimed, quoted)
+			}
+		}
+	}
+	return []string{
+		"- **A signed delivery id** (a copy, or a retry signed again, is a duplicate): " + strings.Join(signedID, ", ") + ".",
+		"- **The event's id in the signed body** (a copy, or a retry signed again, is a duplicate): " + strings.Join(eventID, ", ") + ".",
+		"- **The signed content, with no timestamp** (a copy and every retry are duplicates): " + strings.Join(untimed, ", ") + ".",
+		"- **The signed content, with a timestamp** (a copy is a duplicate; a retry the provider signs again is a new delivery): " + strings.Join(timed, ", ") + ".",
+		"- **The body, under a token that signs nothing** (a copy is a duplicate; whoever holds the token can send any body): " + strings.Join(body, ", ") + ".",
+	}
+}
+
+// TestREADMEIdentities: the README's de-duplication section lists every
+// preset under how its deliveries are identified, as the table says.
+func TestREADMEIdentities(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(cases.TestdataDir(), "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range identityLines() {
+		if !strings.Contains(string(readme), line+"\n") {
+			t.Errorf("README.md lacks, on a line of its own:\n%s", line)
+		}
 	}
 }

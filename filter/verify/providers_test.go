@@ -394,9 +394,10 @@ type oursRequest struct {
 
 // sdkVerified are the presets whose SDK has a verifier gen.mjs runs.
 // (standard-webhooks-v1a is standard-webhooks signed with a whsk_ key.)
-var sdkVerified = []string{"brex", "clerk", "coinbase-commerce", "discord", "github", "gocardless", "hubspot", "linear", "lithic",
-	"mux", "openai", "orb", "paddle", "polar", "razorpay", "replicate", "resend", "sendgrid", "square", "standard-webhooks",
-	"standard-webhooks-v1a", "stripe", "stytch", "svix", "telnyx", "twilio", "webflow", "workos"}
+var sdkVerified = []string{"brex", "clerk", "coinbase-commerce", "discord", "etsy", "github", "gocardless", "hubspot", "incident-io",
+	"line", "linear", "lithic", "modern-treasury", "mux", "openai", "orb", "paddle", "polar", "pusher", "razorpay", "render",
+	"replicate", "resend", "sendgrid", "square", "standard-webhooks", "standard-webhooks-v1a", "stripe", "stytch", "supabase",
+	"svix", "telnyx", "twilio", "webflow", "workos"}
 
 func makeOurs(t *testing.T, now time.Time) []byte {
 	var f oursFile
@@ -404,7 +405,7 @@ func makeOurs(t *testing.T, now time.Time) []byte {
 		name := strings.TrimSuffix(entry, "-v1a")
 		secret := "ours-secret-0123456789abcdef0123"
 		switch entry {
-		case "standard-webhooks", "svix", "openai", "replicate", "lithic", "resend", "clerk", "stytch", "brex":
+		case "standard-webhooks", "svix", "openai", "replicate", "lithic", "resend", "clerk", "stytch", "brex", "render", "supabase", "etsy", "incident-io":
 			secret = "whsec_b3Vycy1vdXJzLW91cnMtb3Vycy1vdXJzLW91cnM="
 		case "stripe":
 			secret = "whsec_ours0123456789abcdef"

@@ -71,6 +71,7 @@ func (k *hmacCheck) verifyPublic() (string, error) {
 				if err := k.checkBodyTimestamp(); err != nil {
 					return "", err
 				}
+				k.matched = i
 				return k.c.Keys[j].ID, nil
 			}
 		}

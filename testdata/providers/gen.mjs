@@ -481,6 +481,14 @@ const verifiers = {
     return r.headers["webhook-signature"].split(" ").some((e) => e.startsWith("v1a,") && crypto.verify(null, msg, key, Buffer.from(e.slice(4), "base64")));
   },
 };
+// More presets, in files of their own with the same kit: gen-sdk-more.mjs
+// (signed or checked by the providers' SDKs) and gen-docs-more.mjs (Node's
+// crypto per the providers' docs). Each adds its vectors and its verifiers
+// of ours.json.
+const oursPackages = {};
+const kit = { add, docs, hmac, json, event, secret, NOW, base, version, must, require, crypto, verifiers, handshakes, oursPackages, previous };
+for (const more of ["./gen-sdk-more.mjs", "./gen-docs-more.mjs"]) await (await import(more)).default(kit);
+
 const ours = JSON.parse(fs.readFileSync(new URL("./ours.json", import.meta.url)));
 const oursVerified = {};
 for (const r of ours.requests) {
@@ -491,7 +499,7 @@ for (const r of ours.requests) {
   const pkg = { "standard-webhooks": "standardwebhooks", github: "@octokit/webhooks-methods", hubspot: "@hubspot/api-client", paddle: "@paddle/paddle-node-sdk",
     orb: "orb-billing", linear: "@linear/sdk", discord: "discord-interactions", sendgrid: "@sendgrid/eventwebhook",
     "coinbase-commerce": "coinbase-commerce-node", gocardless: "gocardless-nodejs", workos: "@workos-inc/node", mux: "@mux/mux-node",
-    webflow: "webflow-api", polar: "@polar-sh/sdk", clerk: "svix", stytch: "svix", brex: "standardwebhooks" }[r.name] ?? r.name;
+    webflow: "webflow-api", polar: "@polar-sh/sdk", clerk: "svix", stytch: "svix", brex: "standardwebhooks", ...oursPackages }[r.name] ?? r.name;
   oursVerified[r.name] = { oracle: r.name === "standard-webhooks-v1a" ? "node crypto per the spec" : version(pkg), verified: ok === true };
 }
 

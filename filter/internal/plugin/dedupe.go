@@ -8,26 +8,35 @@ import (
 
 	"github.com/hookguard/hookguard/filter/config"
 	"github.com/hookguard/hookguard/filter/internal/proxywasm"
+	"github.com/hookguard/hookguard/filter/verify"
 )
 
 // Replay de-duplication (a route's "dedupe") lives in the host's shared
 // data, which every VM of the plugin sees (in Envoy, every worker thread).
 //
 // Envoy's shared data in ABI 0.2 has neither delete nor expiry, so a
-// route's ids live in a fixed number of keys, "hookguard.dedupe.<route>.<n>"
-// (config.Dedupe.Slots of them), created when the plugin is configured.
-// Each holds a version byte and at most config.DedupeSlotEntries entries:
-// the first 16 bytes of SHA-256 of the route and the delivery id, a state
-// (in flight or accepted) and a time. Entries expire inside their key, so
-// the memory a route can use is fixed: Slots × 16 × 25 bytes, 1.6 MB for
-// the default 65,536 ids. Every change is a compare-and-swap, so two VMs
-// racing on one id let exactly one through.
+// route's deliveries live in a fixed number of keys,
+// "hookguard.dedupe.<route>.<n>" (config.Dedupe.Slots of them), created
+// when the plugin is configured. Each holds a version byte and at most
+// config.DedupeSlotEntries entries: the first 16 bytes of SHA-256 of the
+// route and the delivery's identity (verify.Identity: what its sender
+// signed, never an unsigned header), a state (in flight or accepted), a
+// time, and a tag of the delivery-id header it came with (to tell a
+// replay under a new id from a retry, for the count). Entries expire
+// inside their key, so the memory a route can use is fixed: Slots × 16 ×
+// 29 bytes, 1.9 MB for the default 65,536 deliveries. Every change is a
+// compare-and-swap, so two VMs racing on one delivery let exactly one
+// through.
 
 const (
-	entrySize     = 16 + 1 + 8
-	slotVersion   = '1'
-	stateInFlight = 'F'
-	stateAccepted = 'A'
+	entrySize   = 16 + 1 + 8 + 4
+	slotVersion = '2'
+	// oldSlotVersion is the format before identities came from signed
+	// bytes: its entries are keyed by unsigned ids, of no use now, so such
+	// a slot reads as empty and is written over.
+	oldSlotVersion = '1'
+	stateInFlight  = 'F'
+	stateAccepted  = 'A'
 	// maxCASAttempts bounds the retries of one update when other VMs keep
 	// changing the slot; past it the request fails closed.
 	maxCASAttempts = 32
@@ -37,7 +46,8 @@ const (
 type entry struct {
 	id    [16]byte
 	state byte
-	at    int64 // unix ms: when it was let through, or accepted
+	at    int64  // unix ms: when it was let through, or accepted
+	tag   uint32 // of the delivery-id header it was let through with; 0: none
 }
 
 var (
@@ -46,6 +56,9 @@ var (
 )
 
 func decodeSlot(b []byte) ([]entry, error) {
+	if len(b) > 0 && b[0] == oldSlotVersion {
+		return nil, nil
+	}
 	if len(b) == 0 || b[0] != slotVersion || (len(b)-1)%entrySize != 0 {
 		return nil, errSlotCorrupt
 	}
@@ -53,7 +66,7 @@ func decodeSlot(b []byte) ([]entry, error) {
 	for p := b[1:]; len(p) > 0; p = p[entrySize:] {
 		var e entry
 		copy(e.id[:], p)
-		e.state, e.at = p[16], int64(binary.BigEndian.Uint64(p[17:]))
+		e.state, e.at, e.tag = p[16], int64(binary.BigEndian.Uint64(p[17:])), binary.BigEndian.Uint32(p[25:])
 		if e.state != stateInFlight && e.state != stateAccepted {
 			return nil, errSlotCorrupt
 		}
@@ -69,6 +82,7 @@ func encodeSlot(es []entry) []byte {
 		b = append(b, e.id[:]...)
 		b = append(b, e.state)
 		b = binary.BigEndian.AppendUint64(b, uint64(e.at))
+		b = binary.BigEndian.AppendUint32(b, e.tag)
 	}
 	return b
 }
@@ -177,12 +191,38 @@ func retryIn(ms, now int64) int64 {
 	return min(max(s, 1), maxRetryAfter)
 }
 
-// deliveryID returns where a delivery's id is remembered: its slot's key
-// and its hash.
-func deliveryID(route string, d *config.Dedupe, id string) (key string, hash [16]byte) {
-	sum := sha256.Sum256([]byte(route + "\x00" + id))
+// deliveryID returns where a delivery is remembered: its slot's key and
+// its hash, from the route and the delivery's identity.
+func deliveryID(route string, d *config.Dedupe, id verify.Identity) (key string, hash [16]byte) {
+	h := sha256.New()
+	h.Write([]byte(route))
+	h.Write([]byte{0, byte(id.Kind)})
+	h.Write(id.Sum[:])
+	var sum [32]byte
+	h.Sum(sum[:0])
 	copy(hash[:], sum[:])
 	return slotKey(route, int(binary.BigEndian.Uint32(sum[16:])%uint32(d.Slots))), hash
+}
+
+// idTag is a delivery-id header's tag in its entry: 0 for none.
+func idTag(id string) uint32 {
+	if id == "" {
+		return 0
+	}
+	sum := sha256.Sum256([]byte(id))
+	return binary.BigEndian.Uint32(sum[:]) | 1
+}
+
+// underAnotherID reports whether es holds the delivery id let through
+// with another delivery-id header than tag's: a replay, counted, or a
+// sender that changes the header on retries.
+func underAnotherID(es []entry, id [16]byte, tag uint32) bool {
+	for _, e := range es {
+		if e.id == id {
+			return e.tag != 0 && tag != 0 && e.tag != tag
+		}
+	}
+	return false
 }
 
 func slotKey(route string, n int) string {

@@ -1,6 +1,8 @@
 package plugin
 
 import (
+	"errors"
+
 	"github.com/hookguard/hookguard/filter/config"
 	"github.com/hookguard/hookguard/filter/internal/proxywasm"
 	"github.com/hookguard/hookguard/filter/reason"
@@ -15,28 +17,38 @@ import (
 // DuplicateHeader marks the local answer to a duplicate delivery.
 const DuplicateHeader = "x-hookguard-duplicate"
 
+var errNoIdentity = errors.New("dedupe: the check could not identify the verified delivery")
+
 // dedupe admits a verified delivery of a route with "dedupe", or answers
 // it: a duplicate of an accepted one with 200, one still in flight with
 // 409, and a full slot with 503 (both with Retry-After). handled is false
-// when the request goes on.
+// when the request goes on. The delivery is known by its identity among
+// the bytes its sender signed (q.ident), so a copy sent again under a new
+// delivery-id header is the same delivery; that header only tags the
+// entry, to count such copies.
 func (q *request) dedupe(rt *config.Route, now int64) (a proxywasm.Action, handled bool) {
 	d := rt.Dedupe
-	var id string
+	identity, ok := q.ident.Identity()
+	if !ok {
+		return q.reject(reason.InternalError, errNoIdentity), true
+	}
+	var tag uint32
 	for _, name := range d.IDHeaders {
 		if v, n := q.req.Single(name); n > 0 {
-			id = v
+			tag = idTag(v)
 			break
 		}
 	}
-	if id == "" {
-		return q.reject(reason.MissingDeliveryID, nil), true
-	}
-	key, hash := deliveryID(rt.Name, d, id)
+	key, hash := deliveryID(rt.Name, d, identity)
 	var o outcome
-	var evicted bool
+	var evicted, replayed bool
 	err := update(key, func(es []entry) ([]entry, bool) {
 		var out []entry
+		replayed = underAnotherID(es, hash, tag)
 		o, out, q.retryAfter, evicted = admit(es, hash, now, d)
+		if o == admitted {
+			out[len(out)-1].tag = tag
+		}
 		return out, o == admitted
 	})
 	if err != nil {
@@ -44,6 +56,10 @@ func (q *request) dedupe(rt *config.Route, now int64) (a proxywasm.Action, handl
 	}
 	if evicted {
 		q.root.metrics.inc(evictedMetric(rt.Name))
+	}
+	if replayed && o != admitted {
+		q.root.metrics.inc(replayedMetric(rt.Name))
+		logLine(proxywasm.LogInfo, "route "+rt.Name+": a delivery already let through came again under another delivery id (a replay, or a sender that changes the id on retries): answered as a "+identity.Kind.String()+" duplicate")
 	}
 	switch o {
 	case duplicate:

@@ -126,7 +126,7 @@ func TestLateOutcomeSettlesOnlyItsAttempt(t *testing.T) {
 }
 
 func TestSlotEncoding(t *testing.T) {
-	es := []entry{{id: id(1), state: stateAccepted, at: 42}, {id: id(2), state: stateInFlight, at: 1 << 40}}
+	es := []entry{{id: id(1), state: stateAccepted, at: 42, tag: 7}, {id: id(2), state: stateInFlight, at: 1 << 40}}
 	got, err := decodeSlot(encodeSlot(es))
 	if err != nil || len(got) != 2 || got[0] != es[0] || got[1] != es[1] {
 		t.Fatalf("round trip: %v, %v", got, err)
@@ -137,10 +137,16 @@ func TestSlotEncoding(t *testing.T) {
 	bad := encodeSlot(es)
 	badState := bytes.Clone(bad)
 	badState[1+16] = 'X'
-	for _, b := range [][]byte{nil, {'2'}, bad[:len(bad)-1], badState} {
+	for _, b := range [][]byte{nil, {'3'}, {'2', 0}, bad[:len(bad)-1], badState} {
 		if _, err := decodeSlot(b); err == nil {
 			t.Errorf("accepted %q", b)
 		}
+	}
+	// A slot of the format before identities (keyed by unsigned ids)
+	// reads as empty, to be written over.
+	old := append([]byte{oldSlotVersion}, make([]byte, 25)...)
+	if got, err := decodeSlot(old); err != nil || len(got) != 0 {
+		t.Fatalf("old slot: %v, %v", got, err)
 	}
 }
 
@@ -151,6 +157,12 @@ func FuzzDecodeSlot(f *testing.F) {
 	f.Add([]byte{slotVersion})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		es, err := decodeSlot(b)
+		if err == nil && len(b) > 0 && b[0] == oldSlotVersion {
+			if len(es) != 0 {
+				t.Fatalf("%x: an old slot decodes to %v", b, es)
+			}
+			return
+		}
 		if err == nil && !bytes.Equal(encodeSlot(es), b) {
 			t.Fatalf("%x decodes to %v, which encodes differently", b, es)
 		}

@@ -40,6 +40,11 @@ func evictedMetric(route string) string { return "hookguard.dedupe_evicted.route
 // store failed.
 func bypassedMetric(route string) string { return "hookguard.dedupe_bypassed.route=" + route }
 
+// replayedMetric counts the copies of a delivery already let through that
+// came under another delivery-id header: a replay with a minted id (or a
+// sender that changes the id on retries), answered as the duplicate it is.
+func replayedMetric(route string) string { return "hookguard.dedupe_replayed.route=" + route }
+
 // unverifiedMetric counts detect-mode requests that failed and went on.
 func unverifiedMetric(route, why string) string {
 	return "hookguard.requests_unverified.route=" + route + ".reason=" + why
@@ -78,6 +83,7 @@ func (m *metrics) defineRoutes(cfg *config.Config) {
 		if rt.Dedupe != nil {
 			m.define(duplicateMetric(rt.Name))
 			m.define(evictedMetric(rt.Name))
+			m.define(replayedMetric(rt.Name))
 			if rt.Dedupe.OnStoreFailure == config.StoreFailureAllow {
 				m.define(bypassedMetric(rt.Name))
 			}

@@ -32,12 +32,18 @@ func start(t *testing.T, config string, env map[string]string, now time.Time) *p
 
 // run sends a case as a proxy would and returns what became of it.
 func run(h *proxytest.Host, tc cases.Case, authority string) cases.Outcome {
+	return runAnswered(h, tc, authority, 0)
+}
+
+// runAnswered is run with an upstream that answers status (0: none, the
+// stream ends unanswered and the client is told 200).
+func runAnswered(h *proxytest.Host, tc cases.Case, authority string, status int) cases.Outcome {
 	r := tc.Request(authority)
 	header := []pairs.Pair{{Key: ":method", Value: r.Method}, {Key: ":path", Value: r.Path}, {Key: ":authority", Value: r.Authority}, {Key: ":scheme", Value: r.Scheme}}
 	for _, f := range tc.Header {
 		header = append(header, pairs.Pair{Key: f.Name, Value: f.Value})
 	}
-	req := proxytest.Request{Header: header}
+	req := proxytest.Request{Header: header, Respond: status}
 	if tc.Body != nil || tc.Trailers {
 		req.Body = tc.BodyReader()
 	}
@@ -51,7 +57,7 @@ func run(h *proxytest.Host, tc cases.Case, authority string) cases.Outcome {
 	if !s.Continued {
 		return cases.Outcome{Status: 0, Values: values(nil)} // held with no verdict
 	}
-	return cases.Outcome{Status: 200, Upstream: true, Body: s.UpstreamBody, Values: values(s.UpstreamHeader)}
+	return cases.Outcome{Status: max(status, 200), Upstream: true, Body: s.UpstreamBody, Values: values(s.UpstreamHeader)}
 }
 
 func values(h []pairs.Pair) func(string) []string {

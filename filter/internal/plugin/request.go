@@ -21,7 +21,10 @@ type request struct {
 	check  verify.Check // nil once a verdict is reached; else &limit
 	// perf: limit wraps the check by value, reset for each request, so
 	// the body cap allocates nothing.
-	limit  verify.Limited
+	limit verify.Limited
+	// ident wraps the check of a route with dedupe, to identify the
+	// delivery by what its sender signed.
+	ident  verify.Identified
 	hashed int // body bytes already fed to the check
 	// perf: req is what the scheme sees; fields backs req.Header, and
 	// arena the strings of the request's header maps (GetHeadersArena),
@@ -220,6 +223,10 @@ func (q *request) begin(cfg *config.Config, req *verify.Request, declared int64,
 		// up an itab at run time.
 		q.claims, _ = check.(verify.ClaimsCheck)
 	}
+	if q.route.Dedupe != nil {
+		q.ident.Reset(check)
+		check = &q.ident
+	}
 	q.limit.Reset(check, q.route.MaxBodyBytes)
 	q.check = &q.limit
 	if declared > q.route.MaxBodyBytes {
@@ -326,7 +333,7 @@ func (q *request) OnDelete() {
 		fields = nil // an unusual request's header count is not kept
 	}
 	arena := reuseArena(q.arena)
-	*q = request{fields: fields, arena: arena}
+	*q = request{fields: fields, arena: arena, ident: q.ident} // ident keeps its hash
 	if len(r.free) < maxFree {
 		r.free = append(r.free, q)
 	}

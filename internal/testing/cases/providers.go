@@ -148,7 +148,7 @@ func ProviderCases(f ProviderFile) []Case {
 		c = valid
 		c.Name, c.Chunks = v.Name+"/irregular chunks", []int{1, 7, 30, 2}
 		out = append(out, c)
-		if v.Preset != "gitlab" { // a token does not cover the body
+		if info, _ := verify.LookupPreset(v.Preset); info.Kind != verify.KindToken { // a token does not cover the body
 			c = valid
 			c.Name, c.Body, c.WantStatus = v.Name+"/tampered body", tamper(valid.Body), 401
 			out = append(out, c)
@@ -292,6 +292,10 @@ func secretFor(preset, label string) string {
 		return hex.EncodeToString(sum[:])
 	case info.SecretEncoding == verify.Whsec:
 		return "whsec_" + base64.StdEncoding.EncodeToString([]byte(label+"-key-for-"+preset))
+	case info.SecretEncoding == verify.Base64Secret:
+		return base64.StdEncoding.EncodeToString([]byte(label + "-key-for-" + preset))
+	case info.SecretEncoding == verify.HexSecret:
+		return hex.EncodeToString([]byte(label + "-key-for-" + preset))
 	}
 	return label + "-secret-0123456789abcdef-" + preset
 }
@@ -362,7 +366,7 @@ func RouteConfig(f ProviderFile) (string, map[string]string) {
 		if p == "zoom" || p == "slack" || p == "twitter" {
 			handshake = `,"handshake":true` // the vectors are not handshake events: they still go upstream
 		}
-		routes = append(routes, `{"name":`+strconv.Quote(p)+`,"match":{"path_prefix":"/hooks/`+p+`"},"scheme":`+
+		routes = append(routes, `{"name":`+strconv.Quote(p)+`,"match":{"path":"/hooks/`+p+`"},"scheme":`+
 			strconv.Quote(p)+`,"secrets":[`+strings.Join(keys[p], ",")+`]`+handshake+`}`)
 	}
 	return `{"routes":[` + strings.Join(routes, ",") + `]}`, env
@@ -387,26 +391,8 @@ func SignedCases(f ProviderFile) []Case {
 		info, _ := verify.LookupPreset(v.Preset)
 		h := info.HMAC
 		sign := func(name, secret string, at time.Time, status int, key string) Case {
-			c := v.Case(now)
-			c.Name, c.WantStatus = v.Preset+"/"+name, status
-			c.Body = []byte(`{"event":"signed by verify.Sign","n":1}`)
-			if v.Preset == "linear" {
-				c.Body = []byte(`{"event":"signed by verify.Sign","webhookTimestamp":` + strconv.FormatInt(at.UnixMilli(), 10) + `}`)
-			}
-			if ct := v.Headers["content-type"]; strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-				c.Body = []byte("Body=signed+by+verify.Sign&n=1")
-			}
-			c.Header = []verify.Field{{Name: "content-type", Value: v.Headers["content-type"]}}
-			if v.Preset == "mailgun" {
-				ts, token := strconv.FormatInt(at.Unix(), 10), "token-"+name
-				c.Body = []byte(`{"signature":{"timestamp":"` + ts + `","token":"` + token + `","signature":"` + verify.SignMailgun(secret, ts, token) + `"},"event-data":{}}`)
-			} else {
-				hdr, err := verify.Sign(v.Preset, secret, c.Request(v.Authority()), c.Body, at)
-				if err != nil {
-					panic(err)
-				}
-				c.Header = append(c.Header, hdr...)
-			}
+			c := signedCase(v, name, secret, now, at)
+			c.WantStatus = status
 			if status == 200 {
 				c.WantVerified = "route=" + v.Preset + "; key=" + key
 			}
@@ -467,6 +453,33 @@ func SignedCases(f ProviderFile) []Case {
 	return out
 }
 
+// signedCase is a request to v's route with a body of its own, which
+// verify.Sign (SignMailgun for Mailgun) signs under secret at at, sent at
+// now.
+func signedCase(v ProviderVector, name, secret string, now, at time.Time) Case {
+	c := v.Case(now)
+	c.Name = v.Preset + "/" + name
+	c.Body = []byte(`{"event":"signed by verify.Sign","n":1}`)
+	if v.Preset == "linear" {
+		c.Body = []byte(`{"event":"signed by verify.Sign","webhookTimestamp":` + strconv.FormatInt(at.UnixMilli(), 10) + `}`)
+	}
+	if ct := v.Headers["content-type"]; strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		c.Body = []byte("Body=signed+by+verify.Sign&n=1")
+	}
+	c.Header = []verify.Field{{Name: "content-type", Value: v.Headers["content-type"]}}
+	if v.Preset == "mailgun" {
+		ts, token := strconv.FormatInt(at.Unix(), 10), "token-"+name
+		c.Body = []byte(`{"signature":{"timestamp":"` + ts + `","token":"` + token + `","signature":"` + verify.SignMailgun(secret, ts, token) + `"},"event-data":{}}`)
+		return c
+	}
+	hdr, err := verify.Sign(v.Preset, secret, c.Request(v.Authority()), c.Body, at)
+	if err != nil {
+		panic(err)
+	}
+	c.Header = append(c.Header, hdr...)
+	return c
+}
+
 // GenericRouteConfig writes each HMAC and public-key preset of the vectors out in the
 // generic model: one "hmac" route per preset at /hooks/<preset>, named
 // <preset>-generic, with its secret from HOOKGUARD_TEST_<PRESET> (key k1).
@@ -483,13 +496,14 @@ func GenericRouteConfig(f ProviderFile) (string, map[string]string) {
 				env[name] = v.Secret // the first vector's: KeyIDs' k1
 			}
 		}
-		route := map[string]any{"name": p + "-generic", "match": map[string]any{"path_prefix": "/hooks/" + p}, "scheme": "hmac",
+		route := map[string]any{"name": p + "-generic", "match": map[string]any{"path": "/hooks/" + p}, "scheme": "hmac",
 			"secrets": []map[string]string{{"id": "k1", "env": name}}, "signature_header": h.SignatureHeaders[0],
 			"tolerance_seconds": int64(h.Tolerance / time.Second), "secret_encoding": string(info.SecretEncoding)}
 		for field, value := range map[string]string{"algorithm": string(h.Algorithm), "encoding": string(h.Encoding),
 			"signature_prefix": h.SignaturePrefix, "signature_format": string(h.SignatureFormat), "signature_key": h.SignatureKey,
 			"timestamp_key": h.TimestampKey, "separators": h.Separators, "version_separator": h.VersionSeparator,
-			"template": h.Template, "id_header": h.IDHeader, "timestamp_header": h.TimestampHeader, "timestamp_format": string(h.TimestampFormat)} {
+			"template": h.Template, "id_header": h.IDHeader, "event_id_field": h.EventIDField, "timestamp_header": h.TimestampHeader,
+			"timestamp_format": string(h.TimestampFormat)} {
 			if value != "" {
 				route[field] = value
 			}

@@ -69,6 +69,9 @@ func Send(client *http.Client, baseURL string, tc cases.Case) (int, []byte, erro
 	if err != nil {
 		return 0, nil, err
 	}
+	if tc.Authority != "" {
+		req.Host = tc.Authority // as the sender addressed it, for a signed URL
+	}
 	req.Header.Set("Content-Type", "application/json")
 	for _, f := range tc.Header {
 		if f.Name == "content-type" {

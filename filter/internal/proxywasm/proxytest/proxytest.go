@@ -227,6 +227,10 @@ type Request struct {
 	// Body yields the body one Read per chunk; nil means no body.
 	Body     io.Reader
 	Trailers []pairs.Pair
+	// Respond, when set, is the status the upstream answers a request the
+	// plugin let through, before the stream ends; without it the stream
+	// ends with no response (as after a reset).
+	Respond int
 }
 
 // Run sends a whole request through a new stream, as a proxy would: the
@@ -234,7 +238,12 @@ type Request struct {
 // once the plugin answers.
 func (h *Host) Run(req Request) *Stream {
 	s := h.NewStream()
-	defer s.Done()
+	defer func() {
+		if req.Respond != 0 && s.Local == nil && s.Continued {
+			s.ResponseHeaders(req.Respond, nil)
+		}
+		s.Done()
+	}()
 	if s.Headers(req.Header, req.Body == nil && req.Trailers == nil); s.Local != nil || req.Body == nil && req.Trailers == nil {
 		return s
 	}
