@@ -69,7 +69,7 @@ func TestSignedRequestsVerify(t *testing.T) {
 	for _, p := range verify.Presets() {
 		t.Run(p, func(t *testing.T) {
 			args := []string{"-preset", p, "-url", srv.URL + "/hooks/" + p + "?delivery=1", "-send"}
-			if p == "twilio" || p == "mandrill" {
+			if p == "twilio" || p == "mandrill" || p == "mailchimp" {
 				args = append(args, "-data", "Body=h%C3%A9llo&From=%2B15551230000")
 			}
 			var out bytes.Buffer
@@ -96,6 +96,9 @@ func TestSignedRequestsVerify(t *testing.T) {
 
 // encodedSecret is raw as preset's provider shows a secret.
 func encodedSecret(preset, raw string) string {
+	if info, _ := verify.LookupPreset(preset); info.Kind == verify.KindBasic {
+		return "user:" + raw
+	}
 	switch info, _ := verify.LookupPreset(preset); info.SecretEncoding {
 	case verify.Base64Secret, verify.Whsec:
 		return base64.StdEncoding.EncodeToString([]byte(raw))

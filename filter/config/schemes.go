@@ -90,10 +90,11 @@ func presetScheme(info verify.PresetInfo) scheme {
 	if info.Handshake.Kind == verify.HandshakeMeta {
 		fields = append(fields, "verify_token_env")
 	}
-	return scheme{fields: fields, standIn: info.StandInKey, build: func(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Duration) error {
+	basic := info.Kind == verify.KindBasic
+	return scheme{fields: fields, standIn: info.StandInKey, credentials: basic, build: func(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Duration) error {
 		var err error
 		r.Scheme, err = verify.Preset(info.Name, verify.Options{Keys: keys, Tolerance: tolerance, PublicURL: rr.PublicURL, AllowSHA1: rr.AllowSHA1})
-		r.StripHeaders = info.SignatureHeaders
+		r.StripHeaders, r.Basic = info.SignatureHeaders, basic
 		return err
 	}}
 }

@@ -31,7 +31,25 @@ const (
 	// KindToken is a static token: the signature header's value must equal
 	// a secret (Token).
 	KindToken PresetKind = "token"
+	// KindBasic is HTTP Basic credentials: the route's secrets are
+	// user:password pairs (Basic).
+	KindBasic PresetKind = "basic"
+	// KindJWT is a JWT the provider signs with the route's shared secret
+	// (HS256), as PresetInfo.JWT describes: its header, claims, and what of
+	// the request its claims bind (the body's hash, the URL).
+	KindJWT PresetKind = "jwt"
 )
+
+// kindBuilders build the presets of kinds that are not the generic model,
+// each implemented in a file of its own.
+var kindBuilders = map[PresetKind]func(p PresetInfo, o Options) (Scheme, error){
+	KindToken: func(p PresetInfo, o Options) (Scheme, error) {
+		return NewToken(Token{Header: p.SignatureHeaders[0], Keys: o.Keys})
+	},
+	KindBasic:     func(p PresetInfo, o Options) (Scheme, error) { return NewBasic(Basic{Keys: o.Keys}) },
+	KindURLForm:   func(p PresetInfo, o Options) (Scheme, error) { return newURLForm(p.SignatureHeaders[0], p.Quirks, o) },
+	KindBodyField: func(p PresetInfo, o Options) (Scheme, error) { return newMailgun(p.HMAC.Tolerance, o) },
+}
 
 // Quirks are a provider's behaviours that the generic fields do not
 // express, as flags: each names a behaviour implemented once, for every
@@ -142,6 +160,9 @@ type PresetInfo struct {
 	// used. None for providers that put it only in the body. Only Standard
 	// Webhooks' and Svix's ids are signed.
 	DeliveryIDHeaders []string
+	// JWT, for KindJWT, is the provider's token: where it is, its claims
+	// and what they bind; its Keys come from the route's secrets.
+	JWT *JWT
 	// Handshake is the provider's endpoint challenge the filter can
 	// answer; zero for none.
 	Handshake Handshake
@@ -223,6 +244,9 @@ func LookupPreset(name string) (PresetInfo, bool) {
 	if p.StandInKey == "" {
 		p.StandInKey = p.ExampleKey
 	}
+	if p.StandInKey == "" && p.Kind == KindBasic {
+		p.StandInKey = "stand-in:stand-in"
+	}
 	if p.StandInKey == "" {
 		p.StandInKey = StandInKey(p.HMAC.Algorithm)
 	}
@@ -244,13 +268,8 @@ func StandInKey(alg Algorithm) string {
 
 // build makes the preset's scheme with o's keys and settings.
 func (p PresetInfo) build(o Options) (Scheme, error) {
-	switch p.Kind {
-	case KindToken:
-		return NewToken(Token{Header: p.SignatureHeaders[0], Keys: o.Keys})
-	case KindURLForm:
-		return newURLForm(p.SignatureHeaders[0], p.Quirks, o)
-	case KindBodyField:
-		return newMailgun(p.HMAC.Tolerance, o)
+	if build, ok := kindBuilders[p.Kind]; ok {
+		return build(p, o)
 	}
 	if p.Quirks&QuirkV1aPublicKeys != 0 {
 		return p.buildVersions(o)
@@ -344,7 +363,7 @@ func (p PresetInfo) compile(h HMAC, keys []Key, o Options) (*compiledHMAC, error
 // lacks the event id falls back to the next.
 func (p PresetInfo) Identity() []IdentityKind {
 	switch {
-	case p.Kind == KindToken:
+	case p.Kind == KindToken || p.Kind == KindBasic:
 		return []IdentityKind{IdentityBody}
 	case p.Kind != KindHMAC && p.Kind != KindPublicKey:
 		return []IdentityKind{IdentitySignedContent}

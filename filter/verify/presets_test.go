@@ -60,11 +60,16 @@ func checkKind(t *testing.T, p verify.PresetInfo) {
 		if p.DocHeaders != "" || p.DocSigned != "" {
 			t.Error("the reference describes the generic model's presets from their fields, not DocHeaders and DocSigned")
 		}
-	case verify.KindURLForm, verify.KindToken, verify.KindBodyField:
+	case verify.KindBasic:
+		if len(p.SignatureHeaders) != 1 || p.SignatureHeaders[0] != "authorization" {
+			t.Errorf("Basic credentials come in Authorization, not %v", p.SignatureHeaders)
+		}
+		fallthrough
+	case verify.KindURLForm, verify.KindToken, verify.KindBodyField, verify.KindJWT:
 		if p.DocHeaders == "" || p.DocSigned == "" {
 			t.Error("a kind the generic model does not express needs DocHeaders and DocSigned")
 		}
-		if want := 1; p.Kind != verify.KindBodyField && len(p.SignatureHeaders) != want {
+		if want := 1; p.Kind != verify.KindBodyField && p.Kind != verify.KindJWT && len(p.SignatureHeaders) != want {
 			t.Errorf("signature headers %v, want %d", p.SignatureHeaders, want)
 		}
 	default:

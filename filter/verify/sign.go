@@ -32,22 +32,53 @@ const TestID = "msg_hookguard_test"
 // signature and, where the preset signs them, the timestamp and id. It is
 // for tests, fixtures and trying a route by hand. A public-key preset
 // (and standard-webhooks given a whsk_ key, for v1a) takes the private key
-// in secret (DecodePrivateKey); PublicKeyFor gives the route's key. Mailgun
-// signs inside the body: use SignMailgun.
+// in secret (DecodePrivateKey); PublicKeyFor gives the route's key. A
+// preset that signs inside the body (Mailgun) needs SignRequest.
 func Sign(preset, secret string, req *Request, body []byte, now time.Time) ([]Field, error) {
+	hdr, signed, err := SignRequest(preset, secret, req, body, now)
+	if err == nil && !bytes.Equal(signed, body) {
+		return nil, errorf(ErrInvalidScheme, "%s signs inside the body: use SignRequest", preset)
+	}
+	return hdr, err
+}
+
+// SignRequest is Sign for every preset: the headers to add, and the body
+// to send, which for a preset that signs inside the body (Mailgun) carries
+// the signature.
+func SignRequest(preset, secret string, req *Request, body []byte, now time.Time) ([]Field, []byte, error) {
 	info, ok := LookupPreset(preset)
 	if !ok {
 		_, err := Preset(preset, Options{})
-		return nil, err
+		return nil, nil, err
 	}
-	switch info.Kind {
-	case KindToken:
-		return []Field{{Name: info.SignatureHeaders[0], Value: secret}}, nil
-	case KindURLForm:
-		return signURLForm(info, secret, req, body), nil
-	case KindBodyField:
-		return nil, errorf(ErrInvalidScheme, "%s signs inside the body: use SignMailgun", preset)
+	if sign, ok := kindSigners[info.Kind]; ok {
+		return sign(info, secret, req, body, now)
 	}
+	hdr, err := signHMAC(info, secret, req, body, now)
+	return hdr, body, err
+}
+
+// kindSigners sign as the presets of kinds that are not the generic model
+// do, each kind's in its own file where it has one.
+var kindSigners = map[PresetKind]func(info PresetInfo, secret string, req *Request, body []byte, now time.Time) ([]Field, []byte, error){
+	KindToken: func(info PresetInfo, secret string, _ *Request, body []byte, _ time.Time) ([]Field, []byte, error) {
+		return []Field{{Name: info.SignatureHeaders[0], Value: secret}}, body, nil
+	},
+	KindBasic: func(_ PresetInfo, secret string, _ *Request, body []byte, _ time.Time) ([]Field, []byte, error) {
+		return []Field{{Name: "authorization", Value: "Basic " + base64.StdEncoding.EncodeToString([]byte(secret))}}, body, nil
+	},
+	KindURLForm: func(info PresetInfo, secret string, req *Request, body []byte, _ time.Time) ([]Field, []byte, error) {
+		return signURLForm(info, secret, req, body), body, nil
+	},
+	KindBodyField: func(_ PresetInfo, secret string, _ *Request, _ []byte, now time.Time) ([]Field, []byte, error) {
+		ts, token := strconv.FormatInt(now.Unix(), 10), "token-"+strconv.FormatInt(now.UnixNano(), 36)
+		body := `{"signature":{"timestamp":"` + ts + `","token":"` + token + `","signature":"` + SignMailgun(secret, ts, token) + `"},"event-data":{}}`
+		return nil, []byte(body), nil
+	},
+}
+
+// signHMAC signs as a preset of the generic model does.
+func signHMAC(info PresetInfo, secret string, req *Request, body []byte, now time.Time) ([]Field, error) {
 	h := info.HMAC
 	if info.Quirks&QuirkV1aPublicKeys != 0 && strings.HasPrefix(secret, "whsk_") {
 		h = v1a(h)

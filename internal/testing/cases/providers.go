@@ -148,7 +148,7 @@ func ProviderCases(f ProviderFile) []Case {
 		c = valid
 		c.Name, c.Chunks = v.Name+"/irregular chunks", []int{1, 7, 30, 2}
 		out = append(out, c)
-		if info, _ := verify.LookupPreset(v.Preset); info.Kind != verify.KindToken { // a token does not cover the body
+		if info, _ := verify.LookupPreset(v.Preset); info.Kind != verify.KindToken && info.Kind != verify.KindBasic { // credentials do not cover the body
 			c = valid
 			c.Name, c.Body, c.WantStatus = v.Name+"/tampered body", tamper(valid.Body), 401
 			out = append(out, c)
@@ -454,8 +454,7 @@ func SignedCases(f ProviderFile) []Case {
 }
 
 // signedCase is a request to v's route with a body of its own, which
-// verify.Sign (SignMailgun for Mailgun) signs under secret at at, sent at
-// now.
+// verify.SignRequest signs under secret at at, sent at now.
 func signedCase(v ProviderVector, name, secret string, now, at time.Time) Case {
 	c := v.Case(now)
 	c.Name = v.Preset + "/" + name
@@ -467,15 +466,11 @@ func signedCase(v ProviderVector, name, secret string, now, at time.Time) Case {
 		c.Body = []byte("Body=signed+by+verify.Sign&n=1")
 	}
 	c.Header = []verify.Field{{Name: "content-type", Value: v.Headers["content-type"]}}
-	if v.Preset == "mailgun" {
-		ts, token := strconv.FormatInt(at.Unix(), 10), "token-"+name
-		c.Body = []byte(`{"signature":{"timestamp":"` + ts + `","token":"` + token + `","signature":"` + verify.SignMailgun(secret, ts, token) + `"},"event-data":{}}`)
-		return c
-	}
-	hdr, err := verify.Sign(v.Preset, secret, c.Request(v.Authority()), c.Body, at)
+	hdr, body, err := verify.SignRequest(v.Preset, secret, c.Request(v.Authority()), c.Body, at)
 	if err != nil {
 		panic(err)
 	}
+	c.Body = body
 	c.Header = append(c.Header, hdr...)
 	return c
 }
