@@ -33,9 +33,8 @@ func TestProvidersJSON(t *testing.T) {
 	for _, r := range doc.Routes {
 		names = append(names, r["name"].(string))
 		r["tolerance_seconds"] = 10 * 365 * 24 * 3600
-		switch r["scheme"] {
-		case "twilio", "square", "hubspot", "mandrill", "trello":
-			r["public_url"] = "http://127.0.0.1:8080"
+		if info, _ := verify.LookupPreset(r["scheme"].(string)); info.Kind == verify.KindURLForm || strings.Contains(info.HMAC.Template, "{url}") {
+			r["public_url"] = "http://127.0.0.1:8080" // the vectors' URL: these presets sign it
 		}
 	}
 	if got, want := strings.Join(names, ","), strings.Join(verify.Presets(), ","); got != want {

@@ -27,6 +27,9 @@ const (
 	HandshakeMeta = string(verify.HandshakeMeta)
 	// HandshakeTwitch echoes a signed EventSub verification's challenge.
 	HandshakeTwitch = string(verify.HandshakeTwitch)
+	// HandshakeOkta answers Okta's one-time verification GET with its
+	// X-Okta-Verification-Challenge.
+	HandshakeOkta = string(verify.HandshakeOkta)
 )
 
 // MaxHandshakeToken bounds a challenge token a handshake answers; X's and

@@ -46,21 +46,25 @@ type rawRoute struct {
 	TrustedProxyHops int               `json:"trusted_proxy_hops"`
 
 	// The generic HMAC model (scheme "hmac").
-	Algorithm        string `json:"algorithm"`
-	Encoding         string `json:"encoding"`
-	SignatureHeader  string `json:"signature_header"`
-	SignaturePrefix  string `json:"signature_prefix"`
-	SignatureFormat  string `json:"signature_format"`
-	SignatureKey     string `json:"signature_key"`
-	TimestampKey     string `json:"timestamp_key"`
-	Separators       string `json:"separators"`
-	VersionSeparator string `json:"version_separator"`
-	Template         string `json:"template"`
-	IDHeader         string `json:"id_header"`
-	EventIDField     string `json:"event_id_field"`
-	TimestampHeader  string `json:"timestamp_header"`
-	TimestampFormat  string `json:"timestamp_format"`
-	SecretEncoding   string `json:"secret_encoding"`
+	Algorithm       string `json:"algorithm"`
+	Encoding        string `json:"encoding"`
+	SignatureHeader string `json:"signature_header"`
+	// SignatureHeaders and EverySignatureHeader: several headers, each
+	// with a signature of its own (DocuSign's numbered ones).
+	SignatureHeaders     []string `json:"signature_headers"`
+	EverySignatureHeader bool     `json:"every_signature_header"`
+	SignaturePrefix      string   `json:"signature_prefix"`
+	SignatureFormat      string   `json:"signature_format"`
+	SignatureKey         string   `json:"signature_key"`
+	TimestampKey         string   `json:"timestamp_key"`
+	Separators           string   `json:"separators"`
+	VersionSeparator     string   `json:"version_separator"`
+	Template             string   `json:"template"`
+	IDHeader             string   `json:"id_header"`
+	EventIDField         string   `json:"event_id_field"`
+	TimestampHeader      string   `json:"timestamp_header"`
+	TimestampFormat      string   `json:"timestamp_format"`
+	SecretEncoding       string   `json:"secret_encoding"`
 
 	// Static tokens (scheme "token").
 	TokenHeader string `json:"token_header"`

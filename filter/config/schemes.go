@@ -41,7 +41,7 @@ var commonFields = []string{"name", "match", "scheme", "mode", "max_body_bytes",
 
 // The fields of the schemes that are not presets.
 var (
-	hmacFields = []string{"secrets", "public_keys", "algorithm", "encoding", "signature_header", "signature_prefix",
+	hmacFields = []string{"secrets", "public_keys", "algorithm", "encoding", "signature_header", "signature_headers", "every_signature_header", "signature_prefix",
 		"signature_format", "signature_key", "timestamp_key", "separators", "version_separator", "template", "id_header",
 		"event_id_field", "timestamp_header", "timestamp_format", "secret_encoding"}
 	tokenFields = []string{"secrets", "token_header", "token_bearer", "token_query"}
@@ -175,7 +175,11 @@ func buildHMAC(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Duratio
 		TimestampHeader: rr.TimestampHeader, TimestampFormat: verify.TimestampFormat(rr.TimestampFormat),
 		Tolerance: verify.DefaultTolerance, PublicURL: rr.PublicURL,
 	}
-	if rr.SignatureHeader != "" {
+	h.SignatureHeaders, h.EverySignatureHeader = rr.SignatureHeaders, rr.EverySignatureHeader
+	switch {
+	case rr.SignatureHeader != "" && len(rr.SignatureHeaders) > 0:
+		return fmt.Errorf(`%w: set one of "signature_header" and "signature_headers"`, ErrInvalidRoute)
+	case rr.SignatureHeader != "":
 		h.SignatureHeaders = []string{rr.SignatureHeader}
 	}
 	if tolerance != nil {

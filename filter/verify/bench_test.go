@@ -26,3 +26,40 @@ func BenchmarkPipesVerify(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIdentified measures what identifying a delivery for dedupe
+// adds to its check (github: the signed content, the body hashed once
+// more), per body size.
+func BenchmarkIdentified(b *testing.B) {
+	for _, size := range []int{1 << 10, 64 << 10} {
+		body := make([]byte, size)
+		s := preset(b, "github", verify.Key{ID: "k", Secret: testSecret})
+		hdr, err := verify.Sign("github", string(testSecret), &verify.Request{}, body, zeroTime)
+		if err != nil {
+			b.Fatal(err)
+		}
+		req := &verify.Request{Method: "POST", Header: hdr}
+		for _, identify := range []bool{false, true} {
+			b.Run(strconv.Itoa(size)+"/identified="+strconv.FormatBool(identify), func(b *testing.B) {
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				var d verify.Identified
+				for b.Loop() {
+					c, err := s.Begin(req, zeroTime)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if identify {
+						d.Reset(c)
+						c = &d
+					}
+					c.Write(body)
+					if _, err := c.Verify(); err != nil {
+						b.Fatal(err)
+					}
+					c.Release()
+				}
+			})
+		}
+	}
+}

@@ -21,8 +21,13 @@ type HMAC struct {
 	Encoding Encoding
 	// SignatureHeaders are the lower-case names the signature may come
 	// in (Shopify has two spellings). Exactly one of them may be present,
-	// once.
+	// once, unless EverySignatureHeader.
 	SignatureHeaders []string
+	// EverySignatureHeader: each of SignatureHeaders that is present (once)
+	// carries a signature, and the request verifies if any matches:
+	// DocuSign's X-DocuSign-Signature-1…N, one per key, and Box's primary
+	// and secondary. At least one must be present. Plain format only.
+	EverySignatureHeader bool
 	// SignaturePrefix, for Plain, must precede the signature ("sha256=").
 	// It is matched without regard to case.
 	SignaturePrefix string
@@ -164,13 +169,16 @@ func (c *compiledHMAC) compileShape() error {
 	}
 	c.SignatureHeaders = names
 	switch c.SignatureFormat {
-	case Plain:
+	case Plain, Positional:
 	case KeyValue, List:
 		if c.SignatureKey == "" {
 			return errorf(ErrInvalidScheme, "signature format %q needs a signature key", string(c.SignatureFormat))
 		}
 	default:
-		return errorf(ErrInvalidScheme, "signature format %q (want plain, kv or list)", string(c.SignatureFormat))
+		return errorf(ErrInvalidScheme, "signature format %q (want plain, kv, list or positional)", string(c.SignatureFormat))
+	}
+	if c.EverySignatureHeader && c.SignatureFormat != Plain {
+		return errorf(ErrInvalidScheme, "every signature header needs signature format plain")
 	}
 	if c.TimestampKey != "" && c.SignatureFormat != KeyValue {
 		return errorf(ErrInvalidScheme, "a timestamp key needs signature format kv")
@@ -200,10 +208,11 @@ func (c *compiledHMAC) compileTemplate() error {
 			}
 		}
 	}
-	if c.needsTS && c.TimestampHeader == "" && c.TimestampKey == "" {
+	positional := c.SignatureFormat == Positional
+	if c.needsTS && c.TimestampHeader == "" && c.TimestampKey == "" && !positional {
 		return errorf(ErrInvalidScheme, "template signs {timestamp} but neither a timestamp header nor a timestamp key is set")
 	}
-	if (c.TimestampHeader != "" || c.TimestampKey != "") && !c.needsTS {
+	if (c.TimestampHeader != "" || c.TimestampKey != "" || positional) && !c.needsTS {
 		// A timestamp that is checked but not signed could be replaced.
 		return errorf(ErrInvalidScheme, "a timestamp is read but the template does not sign {timestamp}")
 	}

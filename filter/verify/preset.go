@@ -105,6 +105,9 @@ const (
 	// HandshakeTwitch answers a signed EventSub webhook_callback_verification
 	// with its challenge, as text/plain.
 	HandshakeTwitch HandshakeKind = "twitch"
+	// HandshakeOkta answers Okta's one-time verification GET with its
+	// X-Okta-Verification-Challenge header, as {"verification": …}.
+	HandshakeOkta HandshakeKind = "okta"
 )
 
 // Handshake is a preset's challenge: its kind and the HTTP method it comes
@@ -373,4 +376,11 @@ func (p PresetInfo) Identity() []IdentityKind {
 		return []IdentityKind{IdentityEventID, IdentitySignedContent}
 	}
 	return []IdentityKind{IdentitySignedContent}
+}
+
+// SignsTimestamp reports whether the preset's senders sign a timestamp,
+// which a retry they sign again changes.
+func (p PresetInfo) SignsTimestamp() bool {
+	h := p.HMAC
+	return h.TimestampHeader != "" || h.TimestampKey != "" || h.SignatureFormat == Positional || p.Kind == KindBodyField
 }

@@ -166,7 +166,7 @@ func describeIdentity(info verify.PresetInfo) string {
 			out = "by the signed timestamp and token in the body: a copy is a duplicate"
 			break
 		}
-		if h.TimestampHeader != "" || h.TimestampKey != "" {
+		if info.SignsTimestamp() {
 			out += "; a retry the provider signs again with a new timestamp is a new delivery"
 		} else {
 			out += ", and so is every retry (the provider signs no timestamp)"
@@ -344,7 +344,7 @@ func identityLines() []string {
 		case verify.IdentityBody:
 			body = append(body, quoted)
 		case verify.IdentitySignedContent:
-			if h.TimestampHeader != "" || h.TimestampKey != "" || info.Kind == verify.KindBodyField {
+			if info.SignsTimestamp() {
 				timed = append(timed, quoted)
 			} else {
 				untimed = append(untimed, quoted)

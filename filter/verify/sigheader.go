@@ -33,16 +33,22 @@ func (st *sigStore) decode(e Encoding, v string, size int) ([]byte, bool) {
 // timestamp inside the header. st, when not nil, holds the decoded
 // signatures.
 func (c *compiledHMAC) signatures(req *Request, st *sigStore) (sigs [][]byte, ts string, err error) {
+	if st != nil {
+		sigs = st.list[:0]
+	}
+	if c.EverySignatureHeader {
+		sigs, err = c.everySignatureHeader(req, st, sigs)
+		return sigs, "", err
+	}
 	value, err := c.signatureHeader(req)
 	if err != nil {
 		return nil, "", err
 	}
-	if st != nil {
-		sigs = st.list[:0]
-	}
 	switch c.SignatureFormat {
 	case Plain:
 		sigs, err = c.parsePlain(value, st, sigs)
+	case Positional:
+		sigs, ts, err = c.parsePositional(value, st, sigs)
 	case KeyValue:
 		sigs, ts, err = c.parseKeyValue(value, st, sigs)
 	case List:
@@ -80,6 +86,52 @@ func (c *compiledHMAC) signatureHeader(req *Request) (string, error) {
 		return "", ErrMalformedSignature
 	}
 	return value, nil
+}
+
+// everySignatureHeader reads the signature of each signature header
+// present (EverySignatureHeader); a header present twice is ambiguous.
+func (c *compiledHMAC) everySignatureHeader(req *Request, st *sigStore, sigs [][]byte) ([][]byte, error) {
+	for _, name := range c.SignatureHeaders {
+		v, n := req.Single(name)
+		switch {
+		case n == 0:
+			continue
+		case n > 1:
+			return nil, ErrMalformedSignature
+		}
+		var err error
+		if sigs, err = c.parsePlain(v, st, sigs); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case len(sigs) == 0:
+		return nil, ErrMissingSignature
+	case len(sigs) > maxSignatures:
+		return nil, ErrMalformedSignature
+	}
+	return sigs, nil
+}
+
+// parsePositional reads "<ts>,<sig>[,<sig>]…" (Positional).
+func (c *compiledHMAC) parsePositional(value string, st *sigStore, sigs [][]byte) (_ [][]byte, ts string, _ error) {
+	first := true
+	for field := range strings.FieldsFuncSeq(value, func(r rune) bool { return strings.ContainsRune(c.Separators, r) }) {
+		field = strings.TrimSpace(field)
+		if first {
+			ts, first = field, false
+			continue
+		}
+		sig, ok := st.decode(c.Encoding, field, c.size)
+		if !ok {
+			return nil, "", ErrMalformedSignature
+		}
+		sigs = append(sigs, sig)
+	}
+	if ts == "" {
+		return nil, "", ErrMissingTimestamp
+	}
+	return sigs, ts, nil
 }
 
 // parsePlain reads one signature after the prefix: "sha256=<hex>".

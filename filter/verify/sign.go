@@ -198,6 +198,8 @@ func (h HMAC) Sign(req *Request, body []byte, ts string) (string, error) {
 		return s, nil
 	case List:
 		return c.SignatureKey + c.VersionSeparator + sig, nil
+	case Positional:
+		return vals.timestamp + c.Separators[:1] + sig, nil
 	}
 	return c.SignaturePrefix + sig, nil
 }

@@ -140,6 +140,9 @@ const (
 	// List is space-separated "<version><sep><sig>" entries, such as
 	// Standard Webhooks' "v1,<b64> v1,<b64>". Other versions are ignored.
 	List Format = "list"
+	// Positional is "<ts>,<sig>[,<sig>]…": the signed timestamp first,
+	// then the signatures, separated by any of HMAC.Separators (Recurly).
+	Positional Format = "positional"
 )
 
 // TimestampFormat is how a signed timestamp is written.

@@ -7,7 +7,7 @@
 // provider's documentation says (the URL and section are the oracle), or,
 // for the Standard Webhooks and Svix schemes, by those libraries.
 export default async function (kit) {
-  const { add, docs, hmac, json, event, secret, NOW, version, require, verifiers, oursPackages } = kit;
+  const { add, docs, hmac, json, event, secret, NOW, version, require, crypto, verifiers, oursPackages } = kit;
   const { Webhook: Svix } = require("svix");
   const { Webhook: StandardWebhook } = require("standardwebhooks");
 
@@ -63,6 +63,65 @@ export default async function (kit) {
     const body = json({ event: "track_updated", test: false, data: { tracking_number: "SHIPPO_TRANSIT", tracking_status: { status: "TRANSIT", status_details: "héllo" } } });
     docs({ preset: "shippo", doc: "docs.goshippo.com/tracking/webhook-security (HMAC security: Shippo-Auth-Signature t=,v1=)" }, { path: "/hooks/shippo", body, headers: {
       "content-type": "application/json", "shippo-auth-signature": `t=${NOW},v1=${hmac("sha256", secret, `${NOW}.${body}`, "hex")}` } });
+  }
+
+  // Batch E: body HMACs per each provider's docs.
+  const simpleE = [
+    { preset: "attio", doc: "docs.attio.com/rest-api/how-to/webhooks (Attio-Signature: hex SHA256 HMAC of the request body under the webhook secret)", header: "attio-signature", alg: "sha256", enc: "hex",
+      extra: { "idempotency-key": "7d1f2c3e-0b4a-4e5f-9a6b-1c2d3e4f5a6b" } },
+    { preset: "gusto", doc: "docs.gusto.com/app-integrations/docs/webhooks (verifying event integrity: x_gusto_signature, HMAC-SHA256 of the payload under the verification_token)", header: "x-gusto-signature", alg: "sha256", enc: "hex" },
+    { preset: "mollie", doc: "docs.mollie.com/reference/webhooks-best-practices (how to verify HMAC signature: X-Mollie-Signature, hex HMAC-SHA256 of the raw body)", header: "x-mollie-signature", alg: "sha256", enc: "hex" },
+    { preset: "storyblok", doc: "storyblok.com/tp/webhook-secret-with-different-technologies (webhook-signature: hex HMAC-SHA1 of the raw payload under the webhook secret)", header: "webhook-signature", alg: "sha1", enc: "hex" },
+    { preset: "webex", doc: "developer.webex.com/blog/using-a-webhook-secret (X-Spark-Signature: hex HMAC-SHA1 of the raw body under the webhook secret)", header: "x-spark-signature", alg: "sha1", enc: "hex" },
+  ];
+  for (const p of simpleE) {
+    const body = event({ provider: p.preset });
+    docs(p, { path: "/hooks/" + p.preset, body, headers: { "content-type": "application/json", ...p.extra, [p.header]: hmac(p.alg, secret, body, p.enc) } });
+  }
+  {
+    // Onfleet: the webhook secret is hex, decoded into the key; HMAC-SHA512, hex.
+    const hexSecret = crypto.createHash("sha256").update("hookguard onfleet test secret").digest("hex");
+    const body = json({ taskId: "t1", triggerId: 3, triggerName: "taskCompleted", time: NOW * 1000, data: { task: { notes: "héllo" } } });
+    docs({ preset: "onfleet", doc: "docs.onfleet.com/reference/secrets (webhook authentication: X-Onfleet-Signature, HMAC-SHA512 under the hex-decoded webhook secret, of the raw body)" }, { path: "/hooks/onfleet", body, headers: {
+      "content-type": "application/json", "x-onfleet-signature": crypto.createHmac("sha512", Buffer.from(hexSecret, "hex")).update(body).digest("hex"), __secret: hexSecret } });
+  }
+  {
+    const body = json({ type: "post_call_transcription", event_timestamp: NOW, data: { agent_id: "a1", transcript: [{ role: "agent", message: "héllo" }] } });
+    docs({ preset: "elevenlabs", doc: "elevenlabs.io/docs/product-guides/administration/webhooks (authentication: ElevenLabs-Signature t=timestamp,v0=hex HMAC-SHA256 of timestamp.request_body)" }, { path: "/hooks/elevenlabs", body, headers: {
+      "content-type": "application/json", "elevenlabs-signature": `t=${NOW},v0=${hmac("sha256", secret, `${NOW}.${body}`, "hex")}` } });
+  }
+  {
+    // Sanity: @sanity/webhook signs (milliseconds, unpadded base64url), and
+    // its isValidSignature must accept the header.
+    const sanity = require("@sanity/webhook");
+    const body = json({ _id: "post-1", _type: "post", _rev: "r1", title: "héllo" }), t = NOW * 1000;
+    const sig = await sanity.encodeSignatureHeader(body, t, secret);
+    if (!(await sanity.isValidSignature(body, sig, secret))) throw new Error("@sanity/webhook rejects its own vector");
+    add("sanity", version("@sanity/webhook") + " encodeSignatureHeader, checked by isValidSignature", { path: "/hooks/sanity", body, headers: {
+      "content-type": "application/json", "sanity-webhook-signature": sig, "sanity-operation": "update", "sanity-document-id": "post-1" } });
+  }
+  {
+    // Acuity Scheduling: a form-encoded body, signed as sent, base64.
+    const body = "action=scheduled&id=123456&calendarID=7&appointmentTypeID=9";
+    docs({ preset: "acuity", doc: "developers.acuityscheduling.com/docs/webhooks (verifying webhooks: base64 HMAC-SHA256 of the request body under the API key, X-Acuity-Signature)" }, { path: "/hooks/acuity", body, headers: {
+      "content-type": "application/x-www-form-urlencoded", "x-acuity-signature": hmac("sha256", secret, body, "base64") } });
+  }
+  // Basic-authentication presets: the credentials user:password.
+  for (const [preset, doc] of [
+    ["chargebee", "chargebee.com/docs/billing/2.0/site-configuration/webhook_settings (basic authentication)"],
+    ["pipedrive", "pipedrive.readme.io/docs/guide-for-webhooks (HTTP Basic auth)"],
+    ["postmark", "postmarkapp.com/developer/webhooks/webhooks-overview (basic HTTP authentication in the webhook URL)"],
+  ]) {
+    docs({ preset, doc }, { path: "/hooks/" + preset, body: event({ provider: preset }), headers: {
+      "content-type": "application/json", authorization: "Basic " + Buffer.from("user:password").toString("base64"), __secret: "user:password" } });
+  }
+  {
+    // Mailchimp Transactional: Mandrill's scheme, a form body.
+    const path = "/hooks/mailchimp";
+    const params = { mandrill_events: json([{ event: "send", msg: { subject: "héllo" } }]) };
+    const body = new URLSearchParams(params).toString();
+    docs({ preset: "mailchimp", doc: "mailchimp.com/developer/transactional/guides/track-respond-activity-webhooks (authenticating webhook requests: X-Mandrill-Signature)" }, { path, body, headers: {
+      "content-type": "application/x-www-form-urlencoded", "x-mandrill-signature": hmac("sha1", secret, kit.base + path + "mandrill_events" + params.mandrill_events, "base64") } });
   }
 
   // Standard Webhooks and Svix senders: the libraries sign, under each

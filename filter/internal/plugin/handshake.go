@@ -12,6 +12,7 @@ import (
 
 	"github.com/hookguard/hookguard/filter/config"
 	"github.com/hookguard/hookguard/filter/internal/proxywasm"
+	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/internal/pairs"
 )
 
@@ -37,6 +38,8 @@ import (
 //   - dropbox and meta echo the GET's challenge as text/plain (nosniff):
 //     they MAC nothing; meta answers only with the route's verify token,
 //     and both only an opaque token, so the echo is never a page.
+//   - okta echoes the GET's X-Okta-Verification-Challenge in JSON: it
+//     MACs nothing, and answers only an opaque token.
 
 // errHandshakeRefused: a challenge refused (a token that is not opaque,
 // sent twice, or Meta's with the wrong verify token).
@@ -91,10 +94,11 @@ func handshakeAnswer(rt *config.Route, keyID string, body []byte) (answer []byte
 // is plain text (an echo) rather than JSON; errHandshakeRefused when the
 // challenge's token is not opaque, is sent twice, or (Meta) comes with
 // the wrong verify token.
-func getAnswer(rt *config.Route, method, query string) (answer []byte, plain bool, err error) {
-	if method != "GET" {
+func getAnswer(rt *config.Route, req *verify.Request) (answer []byte, plain bool, err error) {
+	if req.Method != "GET" {
 		return nil, false, nil
 	}
+	query := req.Query()
 	switch rt.Handshake {
 	case config.HandshakeTwitterCRC:
 		answer, err = crcAnswer(rt, query)
@@ -108,8 +112,24 @@ func getAnswer(rt *config.Route, method, query string) (answer []byte, plain boo
 	case config.HandshakeMeta:
 		answer, err = metaAnswer(rt, query)
 		return answer, true, err
+	case config.HandshakeOkta:
+		answer, err = oktaAnswer(req)
+		return answer, false, err
 	}
 	return nil, false, nil
+}
+
+// oktaAnswer answers Okta's one-time verification GET: its
+// X-Okta-Verification-Challenge, as {"verification": …}.
+func oktaAnswer(req *verify.Request) ([]byte, error) {
+	v, n := req.Single("x-okta-verification-challenge")
+	switch {
+	case n == 0:
+		return nil, nil
+	case n > 1 || !config.OpaqueToken(v):
+		return nil, errHandshakeRefused
+	}
+	return json.Marshal(map[string]string{"verification": v})
 }
 
 // queryToken returns the one value of the query parameter name, and
@@ -198,7 +218,7 @@ func (q *request) answerHandshake(answer []byte, plain bool) proxywasm.Action {
 // filter answers (or refuses) at the headers.
 func answersAtHeaders(rt *config.Route) bool {
 	switch rt.Handshake {
-	case config.HandshakeTwitterCRC, config.HandshakeDropbox, config.HandshakeMeta:
+	case config.HandshakeTwitterCRC, config.HandshakeDropbox, config.HandshakeMeta, config.HandshakeOkta:
 		return true
 	}
 	return false

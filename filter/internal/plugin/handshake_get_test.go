@@ -67,3 +67,44 @@ func TestMetaChallenge(t *testing.T) {
 		}
 	}
 }
+
+// TestOktaChallenge: Okta's one-time verification GET is answered with
+// its X-Okta-Verification-Challenge as {"verification": …} — an opaque
+// token only, once — and a GET without one is checked as any request.
+func TestOktaChallenge(t *testing.T) {
+	cfg := `{"routes":[{"name":"okta","match":{"path":"/hooks/okta","methods":["GET","POST"]},"scheme":"okta","secrets":[{"env":"S"}],"handshake":true}]}`
+	h := start(t, cfg, map[string]string{"S": testSecret}, time.Time{})
+	get := func(challenge ...string) (int, string, string) {
+		s := h.NewStream()
+		defer s.Done()
+		hdr := []pairs.Pair{{Key: ":method", Value: "GET"}, {Key: ":path", Value: "/hooks/okta"}, {Key: ":authority", Value: "hooks.test"}}
+		for _, c := range challenge {
+			hdr = append(hdr, pairs.Pair{Key: "x-okta-verification-challenge", Value: c})
+		}
+		s.Headers(hdr, true)
+		if s.Local == nil {
+			return 0, "", ""
+		}
+		ct := ""
+		for _, p := range s.Local.Header {
+			if p.Key == "content-type" {
+				ct = p.Value
+			}
+		}
+		return s.Local.Status, string(s.Local.Body), ct
+	}
+	if status, body, ct := get("Nm1VYwZyw8Lx9lNbOo1aLxtNlOXwZbuK4dVrXEv2"); status != 200 || body != `{"verification":"Nm1VYwZyw8Lx9lNbOo1aLxtNlOXwZbuK4dVrXEv2"}` || ct != "application/json" {
+		t.Fatalf("challenge: %d %q %q", status, body, ct)
+	}
+	for _, bad := range [][]string{{`{"event":"forged"}`}, {"a", "b"}, {""}} {
+		if status, _, _ := get(bad...); status != 400 {
+			t.Errorf("%q: %d, want 400", bad, status)
+		}
+	}
+	if status, _, _ := get(); status != 401 {
+		t.Errorf("a GET without a challenge: %d, want 401 (no token)", status)
+	}
+	if n, _ := h.Metric("hookguard.handshakes.route=okta"); n != 1 {
+		t.Errorf("handshakes counted %d, want 1", n)
+	}
+}

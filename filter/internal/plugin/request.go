@@ -187,7 +187,7 @@ func (q *request) admitSource(req *verify.Request) (proxywasm.Action, bool) {
 // answered by finish. OnRequestHeaders asks only for a route with a
 // handshake.
 func (q *request) handshake(req *verify.Request) (proxywasm.Action, bool) {
-	answer, plain, err := getAnswer(q.route, req.Method, req.Query())
+	answer, plain, err := getAnswer(q.route, req)
 	if err != nil {
 		return q.reject(reason.HandshakeRefused, nil), true
 	}

@@ -129,7 +129,9 @@ func (v ProviderVector) Header() []verify.Field {
 
 // Case is the vector as it was signed: it must verify at now.
 func (v ProviderVector) Case(now time.Time) Case {
-	return Case{Name: v.Name, Method: v.Method, Path: v.Path(), Header: v.Header(), Body: []byte(v.Body), Now: now, WantStatus: 200}
+	info, _ := verify.LookupPreset(v.Preset)
+	return Case{Name: v.Name, Method: v.Method, Path: v.Path(), Header: v.Header(), Body: []byte(v.Body), Now: now, WantStatus: 200,
+		WantAuthenticate: info.Kind == verify.KindBasic} // a Basic route's 401s challenge
 }
 
 // ProviderCases derives, from each vector, the cases every layer must get
@@ -176,26 +178,22 @@ func tamper(b []byte) []byte {
 	return out
 }
 
-// signatureHeader is where a preset's current signature (or token) is,
-// for tampering; "" for Mailgun, which signs in the body.
-func signatureHeader(preset string) (string, bool) {
+// signatureHeaders are where a preset's signatures (or token) are, for
+// tampering; none for Mailgun, which signs in the body.
+func signatureHeaders(preset string) []string {
 	info, _ := verify.LookupPreset(preset)
-	if len(info.SignatureHeaders) == 0 {
-		return "", false
-	}
-	return info.SignatureHeaders[0], true
+	return info.SignatureHeaders
 }
 
-// tamperSignature changes one character of the signature (the last hex or
-// base64 digit before any padding).
+// tamperSignature changes one character of each signature header the
+// vector carries (the last hex or base64 digit before any padding): for a
+// preset that reads several (DocuSign's one per key), every one.
 func tamperSignature(v ProviderVector) ([]verify.Field, bool) {
-	name, ok := signatureHeader(v.Preset)
-	if !ok {
-		return nil, false
-	}
+	names := signatureHeaders(v.Preset)
 	h := v.Header()
+	tampered := false
 	for i := range h {
-		if h[i].Name != name {
+		if !slices.Contains(names, h[i].Name) {
 			continue
 		}
 		s := []byte(h[i].Value)
@@ -208,10 +206,9 @@ func tamperSignature(v ProviderVector) ([]verify.Field, bool) {
 		} else {
 			s[j] = '0'
 		}
-		h[i].Value = string(s)
-		return h, true
+		h[i].Value, tampered = string(s), true
 	}
-	return nil, false
+	return h, tampered
 }
 
 // RoutedCases are ProviderCases and SignedCases as a plugin configured by
@@ -292,6 +289,8 @@ func secretFor(preset, label string) string {
 		return hex.EncodeToString(sum[:])
 	case info.SecretEncoding == verify.Whsec:
 		return "whsec_" + base64.StdEncoding.EncodeToString([]byte(label+"-key-for-"+preset))
+	case info.Kind == verify.KindBasic:
+		return label + ":password-for-" + preset
 	case info.SecretEncoding == verify.Base64Secret:
 		return base64.StdEncoding.EncodeToString([]byte(label + "-key-for-" + preset))
 	case info.SecretEncoding == verify.HexSecret:
@@ -440,10 +439,10 @@ func SignedCases(f ProviderFile) []Case {
 			}
 			out = append(out, c)
 		}
-		if name, ok := signatureHeader(v.Preset); ok {
+		if names := signatureHeaders(v.Preset); len(names) > 0 {
 			c := sign("malformed signature", v.Signing(), now, 401, "")
 			for i := range c.Header {
-				if c.Header[i].Name == name {
+				if c.Header[i].Name == names[0] {
 					c.Header[i].Value = "%%not a signature%%"
 				}
 			}
@@ -494,6 +493,10 @@ func GenericRouteConfig(f ProviderFile) (string, map[string]string) {
 		route := map[string]any{"name": p + "-generic", "match": map[string]any{"path": "/hooks/" + p}, "scheme": "hmac",
 			"secrets": []map[string]string{{"id": "k1", "env": name}}, "signature_header": h.SignatureHeaders[0],
 			"tolerance_seconds": int64(h.Tolerance / time.Second), "secret_encoding": string(info.SecretEncoding)}
+		if h.EverySignatureHeader {
+			delete(route, "signature_header")
+			route["signature_headers"], route["every_signature_header"] = h.SignatureHeaders, true
+		}
 		for field, value := range map[string]string{"algorithm": string(h.Algorithm), "encoding": string(h.Encoding),
 			"signature_prefix": h.SignaturePrefix, "signature_format": string(h.SignatureFormat), "signature_key": h.SignatureKey,
 			"timestamp_key": h.TimestampKey, "separators": h.Separators, "version_separator": h.VersionSeparator,

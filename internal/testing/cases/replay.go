@@ -142,7 +142,7 @@ func replayScenario(v ProviderVector, now time.Time) ReplayScenario {
 		// A retry signed again is the same delivery only where what
 		// identifies it is signed apart from the timestamp; elsewhere it
 		// goes on as a new one (the README says which presets).
-		same := sc.Identity == verify.IdentitySignedID || sc.Identity == verify.IdentityEventID || !signsTime(info)
+		same := sc.Identity == verify.IdentitySignedID || sc.Identity == verify.IdentityEventID || !info.SignsTimestamp()
 		add("the sender's retry, signed again", c, 200, !same)
 	}
 	return sc
@@ -211,11 +211,4 @@ func resigned(v ProviderVector, now, at time.Time) (Case, bool) {
 		c = withHeader(c, h.Name, h.Value)
 	}
 	return c, true
-}
-
-// signsTime reports whether the preset signs a timestamp, so that a retry
-// signed again signs other bytes.
-func signsTime(info verify.PresetInfo) bool {
-	h := info.HMAC
-	return h.TimestampHeader != "" || h.TimestampKey != "" // Linear's, in the body, is the same
 }

@@ -1,0 +1,29 @@
+// Presets whose signature header has a shape of its own: several headers
+// (DocuSign's numbered ones, Box's secondary), or a timestamp and
+// signatures by position (Recurly). Node's crypto, per each provider's
+// docs. gen.mjs calls this with its kit.
+export default async function ({ docs, hmac, json, event, secret, NOW }) {
+  {
+    // Two HMAC keys on the account: one signature header each, the
+    // route's key signing the second.
+    const body = json({ event: "envelope-completed", apiVersion: "v2.1", uri: "/restapi/v2.1/accounts/1/envelopes/2", retryCount: 0, generatedDateTime: "2025-12-01T00:00:00.0000000Z", data: { envelopeId: "e-1" } });
+    docs({ preset: "docusign", doc: "developers.docusign.com/platform/webhooks/connect/hmac (validating HMAC signatures)" }, { path: "/hooks/docusign", body, headers: {
+      "content-type": "application/json", "x-docusign-signature-1": hmac("sha256", "another-connect-key-of-the-account", body, "base64"),
+      "x-docusign-signature-2": hmac("sha256", secret, body, "base64") } });
+  }
+  {
+    // Box during a rotation: the route holds only the secondary key.
+    const body = json({ type: "webhook_event", id: "eb0c4e06-751f-442c-86f8-fd5bb404dbec", trigger: "FILE.UPLOADED", source: { id: "1", type: "file" } });
+    const ts = "2025-12-01T00:00:00Z";
+    docs({ preset: "box", doc: "developer.box.com/guides/webhooks/v2/signatures-v2 (manual signature verification, the secondary key)" }, { name: "box-secondary", path: "/hooks/box", body, headers: {
+      "content-type": "application/json", "box-delivery-id": "d-2", "box-delivery-timestamp": ts,
+      "box-signature-primary": hmac("sha256", "the-new-primary-key", body + ts, "base64"), "box-signature-secondary": hmac("sha256", secret, body + ts, "base64"),
+      "box-signature-version": "1", "box-signature-algorithm": "HmacSHA256" } });
+  }
+  {
+    // Two signatures during a rotation of the endpoint's key.
+    const body = event({ object_type: "account", event_type: "created" }), ts = String(NOW * 1000);
+    docs({ preset: "recurly", doc: "docs.recurly.com/recurly-subscriptions/docs/signature-verification (manual check)" }, { path: "/hooks/recurly", body, headers: {
+      "content-type": "application/json", "recurly-signature": `${ts},${hmac("sha256", "the-rotated-out-key", `${ts}.${body}`, "hex")},${hmac("sha256", secret, `${ts}.${body}`, "hex")}` } });
+  }
+}
