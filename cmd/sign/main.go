@@ -77,7 +77,7 @@ func run(args []string, lookupEnv func(string) (string, bool), stdout io.Writer,
 	}
 	if *contentType == "" {
 		*contentType = "application/json"
-		if info.Kind == verify.KindURLForm {
+		if info.Kind == verify.KindURLForm || info.Kind == verify.KindBraintree {
 			*contentType = "application/x-www-form-urlencoded"
 		}
 	}
@@ -92,7 +92,7 @@ func run(args []string, lookupEnv func(string) (string, bool), stdout io.Writer,
 		if info.BodyTimestampField != "" {
 			body = withBodyTimestamp(body, info.BodyTimestampField, now)
 		}
-		headers, err = verify.Sign(*preset, secret, req, body, now)
+		headers, body, err = verify.SignRequest(*preset, secret, req, body, now)
 	}
 	if err != nil {
 		return err

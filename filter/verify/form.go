@@ -5,7 +5,9 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"hash"
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -153,11 +155,7 @@ func (c *urlFormCheck) Verify() (string, error) {
 // sorted and de-duplicated; without (Mandrill, whose parameters are never
 // repeated), its last value.
 func sortedParams(values url.Values, allValues bool) string {
-	names := make([]string, 0, len(values))
-	for k := range values {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(values))
 	var b strings.Builder
 	for _, k := range names {
 		vs := values[k]

@@ -9,8 +9,10 @@ import (
 	"crypto/hmac"
 	"crypto/rsa"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hash"
 	"math/big"
 	"slices"
 	"strconv"
@@ -24,10 +26,20 @@ import (
 // a token cannot choose another (no "none", no HMAC keyed with a public
 // key); exp is required, and exp, nbf and iat are checked with Leeway on
 // the clock Begin is given.
+//
+// A provider's preset (KindJWT) is the same scheme with the fields after
+// Claims set as data: where its token is, which claims it must carry, and
+// what of the request they bind (the body's hash, the URL, Atlassian's
+// query string hash). Its keys are the route's shared secrets (HS*).
 type JWT struct {
 	// Header is the lower-case header carrying the token: "" for
-	// Authorization with the Bearer scheme, else the raw token.
+	// Authorization with the Bearer scheme, else the raw token (or, with
+	// TokenScheme, the token after that word).
 	Header string
+	// TokenScheme, with Header set, is the word before the token in the
+	// header's value, matched case-insensitively: "Bearer" (Vonage), "JWT"
+	// (Atlassian Connect). "" when the value is the token itself.
+	TokenScheme string
 	// Keys are the accepted keys (ParseJWKS); or, when Remote is set, the
 	// keys are Remote's, which may change while the scheme is in use.
 	Keys   []JWK
@@ -40,6 +52,49 @@ type JWT struct {
 	Leeway time.Duration
 	// Claims are the claims a check returns (ClaimsCheck), for forwarding.
 	Claims []string
+
+	// What a provider's token carries and binds, for presets (KindJWT);
+	// the generic jwt scheme leaves these unset.
+
+	// Algorithms are the HMAC algorithms a preset's shared secrets verify
+	// (HS256, HS384, HS512); HS256 when empty.
+	Algorithms []string
+	// ExpOptional lets a token carry no exp (Vonage and Netlify sign
+	// none); an exp a token carries is still checked.
+	ExpOptional bool
+	// MaxAge, when set, requires iat and refuses a token issued more than
+	// MaxAge before now (exactly, as an HMAC's Tolerance; Leeway still
+	// allows an iat that far ahead): Vonage's "iat recent".
+	MaxAge time.Duration
+	// RequiredClaims must be present, whatever their value (MessageBird's
+	// jti, Atlassian's iss).
+	RequiredClaims []string
+	// BodyHashClaim, when set, is the claim holding the hex SHA-256 of
+	// the raw body (either case): the check then hashes the body as it
+	// streams and refuses it (ErrSignatureMismatch) unless they match.
+	BodyHashClaim string
+	// BodyHashOptional lets a token leave BodyHashClaim out when the body
+	// is empty (MessageBird); a non-empty body it does not bind is
+	// refused.
+	BodyHashOptional bool
+	// URLHashClaim, when set, is the claim holding the hex SHA-256 of the
+	// request's URL (RequestURL, with PublicURL).
+	URLHashClaim string
+	// AudienceURL requires aud to be (or list) the request's URL
+	// (RequestURL, with PublicURL): monday's token names the endpoint it
+	// was made for.
+	AudienceURL bool
+	// QSH requires Atlassian's qsh claim: the hex SHA-256 of the
+	// canonical request, METHOD&path&sorted query (CanonicalRequest).
+	QSH bool
+	// PublicURL is the URL the sender signed, when a proxy in front
+	// rewrote the scheme, host or path (see RequestURL): for
+	// URLHashClaim, AudienceURL and QSH.
+	PublicURL string
+
+	// shared: Keys are a route's shared secrets, one per algorithm each,
+	// tried in turn whatever the token's kid (providers send none).
+	shared bool
 }
 
 // JWK is one key of a JWK Set, pinned to its algorithm.
@@ -200,8 +255,16 @@ func NewJWT(j JWT) (Scheme, error) {
 	if len(j.Keys) == 0 && j.Remote == nil {
 		return nil, ErrNoKeys
 	}
-	if j.Leeway < 0 {
-		return nil, errorf(ErrInvalidScheme, "negative leeway")
+	if j.Leeway < 0 || j.MaxAge < 0 {
+		return nil, errorf(ErrInvalidScheme, "negative leeway or maximum age")
+	}
+	if j.TokenScheme != "" && j.Header == "" {
+		return nil, errorf(ErrInvalidScheme, "a token scheme word without its header")
+	}
+	for _, alg := range j.Algorithms {
+		if !strings.HasPrefix(alg, "HS") || !slices.Contains(JWTAlgorithms, alg) {
+			return nil, errorf(ErrInvalidScheme, "algorithm %q: shared secrets verify HS256, HS384 or HS512", alg)
+		}
 	}
 	j.Header = strings.ToLower(j.Header)
 	return &compiledJWT{JWT: j}, nil
@@ -216,32 +279,31 @@ type ClaimsCheck interface {
 	Claims() map[string]string
 }
 
-// Begin implements Scheme: a JWT is decided from the headers.
+// Begin implements Scheme: a JWT is decided from the headers, but for
+// the body's hash a token binds (JWT.BodyHashClaim), checked in Verify.
 func (c *compiledJWT) Begin(req *Request, now time.Time) (Check, error) {
-	raw, n := "", 0
-	if c.Header == "" {
-		v, k := req.Single("authorization")
-		n = k
-		if scheme, token, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "Bearer") {
-			raw = strings.TrimSpace(token)
-		} else if k > 0 {
-			return nil, ErrMissingSignature // Basic or another scheme: no token
-		}
-	} else {
-		raw, n = req.Single(c.Header)
-		raw = strings.TrimSpace(raw)
-	}
-	switch {
-	case n == 0 || raw == "":
-		return nil, ErrMissingSignature
-	case n > 1 || len(raw) > maxTokenSize:
-		return nil, ErrMalformedSignature
+	raw, err := c.token(req)
+	if err != nil {
+		return nil, err
 	}
 	claims, used, err := c.parse(raw, now)
 	if err != nil {
 		return nil, err
 	}
 	check := &jwtCheck{keyID: used.ID, input: raw[:strings.LastIndexByte(raw, '.')]}
+	if c.shared {
+		// A provider's token is identified by its claims, whatever their
+		// order and spacing: a retry its sender signs again with the same
+		// claims is the same delivery.
+		canonical, err := json.Marshal(claims)
+		if err != nil {
+			return nil, ErrMalformedSignature
+		}
+		check.input = string(canonical)
+	}
+	if err := c.bind(check, claims, req); err != nil {
+		return nil, err
+	}
 	if len(c.Claims) > 0 {
 		check.claims = map[string]string{}
 		for _, name := range c.Claims {
@@ -253,6 +315,118 @@ func (c *compiledJWT) Begin(req *Request, now time.Time) (Check, error) {
 		}
 	}
 	return check, nil
+}
+
+// token finds the token: in Authorization after "Bearer" by default, else
+// in Header, after TokenScheme when it is set.
+func (c *compiledJWT) token(req *Request) (string, error) {
+	name, word := c.Header, c.TokenScheme
+	if name == "" {
+		name, word = "authorization", "Bearer"
+	}
+	v, n := req.Single(name)
+	raw := strings.TrimSpace(v)
+	if word != "" {
+		if scheme, token, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, word) {
+			raw = strings.TrimSpace(token)
+		} else if n > 0 {
+			return "", ErrMissingSignature // Basic or another scheme: no token
+		}
+	}
+	switch {
+	case n == 0 || raw == "":
+		return "", ErrMissingSignature
+	case n > 1 || len(raw) > maxTokenSize:
+		return "", ErrMalformedSignature
+	}
+	return raw, nil
+}
+
+// bind checks what a provider's token binds of the request (the URL, its
+// canonical form) and sets check up to hash the body when the token binds
+// it. Each hash that does not match is ErrSignatureMismatch; a claim the
+// scheme needs that is absent or not a hash is ErrMalformedSignature.
+func (c *compiledJWT) bind(check *jwtCheck, claims map[string]any, req *Request) error {
+	var u string
+	if c.AudienceURL || c.URLHashClaim != "" {
+		u = RequestURL(req, c.PublicURL)
+	}
+	if c.AudienceURL && !slices.Contains(audiences(claims), u) {
+		return ErrUnauthorized
+	}
+	if c.URLHashClaim != "" {
+		if err := matchHashClaim(claims, c.URLHashClaim, sha256Of(u)); err != nil {
+			return err
+		}
+	}
+	if c.QSH {
+		if err := matchHashClaim(claims, "qsh", sha256Of(CanonicalRequest(req, c.PublicURL))); err != nil {
+			return err // "context-qsh" too: it binds no request
+		}
+	}
+	if c.BodyHashClaim == "" {
+		return nil
+	}
+	check.digest = newSHA256()
+	if _, ok := claims[c.BodyHashClaim]; !ok && c.BodyHashOptional {
+		return nil // the body must be empty
+	}
+	want, err := hashClaim(claims, c.BodyHashClaim)
+	if err != nil {
+		return err
+	}
+	check.want = want
+	return nil
+}
+
+// hashClaim decodes claim name, a hex SHA-256.
+func hashClaim(claims map[string]any, name string) ([]byte, error) {
+	s, ok := claims[name].(string)
+	if !ok || len(s) != 2*32 {
+		return nil, ErrMalformedSignature
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, ErrMalformedSignature
+	}
+	return b, nil
+}
+
+// matchHashClaim checks claim name is the hex of sum.
+func matchHashClaim(claims map[string]any, name string, sum []byte) error {
+	if s, ok := claims[name].(string); ok && len(s) != 2*32 {
+		return ErrSignatureMismatch // a string, but no hash: "context-qsh"
+	}
+	want, err := hashClaim(claims, name)
+	if err != nil {
+		return err
+	}
+	if !hmac.Equal(want, sum) {
+		return ErrSignatureMismatch
+	}
+	return nil
+}
+
+func sha256Of(s string) []byte {
+	h := newSHA256()
+	h.Write([]byte(s))
+	return h.Sum(nil)
+}
+
+// audiences returns the token's aud, a string or a list of strings.
+func audiences(claims map[string]any) []string {
+	var auds []string
+	switch a := claims["aud"].(type) {
+	case string:
+		auds = []string{a}
+	case []any:
+		for _, x := range a {
+			if s, ok := x.(string); ok {
+				auds = append(auds, s)
+			}
+		}
+	}
+	return auds
 }
 
 // parse verifies a compact JWS and its registered claims, and returns the
@@ -284,14 +458,29 @@ func (c *compiledJWT) parse(raw string, now time.Time) (map[string]any, *JWK, er
 		}
 	}
 	var key *JWK
-	for i := range keys {
-		if k := &keys[i]; k.ID == header.KID || header.KID == "" && len(keys) == 1 {
-			key = k
+	if c.shared {
+		// A route's secrets, tried in turn under the token's alg, when
+		// it is one the preset accepts.
+		input := []byte(parts[0] + "." + parts[1])
+		for i := range keys {
+			if k := &keys[i]; k.Alg == header.Alg && k.verify(input, sig) {
+				key = k
+				break
+			}
 		}
-	}
-	// The key decides the algorithm; the token's alg must merely agree.
-	if key == nil || key.Alg != header.Alg || !key.verify([]byte(parts[0]+"."+parts[1]), sig) {
-		return nil, nil, ErrSignatureMismatch
+		if key == nil {
+			return nil, nil, ErrSignatureMismatch
+		}
+	} else {
+		for i := range keys {
+			if k := &keys[i]; k.ID == header.KID || header.KID == "" && len(keys) == 1 {
+				key = k
+			}
+		}
+		// The key decides the algorithm; the token's alg must merely agree.
+		if key == nil || key.Alg != header.Alg || !key.verify([]byte(parts[0]+"."+parts[1]), sig) {
+			return nil, nil, ErrSignatureMismatch
+		}
 	}
 	var claims map[string]any
 	dec := json.NewDecoder(bytes.NewReader(pb))
@@ -305,7 +494,8 @@ func (c *compiledJWT) parse(raw string, now time.Time) (map[string]any, *JWK, er
 	return claims, key, nil
 }
 
-// checkClaims checks exp (required), nbf, iat, iss and aud.
+// checkClaims checks exp (required unless ExpOptional), nbf, iat (required
+// and recent with MaxAge), iss, aud and RequiredClaims.
 func (c *compiledJWT) checkClaims(claims map[string]any, now time.Time) error {
 	instant := func(name string) (time.Time, bool, error) {
 		v, ok := claims[name]
@@ -323,9 +513,9 @@ func (c *compiledJWT) checkClaims(claims map[string]any, now time.Time) error {
 	switch {
 	case err != nil:
 		return err
-	case !ok:
+	case !ok && !c.ExpOptional:
 		return ErrMissingTimestamp
-	case !now.Before(exp.Add(c.Leeway)):
+	case ok && !now.Before(exp.Add(c.Leeway)):
 		return ErrTimestampOutOfTolerance
 	}
 	if nbf, ok, err := instant("nbf"); err != nil {
@@ -337,6 +527,10 @@ func (c *compiledJWT) checkClaims(claims map[string]any, now time.Time) error {
 		return err
 	} else if ok && now.Add(c.Leeway).Before(iat) {
 		return ErrTimestampOutOfTolerance
+	} else if c.MaxAge > 0 && !ok {
+		return ErrMissingTimestamp
+	} else if c.MaxAge > 0 && iat.Add(c.MaxAge).Before(now) {
+		return ErrTimestampOutOfTolerance
 	}
 	if c.Issuer != "" {
 		if iss, _ := claims["iss"].(string); iss != c.Issuer {
@@ -344,19 +538,13 @@ func (c *compiledJWT) checkClaims(claims map[string]any, now time.Time) error {
 		}
 	}
 	if len(c.Audiences) > 0 {
-		var auds []string
-		switch a := claims["aud"].(type) {
-		case string:
-			auds = []string{a}
-		case []any:
-			for _, x := range a {
-				if s, ok := x.(string); ok {
-					auds = append(auds, s)
-				}
-			}
-		}
-		if !slices.ContainsFunc(auds, func(a string) bool { return slices.Contains(c.Audiences, a) }) {
+		if !slices.ContainsFunc(audiences(claims), func(a string) bool { return slices.Contains(c.Audiences, a) }) {
 			return ErrUnauthorized
+		}
+	}
+	for _, name := range c.RequiredClaims {
+		if _, ok := claims[name]; !ok {
+			return ErrMalformedSignature
 		}
 	}
 	return nil
@@ -428,20 +616,48 @@ func claimString(v any) (string, bool) {
 type jwtCheck struct {
 	keyID  string
 	claims map[string]string
-	input  string // the signed header and payload, for identity
+	input  string // the signed header and payload (a preset's: its claims, as JSON with sorted keys), for identity
+	// For a token that binds the body (JWT.BodyHashClaim): its SHA-256 as
+	// it streams, and the one the token names (nil: the body must be
+	// empty, MessageBird's token without payload_hash).
+	digest hash.Hash
+	want   []byte
+	n      int64
 }
 
 func (k *jwtCheck) wants() (bool, string) { return true, "" }
 
-// identity is the signed header's and payload's with the body's: the
-// signature's own bytes are left out (an ECDSA signature has two valid
-// forms), and a token a sender reuses for other bodies is not a replay.
+// identity is the signed header's and payload's with the body's (for a
+// preset's token, its claims' and the body's): the signature's own bytes
+// are left out (an ECDSA signature has two valid forms), and a token a
+// sender reuses for other bodies is not a replay.
 func (k *jwtCheck) identity(body *[32]byte, _ []byte) (Identity, bool) {
 	return sumOf(IdentitySignedContent, []byte(k.input), body[:]), true
 }
 
-func (k *jwtCheck) NeedsBody() bool             { return false }
-func (k *jwtCheck) Write(p []byte) (int, error) { return len(p), nil }
-func (k *jwtCheck) Verify() (string, error)     { return k.keyID, nil }
-func (k *jwtCheck) Release()                    {}
-func (k *jwtCheck) Claims() map[string]string   { return k.claims }
+// NeedsBody implements Check: only a token that binds the body needs it.
+func (k *jwtCheck) NeedsBody() bool { return k.digest != nil }
+
+func (k *jwtCheck) Write(p []byte) (int, error) {
+	if k.digest != nil {
+		k.n += int64(len(p))
+		k.digest.Write(p)
+	}
+	return len(p), nil
+}
+
+// Verify implements Check: the body's hash must be the token's.
+func (k *jwtCheck) Verify() (string, error) {
+	if k.digest != nil {
+		if k.want == nil && k.n != 0 {
+			return "", ErrSignatureMismatch // a body the token does not bind
+		}
+		if k.want != nil && !hmac.Equal(k.digest.Sum(nil), k.want) {
+			return "", ErrSignatureMismatch
+		}
+	}
+	return k.keyID, nil
+}
+
+func (k *jwtCheck) Release()                  {}
+func (k *jwtCheck) Claims() map[string]string { return k.claims }

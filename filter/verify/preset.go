@@ -382,5 +382,6 @@ func (p PresetInfo) Identity() []IdentityKind {
 // which a retry they sign again changes.
 func (p PresetInfo) SignsTimestamp() bool {
 	h := p.HMAC
-	return h.TimestampHeader != "" || h.TimestampKey != "" || h.SignatureFormat == Positional || p.Kind == KindBodyField
+	return h.TimestampHeader != "" || h.TimestampKey != "" || h.SignatureFormat == Positional || p.Kind == KindBodyField ||
+		p.Kind == KindJWT && p.JWT.SignsTime()
 }

@@ -394,10 +394,10 @@ type oursRequest struct {
 
 // sdkVerified are the presets whose SDK has a verifier gen.mjs runs.
 // (standard-webhooks-v1a is standard-webhooks signed with a whsk_ key.)
-var sdkVerified = []string{"brex", "clerk", "coinbase-commerce", "discord", "etsy", "github", "gocardless", "hubspot", "incident-io",
-	"line", "linear", "lithic", "modern-treasury", "mux", "openai", "orb", "paddle", "polar", "pusher", "razorpay", "render",
+var sdkVerified = []string{"brex", "clerk", "coinbase-commerce", "discord", "etsy", "github", "gocardless", "hubspot", "incident-io", "jira-connect",
+	"line", "linear", "lithic", "messagebird", "modern-treasury", "monday", "mux", "netlify", "openai", "orb", "paddle", "polar", "pusher", "razorpay", "render",
 	"replicate", "resend", "sendgrid", "square", "standard-webhooks", "standard-webhooks-v1a", "stripe", "stytch", "supabase",
-	"svix", "telnyx", "twilio", "webflow", "workos"}
+	"svix", "telnyx", "twilio", "vonage", "webflow", "workos"}
 
 func makeOurs(t *testing.T, now time.Time) []byte {
 	var f oursFile
@@ -654,4 +654,25 @@ func TestHubSpotURLForms(t *testing.T) {
 			t.Errorf("signed over %s: accepted a changed body", signed)
 		}
 	}
+}
+
+// identityOf verifies body with req through s and returns the delivery's
+// identity, which must be of kind want (0: any).
+func identityOf(t *testing.T, s verify.Scheme, req *verify.Request, body []byte, now time.Time, want verify.IdentityKind) verify.Identity {
+	t.Helper()
+	c, err := s.Begin(req, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d verify.Identified
+	d.Reset(c)
+	d.Write(body)
+	if _, err := d.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	id, ok := d.Identity()
+	if !ok || want != 0 && id.Kind != want {
+		t.Fatalf("identity %v, %v; want kind %v", id, ok, want)
+	}
+	return id
 }

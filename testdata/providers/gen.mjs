@@ -487,7 +487,7 @@ const verifiers = {
 // of ours.json.
 const oursPackages = {};
 const kit = { add, docs, hmac, json, event, secret, NOW, base, version, must, require, crypto, verifiers, handshakes, oursPackages, previous };
-for (const more of ["./gen-sdk-more.mjs", "./gen-docs-more.mjs", "./gen-formats.mjs"]) await (await import(more)).default(kit);
+for (const more of ["./gen-sdk-more.mjs", "./gen-docs-more.mjs", "./gen-bodysig.mjs", "./gen-jwt-more.mjs", "./gen-formats.mjs", "./gen-docs-more2.mjs"]) await (await import(more)).default(kit);
 
 const ours = JSON.parse(fs.readFileSync(new URL("./ours.json", import.meta.url)));
 const oursVerified = {};

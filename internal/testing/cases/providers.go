@@ -150,7 +150,8 @@ func ProviderCases(f ProviderFile) []Case {
 		c = valid
 		c.Name, c.Chunks = v.Name+"/irregular chunks", []int{1, 7, 30, 2}
 		out = append(out, c)
-		if info, _ := verify.LookupPreset(v.Preset); info.Kind != verify.KindToken && info.Kind != verify.KindBasic { // credentials do not cover the body
+		if info, _ := verify.LookupPreset(v.Preset); info.Kind != verify.KindToken && info.Kind != verify.KindBasic &&
+			(info.Kind != verify.KindJWT || info.JWT.BindsBody()) { // credentials, and some JWTs, do not cover the body
 			c = valid
 			c.Name, c.Body, c.WantStatus = v.Name+"/tampered body", tamper(valid.Body), 401
 			out = append(out, c)
