@@ -77,7 +77,7 @@ func run(args []string, lookupEnv func(string) (string, bool), stdout io.Writer,
 	}
 	if *contentType == "" {
 		*contentType = "application/json"
-		if info.Kind == verify.KindURLForm || info.Kind == verify.KindBraintree {
+		if info.Kind == verify.KindURLForm || info.Kind == verify.KindBraintree || info.Kind == verify.KindPlivo {
 			*contentType = "application/x-www-form-urlencoded"
 		}
 	}

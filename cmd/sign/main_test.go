@@ -69,7 +69,7 @@ func TestSignedRequestsVerify(t *testing.T) {
 	for _, p := range verify.Presets() {
 		t.Run(p, func(t *testing.T) {
 			args := []string{"-preset", p, "-url", srv.URL + "/hooks/" + p + "?delivery=1", "-send"}
-			if p == "twilio" || p == "mandrill" || p == "mailchimp" {
+			if p == "twilio" || p == "mandrill" || p == "mailchimp" || p == "plivo" {
 				args = append(args, "-data", "Body=h%C3%A9llo&From=%2B15551230000")
 			}
 			var out bytes.Buffer

@@ -33,7 +33,8 @@ func TestProvidersJSON(t *testing.T) {
 	for _, r := range doc.Routes {
 		names = append(names, r["name"].(string))
 		info, _ := verify.LookupPreset(r["scheme"].(string))
-		if info.Kind == verify.KindURLForm || strings.Contains(info.HMAC.Template, "{url}") || info.JWT != nil && (info.JWT.AudienceURL || info.JWT.URLHashClaim != "") {
+		if info.Kind == verify.KindURLForm || info.Kind == verify.KindPlivo || strings.Contains(info.HMAC.Template, "{url}") ||
+			info.JWT != nil && (info.JWT.AudienceURL || info.JWT.URLHashClaim != "") {
 			r["public_url"] = "http://127.0.0.1:8080" // the vectors' URL: these presets sign it
 		}
 	}

@@ -32,7 +32,6 @@ var adyenSignedFields = [...]string{"pspReference", "originalReference", "mercha
 
 func init() {
 	kindBuilders[KindAdyen] = func(p PresetInfo, o Options) (Scheme, error) { return newAdyen(p.SecretEncoding, o) }
-	kindSigners[KindAdyen] = signAdyen
 }
 
 // adyen verifies Adyen's standard notifications (KindAdyen).

@@ -22,7 +22,6 @@ const braintreeTestPublicKey = "hookguard_test"
 
 func init() {
 	kindBuilders[KindBraintree] = func(_ PresetInfo, o Options) (Scheme, error) { return newBraintree(o) }
-	kindSigners[KindBraintree] = signBraintree
 }
 
 // braintree verifies Braintree's webhooks (KindBraintree).

@@ -21,7 +21,6 @@ import (
 
 func init() {
 	kindBuilders[KindJWT] = buildJWTPreset
-	kindSigners[KindJWT] = signJWTPreset
 }
 
 // signedTokenLife is how long the tokens SignRequest makes for a preset

@@ -378,10 +378,11 @@ func (p PresetInfo) Identity() []IdentityKind {
 	return []IdentityKind{IdentitySignedContent}
 }
 
-// SignsTimestamp reports whether the preset's senders sign a timestamp,
-// which a retry they sign again changes.
+// SignsTimestamp reports whether the preset's senders sign a timestamp
+// (or Plivo's nonce, new for every request), which a retry they sign
+// again changes.
 func (p PresetInfo) SignsTimestamp() bool {
 	h := p.HMAC
 	return h.TimestampHeader != "" || h.TimestampKey != "" || h.SignatureFormat == Positional || p.Kind == KindBodyField ||
-		p.Kind == KindJWT && p.JWT.SignsTime()
+		p.Kind == KindJWT && p.JWT.SignsTime() || p.Kind == KindPlivo
 }

@@ -117,9 +117,24 @@ var presets = []PresetInfo{
 	{Name: "clickup", Kind: KindHMAC,
 		HMAC:  HMAC{SignatureHeaders: []string{"x-signature"}},
 		Notes: "the webhook.secret returned when the webhook was created; no timestamp is signed (developer.clickup.com/docs/webhooksignature)"},
+	{Name: "coinbase-cdp", Kind: KindHook0, SignatureHeaders: []string{"x-hook0-signature"},
+		HMAC: HMAC{TimestampKey: "t", Tolerance: DefaultTolerance},
+		Notes: "Coinbase Developer Platform webhooks, signed with Hook0's scheme: the subscription's secret (UTF-8); X-Hook0-Signature carries t (Unix seconds), h (the names of the headers signed, space-separated, in signing order) and v1, the hex HMAC-SHA256 of {t}.{h}.{those headers' values joined by '.'}.{body}; within 5 minutes, either way, as Coinbase's example and Hook0's conformance vectors say. " +
+			"Decisions: only v1 is verified (v0, over {t}.{body}, covers no header: a header with v0 alone is refused, so stripping v1 and h is no downgrade, and a v0 beside v1 is not looked at); a named header that is absent or appears more than once is refused (Hook0's client refuses an absent one; Coinbase's example would sign it empty), as is an h that names a header twice, names X-Hook0-Signature, names more than 32, or holds a name that is not lower-case or holds a '.'; t, h, v0 and v1 each at most once, t plain digits without a leading zero (the references disagree on such forms); a value must be UTF-8. " +
+			"The scheme does not delimit values: a '.' inside a signed header value or the body lets bytes move between adjacent values, or between the last value and the start of the body, under the same signature; the application should not trust a signed header over the body. " +
+			"(docs.cdp.coinbase.com/webhooks/verify-signatures and /webhooks/transfers/verification; hook0/hook0 clients/rust/src/signature.rs and lib.rs verify_webhook_signature, clients/conformance/signature.json)",
+		DocHeaders: "`X-Hook0-Signature: t=<unix seconds>,v0=<hex>,h=<header names, space-separated>,v1=<hex>`; the headers `h` names",
+		DocSigned:  "HMAC-SHA256 of `{t}.{h}.{values of the headers h names, in its order, joined by '.'}.{body}`, hex (`v1`; `v0` is not verified)"},
 	{Name: "coinbase-commerce", Kind: KindHMAC,
 		HMAC:  HMAC{SignatureHeaders: []string{"x-cc-webhook-signature"}},
 		Notes: "the webhook shared secret; no timestamp is signed"},
+	{Name: "contentful", Kind: KindContentful, SignatureHeaders: []string{"x-contentful-signature"},
+		HMAC: HMAC{TimestampHeader: "x-contentful-timestamp", TimestampFormat: UnixMillis, Tolerance: 30 * time.Second},
+		Notes: "webhooks (a space's WebhookSigningSecret) and app events and actions (an AppSigningSecret): the signing secret's UTF-8 bytes, as @contentful/node-apps-toolkit 3.16.1 verifyRequest uses it (it also wants 64 characters; hookguard takes any length); x-contentful-signature is the hex HMAC-SHA256 of METHOD\\nPATH\\nHEADERS\\nBODY, HEADERS being name:value;… for the headers x-contentful-signed-headers names (comma-separated) plus x-contentful-signed-headers (as the sorted, comma-joined names) and x-contentful-timestamp (milliseconds), sorted by name, values trimmed, and PATH the path with its query escaped as the toolkit's getNormalizedEncodedURI does (Node's querystring.escape, then encodeURI); the timestamp within 30 seconds, the toolkit's default TTL. " +
+			"Decisions: the toolkit's TTL is one-sided (it takes any future timestamp, and refuses one exactly 30 s old): hookguard refuses one more than 30 s away either way, edges included; a named header that is absent or appears more than once is refused (the toolkit skips an absent one), as is a list that names a header twice, names x-contentful-signature, names more than 32 (with the two own headers), or holds a name that is not lower-case; a signed value holding a line break or \";<signed name>:\" is refused, since it could be read as another split of the same bytes; a path with a second '?' (the toolkit signs nothing after it), not printable ASCII, or a method the toolkit does not sign, is refused; the timestamp must be plain digits without a leading zero, after 2020 as the toolkit requires. " +
+			"X-Contentful-Idempotency-Key is not used for dedupe: whether Contentful signs it is not documented (www.contentful.com/developers/docs/webhooks/request-verification; contentful.com/developers/docs/extensibility/app-framework/request-verification; @contentful/node-apps-toolkit 3.16.1 signRequest, verifyRequest)",
+		DocHeaders: "`x-contentful-signature: <hex>`, `x-contentful-timestamp: <ms>`, `x-contentful-signed-headers: <names, comma-separated>`; the headers it names",
+		DocSigned:  "HMAC-SHA256 of `METHOD\\nPATH\\nname:value;…\\nBODY` over the named headers, `x-contentful-signed-headers` and `x-contentful-timestamp`, sorted by name; PATH encoded as the toolkit does; hex"},
 	{Name: "crossmint", Kind: KindHMAC, SecretEncoding: Whsec,
 		HMAC: HMAC{SignatureHeaders: []string{"svix-signature"}, Encoding: Base64, SignatureFormat: List, SignatureKey: "v1",
 			IDHeader: "svix-id", TimestampHeader: "svix-timestamp", Template: "{id}.{timestamp}.{body}", Tolerance: DefaultTolerance},
@@ -368,6 +383,13 @@ var presets = []PresetInfo{
 	{Name: "paystack", Kind: KindHMAC,
 		HMAC:  HMAC{SignatureHeaders: []string{"x-paystack-signature"}, Algorithm: SHA512},
 		Notes: "HMAC-SHA512 under the account's secret key (sk_…); no timestamp is signed"},
+	{Name: "persona", Kind: KindPersona,
+		HMAC: HMAC{SignatureHeaders: []string{"persona-signature"}, SignatureFormat: KeyValue, SignatureKey: "v1", TimestampKey: "t",
+			Template: "{timestamp}.{body}", Tolerance: DefaultTolerance},
+		Notes: "the webhook's secret (wbhsec_…) as literal bytes; Persona-Signature is t=<unix seconds>,v1=<hex HMAC-SHA256 of {t}.{body}>, and while a secret rotates two such groups separated by a space, each with its own t: the request verifies if any group whose t is within the tolerance verifies under any of the route's keys, so both the old and the new secret work during the rotation; a group that is malformed (no t, t twice, a v1 that is not 64 hex digits, no v1) fails the whole request, and more than two groups are refused; Persona's docs name no tolerance, so it is the usual 5 minutes (set tolerance_seconds to change it); the event's id is inside data, not at the top level, so a delivery is identified by its signed content and a retry Persona signs again is a new delivery to dedupe " +
+			"(docs.withpersona.com/docs/webhooks-best-practices, checking signatures)",
+		DocHeaders: "`Persona-Signature: t=<unix seconds>,v1=<hex>`, or two such groups separated by a space while a secret rotates",
+		DocSigned:  "per group, HMAC-SHA256 of `{t}.{body}`, hex"},
 	{Name: "pipedrive", Kind: KindBasic, SignatureHeaders: []string{"authorization"},
 		Notes:      "Pipedrive signs nothing: the webhook's HTTP Basic auth user and password, as user:password (pipedrive.readme.io/docs/guide-for-webhooks)",
 		DocHeaders: "`Authorization: Basic <base64 of user:password>`", DocSigned: "nothing: the credentials only"},
@@ -376,6 +398,12 @@ var presets = []PresetInfo{
 	{Name: "planetscale", Kind: KindHMAC,
 		HMAC:  HMAC{SignatureHeaders: []string{"x-planetscale-signature"}},
 		Notes: "the webhook's secret (Show secret in the webhook's menu); no timestamp is signed (planetscale.com/docs/api/webhooks)"},
+	{Name: "plivo", Kind: KindPlivo,
+		SignatureHeaders: []string{plivoSignatureHeader, plivoMainAccountHeader},
+		Notes: "V3 signatures: the Auth Token; X-Plivo-Signature-V3 is signed under the account's (or subaccount's) Auth Token and X-Plivo-Signature-Ma-V3 under the main account's, each a comma-separated list of base64 signatures, and a signature in either under any of the route's keys verifies (give the route the subaccount's and the main account's tokens, and both during a token rotation); the signed string is the URL Plivo called (set public_url when a proxy rewrote it) without its query; then \"?\" when the query or the form has parameters, and the query's parameters decoded, sorted and joined as name=value&…; then, for a POST form with parameters, \".\" when the query has some too, and each form parameter's name and value sorted by name; then \".\" and X-Plivo-Signature-V3-Nonce; exactly as plivo 4.79.0's validateV3Signature builds it (JavaScript's sort order; repeated parameters each signed, sorted); only GET and POST are signed, and a body that is not a POST form is refused; the nonce must be at most 128 letters and digits (Plivo's are digits): a '.' in it would let the signed string be split otherwise; Plivo signs no timestamp, so nothing bounds a delivery's age: use dedupe, which identifies a delivery by the signed string, nonce included (Plivo's docs say the nonce is unique for every request, so a retry is a new delivery); like Twilio's, the signed string does not separate names from values, nor the query from the form, so a request can be re-split without changing its signature; the body is buffered up to max_body_bytes " +
+			"(plivo 4.79.0 dist/utils/v3Security.js validateV3Signature; docs.plivo.com/docs/voice/concepts/signature-validation)",
+		DocHeaders: "`X-Plivo-Signature-V3: <base64>[,<base64>…]`, `X-Plivo-Signature-Ma-V3: <base64>[,…]`, `X-Plivo-Signature-V3-Nonce: <nonce>`",
+		DocSigned:  "HMAC-SHA256 of the URL without its query; `?` (when the query or the form has parameters) and the decoded query parameters sorted as `name=value` joined by `&`; for a POST form, `.` (when both have parameters) and each form parameter's name and value sorted by name; then `.` and the nonce; base64"},
 	{Name: "polar", Kind: KindHMAC,
 		HMAC: HMAC{SignatureHeaders: []string{"webhook-signature"}, Encoding: Base64, SignatureFormat: List, SignatureKey: "v1",
 			IDHeader: "webhook-id", TimestampHeader: "webhook-timestamp", Template: "{id}.{timestamp}.{body}", Tolerance: DefaultTolerance},

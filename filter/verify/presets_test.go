@@ -65,12 +65,17 @@ func checkKind(t *testing.T, p verify.PresetInfo) {
 			t.Errorf("Basic credentials come in Authorization, not %v", p.SignatureHeaders)
 		}
 		fallthrough
-	case verify.KindURLForm, verify.KindToken, verify.KindBodyField, verify.KindJWT, verify.KindAdyen, verify.KindBraintree:
+	case verify.KindURLForm, verify.KindToken, verify.KindBodyField, verify.KindJWT, verify.KindAdyen, verify.KindBraintree,
+		verify.KindHook0, verify.KindContentful, verify.KindPlivo, verify.KindPersona:
 		if p.DocHeaders == "" || p.DocSigned == "" {
 			t.Error("a kind the generic model does not express needs DocHeaders and DocSigned")
 		}
 		inBody := p.Kind == verify.KindBodyField || p.Kind == verify.KindAdyen || p.Kind == verify.KindBraintree
-		if want := 1; !inBody && p.Kind != verify.KindJWT && len(p.SignatureHeaders) != want {
+		want := 1
+		if p.Kind == verify.KindPlivo {
+			want = 2 // V3, and Ma-V3 under the main account's token
+		}
+		if !inBody && p.Kind != verify.KindJWT && len(p.SignatureHeaders) != want {
 			t.Errorf("signature headers %v, want %d", p.SignatureHeaders, want)
 		}
 	default:

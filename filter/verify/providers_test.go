@@ -397,7 +397,7 @@ type oursRequest struct {
 var sdkVerified = []string{"brex", "clerk", "coinbase-commerce", "discord", "etsy", "github", "gocardless", "hubspot", "incident-io", "jira-connect",
 	"line", "linear", "lithic", "messagebird", "modern-treasury", "monday", "mux", "netlify", "openai", "orb", "paddle", "polar", "pusher", "razorpay", "render",
 	"replicate", "resend", "sendgrid", "square", "standard-webhooks", "standard-webhooks-v1a", "stripe", "stytch", "supabase",
-	"svix", "telnyx", "twilio", "vonage", "webflow", "workos"}
+	"svix", "telnyx", "twilio", "plivo", "vonage", "webflow", "workos"}
 
 func makeOurs(t *testing.T, now time.Time) []byte {
 	var f oursFile
@@ -426,10 +426,14 @@ func makeOurs(t *testing.T, now time.Time) []byte {
 			body = `{"id":"ours_1","text":"héllo","webhookTimestamp":` + strconv.FormatInt(now.UnixMilli(), 10) + `}`
 		}
 		ct := "application/json"
-		if name == "twilio" {
+		path := "/hooks/" + name
+		if name == "twilio" || name == "plivo" {
 			body, ct = "Body=h%C3%A9llo&From=%2B15551230000&To=%2B15559870000", "application/x-www-form-urlencoded"
 		}
-		req := &verify.Request{Method: "POST", Scheme: "https", Authority: "hooks.example.test", Path: "/hooks/" + name,
+		if name == "plivo" {
+			path += "?CallUUID=ours-1"
+		}
+		req := &verify.Request{Method: "POST", Scheme: "https", Authority: "hooks.example.test", Path: path,
 			Header: []verify.Field{{Name: "content-type", Value: ct}}}
 		hdr, err := verify.Sign(name, secret, req, []byte(body), now)
 		if err != nil {

@@ -51,30 +51,61 @@ func SignRequest(preset, secret string, req *Request, body []byte, now time.Time
 		_, err := Preset(preset, Options{})
 		return nil, nil, err
 	}
-	if sign, ok := kindSigners[info.Kind]; ok {
+	if sign := kindSigner(info.Kind); sign != nil {
 		return sign(info, secret, req, body, now)
 	}
 	hdr, err := signHMAC(info, secret, req, body, now)
 	return hdr, body, err
 }
 
-// kindSigners sign as the presets of kinds that are not the generic model
-// do, each kind's in its own file where it has one.
-var kindSigners = map[PresetKind]func(info PresetInfo, secret string, req *Request, body []byte, now time.Time) ([]Field, []byte, error){
-	KindToken: func(info PresetInfo, secret string, _ *Request, body []byte, _ time.Time) ([]Field, []byte, error) {
-		return []Field{{Name: info.SignatureHeaders[0], Value: secret}}, body, nil
-	},
-	KindBasic: func(_ PresetInfo, secret string, _ *Request, body []byte, _ time.Time) ([]Field, []byte, error) {
-		return []Field{{Name: "authorization", Value: "Basic " + base64.StdEncoding.EncodeToString([]byte(secret))}}, body, nil
-	},
-	KindURLForm: func(info PresetInfo, secret string, req *Request, body []byte, _ time.Time) ([]Field, []byte, error) {
-		return signURLForm(info, secret, req, body), body, nil
-	},
-	KindBodyField: func(_ PresetInfo, secret string, _ *Request, _ []byte, now time.Time) ([]Field, []byte, error) {
-		ts, token := strconv.FormatInt(now.Unix(), 10), "token-"+strconv.FormatInt(now.UnixNano(), 36)
-		body := `{"signature":{"timestamp":"` + ts + `","token":"` + token + `","signature":"` + SignMailgun(secret, ts, token) + `"},"event-data":{}}`
-		return nil, []byte(body), nil
-	},
+// A signer signs as the presets of a kind that is not the generic model
+// do: the headers to add and the body to send.
+type signer func(info PresetInfo, secret string, req *Request, body []byte, now time.Time) ([]Field, []byte, error)
+
+// kindSigner returns the signer of kind k, each in the kind's file where
+// it has one; nil for the generic model. size: a switch, not a table
+// filled at init, so that only SignRequest reaches the signers and the
+// module, which never signs, links none of them.
+func kindSigner(k PresetKind) signer {
+	switch k {
+	case KindToken:
+		return func(info PresetInfo, secret string, _ *Request, body []byte, _ time.Time) ([]Field, []byte, error) {
+			return []Field{{Name: info.SignatureHeaders[0], Value: secret}}, body, nil
+		}
+	case KindBasic:
+		return func(_ PresetInfo, secret string, _ *Request, body []byte, _ time.Time) ([]Field, []byte, error) {
+			return []Field{{Name: "authorization", Value: "Basic " + base64.StdEncoding.EncodeToString([]byte(secret))}}, body, nil
+		}
+	case KindURLForm:
+		return func(info PresetInfo, secret string, req *Request, body []byte, _ time.Time) ([]Field, []byte, error) {
+			return signURLForm(info, secret, req, body), body, nil
+		}
+	case KindBodyField:
+		return signMailgunBody
+	case KindJWT:
+		return signJWTPreset
+	case KindAdyen:
+		return signAdyen
+	case KindBraintree:
+		return signBraintree
+	case KindHook0:
+		return signHook0
+	case KindContentful:
+		return signContentful
+	case KindPlivo:
+		return signPlivo
+	case KindPersona:
+		return signPersona
+	}
+	return nil
+}
+
+// signMailgunBody signs as Mailgun does, inside the body: a signature
+// object of its own (the body given is not used).
+func signMailgunBody(_ PresetInfo, secret string, _ *Request, _ []byte, now time.Time) ([]Field, []byte, error) {
+	ts, token := strconv.FormatInt(now.Unix(), 10), "token-"+strconv.FormatInt(now.UnixNano(), 36)
+	body := `{"signature":{"timestamp":"` + ts + `","token":"` + token + `","signature":"` + SignMailgun(secret, ts, token) + `"},"event-data":{}}`
+	return nil, []byte(body), nil
 }
 
 // signHMAC signs as a preset of the generic model does.

@@ -3,6 +3,7 @@
 // json, event, secret, NOW, base, version, must, require, crypto,
 // verifiers, handshakes, oursPackages, previous).
 export default async function (kit) {
+  const { tampered } = kit;
   const { add, json, version, must, require, verifiers, oursPackages } = kit;
   const { hmacValidator: AdyenHmacValidator } = require("@adyen/api-library");
   const braintree = require("braintree");
@@ -10,18 +11,6 @@ export default async function (kit) {
   const json1 = { "content-type": "application/json" };
   const form = { "content-type": "application/x-www-form-urlencoded" };
 
-  // tampered is the body TestProviderVectors sends as "tampered body": one
-  // letter or digit in its second half changed (cases.tamper). Adyen signs
-  // eight fields only, so a vector's body is laid out for that byte to
-  // fall in one of them; the SDK must then reject it.
-  const tampered = (s) => {
-    const b = Buffer.from(s);
-    for (let i = b.length >> 1; i < b.length; i++) {
-      const c = b[i];
-      if ((c >= 0x61 && c < 0x7a) || (c >= 0x41 && c < 0x5a) || (c >= 0x30 && c < 0x39)) { b[i] = c + 1; break; }
-    }
-    return b.toString();
-  };
   const adyenValid = (body, key) => {
     const items = JSON.parse(body).notificationItems;
     return items.length > 0 && items.every(({ NotificationRequestItem: item }) => adyen.validateHMAC(item, key));

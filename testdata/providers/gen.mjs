@@ -486,8 +486,19 @@ const verifiers = {
 // crypto per the providers' docs). Each adds its vectors and its verifiers
 // of ours.json.
 const oursPackages = {};
-const kit = { add, docs, hmac, json, event, secret, NOW, base, version, must, require, crypto, verifiers, handshakes, oursPackages, previous };
-for (const more of ["./gen-sdk-more.mjs", "./gen-docs-more.mjs", "./gen-bodysig.mjs", "./gen-jwt-more.mjs", "./gen-formats.mjs", "./gen-docs-more2.mjs"]) await (await import(more)).default(kit);
+// tampered is the body TestProviderVectors sends as "tampered body"
+// (cases.tamper): one letter or digit in its second half changed, for
+// generators that check their SDK rejects it.
+const tampered = (s) => {
+  const b = Buffer.from(s);
+  for (let i = b.length >> 1; i < b.length; i++) {
+    const c = b[i];
+    if ((c >= 0x61 && c < 0x7a) || (c >= 0x41 && c < 0x5a) || (c >= 0x30 && c < 0x39)) { b[i] = c + 1; break; }
+  }
+  return b.toString();
+};
+const kit = { add, docs, hmac, json, event, secret, NOW, base, version, must, require, crypto, verifiers, handshakes, oursPackages, previous, tampered };
+for (const more of ["./gen-sdk-more.mjs", "./gen-docs-more.mjs", "./gen-bodysig.mjs", "./gen-jwt-more.mjs", "./gen-formats.mjs", "./gen-docs-more2.mjs", "./gen-signedheaders.mjs", "./gen-plivo-persona.mjs"]) await (await import(more)).default(kit);
 
 const ours = JSON.parse(fs.readFileSync(new URL("./ours.json", import.meta.url)));
 const oursVerified = {};
