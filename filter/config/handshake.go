@@ -30,6 +30,8 @@ const (
 	// HandshakeOkta answers Okta's one-time verification GET with its
 	// X-Okta-Verification-Challenge.
 	HandshakeOkta = string(verify.HandshakeOkta)
+	// HandshakeBraintree answers Braintree's bt_challenge GET.
+	HandshakeBraintree = string(verify.HandshakeBraintree)
 )
 
 // MaxHandshakeToken bounds a challenge token a handshake answers; X's and

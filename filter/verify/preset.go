@@ -108,6 +108,10 @@ const (
 	// HandshakeOkta answers Okta's one-time verification GET with its
 	// X-Okta-Verification-Challenge header, as {"verification": …}.
 	HandshakeOkta HandshakeKind = "okta"
+	// HandshakeBraintree answers Braintree's destination check, a GET with
+	// ?bt_challenge=<hex>, with "<public key>|<hex HMAC-SHA1 of the
+	// challenge under SHA-1 of the private key>".
+	HandshakeBraintree HandshakeKind = "braintree"
 )
 
 // Handshake is a preset's challenge: its kind and the HTTP method it comes

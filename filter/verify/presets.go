@@ -36,6 +36,9 @@ var presets = []PresetInfo{
 		HMAC: HMAC{SignatureHeaders: []string{"x-signature"}, TimestampHeader: "x-timestamp", TimestampFormat: UnixMillis,
 			Template: "{timestamp}{body}", Tolerance: DefaultTolerance},
 		Notes: "the notification URL's secret; the timestamp is in milliseconds, as Airwallex's docs say (webhook.co's recipe says seconds: the docs decide), signed with no separator; Airwallex names no window: hookguard allows 5 minutes"},
+	{Name: "asana", Kind: KindHMAC,
+		HMAC:  HMAC{SignatureHeaders: []string{"x-hook-signature"}},
+		Notes: "the webhook's secret, which Asana sends once, in the X-Hook-Secret header of the handshake request that creates the webhook, and never signs: hookguard does not answer that handshake (storing a secret an unsigned request names would let anyone who sends it first forge deliveries); create the webhook with the route in mode detect or the handshake let through to the application, put the secret in the route's environment, then enforce; no timestamp is signed (developers.asana.com/docs/webhooks-guide, security)"},
 	{Name: "ashby", Kind: KindHMAC,
 		HMAC:  HMAC{SignatureHeaders: []string{"ashby-signature"}, SignaturePrefix: "sha256="},
 		Notes: "the webhook's secret token; no timestamp is signed (developers.ashbyhq.com/docs/authenticating-webhooks)"},
@@ -64,7 +67,8 @@ var presets = []PresetInfo{
 			Template: "{body}{timestamp}", Tolerance: 10 * time.Minute, EventIDField: "id"},
 		Notes: "the application's primary and secondary signature keys: BOX-SIGNATURE-PRIMARY is signed under the primary, BOX-SIGNATURE-SECONDARY under the secondary, each over the body then BOX-DELIVERY-TIMESTAMP (RFC 3339), and either verifying under one of the route's keys is enough, so a rotation needs no downtime; Box says to reject deliveries older than 10 minutes; BOX-DELIVERY-ID changes on a retry, the body's id does not (developer.box.com/guides/webhooks/v2/signatures-v2)"},
 	{Name: "braintree", Kind: KindBraintree,
-		Notes: "the API key pair as public_key:private_key (the public key selects the bt_signature pair, as Braintree's SDKs do; the private key alone checks every pair); the key is the SHA-1 of the private key; bt_payload is signed as sent (or with a newline added, which the SDK also accepts); the body must be only bt_signature and bt_payload, each once, and bt_payload base64 XML; hookguard does not answer the bt_challenge verification (its answer signs any hex string), and refuses a signed payload that is not XML; no timestamp is checked: the notification's is inside the payload; the body is buffered up to max_body_bytes " +
+		Handshake: Handshake{Kind: HandshakeBraintree, Method: "GET"},
+		Notes: "the API key pair as public_key:private_key (the public key selects the bt_signature pair, as Braintree's SDKs do; the private key alone checks every pair); the key is the SHA-1 of the private key; bt_payload is signed as sent (or with a newline added, which the SDK also accepts); the body must be only bt_signature and bt_payload, each once, and bt_payload base64 XML; with \"handshake\": true hookguard answers the bt_challenge GET itself (a lowercase hex challenge of at most 64 digits, with the first key, which needs its public key), which can never forge a delivery: no hex string is base64 of XML, and a signed payload that is not XML is refused; no timestamp is checked: the notification's is inside the payload; the body is buffered up to max_body_bytes " +
 			"(braintree 3.40.0 WebhookNotificationGateway.validateSignature, Digest.hmacSha1; developer.paypal.com/braintree/docs/guides/webhooks/parse)",
 		DocHeaders: "none: the form body `bt_signature=<public_key>|<hex>` (several pairs joined by `&`) and `bt_payload=<base64 XML>`",
 		DocSigned:  "HMAC-SHA1 of `bt_payload` as sent, under SHA-1 of the private key, hex"},

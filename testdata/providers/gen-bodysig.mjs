@@ -75,6 +75,14 @@ export default async function (kit) {
     add("braintree", version("braintree") + " webhookTesting.sampleNotification, checked by webhookNotification.parse", { path: "/hooks/braintree", body,
       headers: { ...form, __secret: secret } });
   }
+  {
+    // The bt_challenge GET Braintree sends to check a destination: the
+    // answer its SDK's webhookNotification.verify gives.
+    const publicKey = "hkgd7test4public", privateKey = "0a1b2c3d4e5f60718293a4b5c6d7e8f9", challenge = "20f9f8ed05f77439fe955c977e4c8a53";
+    kit.handshakes.push({ name: "braintree bt_challenge", preset: "braintree", oracle: version("braintree") + " webhookNotification.verify",
+      secret: publicKey + ":" + privateKey, method: "GET", url: kit.base + "/hooks/braintree?bt_challenge=" + challenge, body: "", headers: {},
+      answer_text: btGateway(publicKey, privateKey).webhookNotification.verify(challenge) });
+  }
 
   // The requests hookguard's verify.SignRequest made, checked by the SDKs.
   Object.assign(verifiers, {

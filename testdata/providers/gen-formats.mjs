@@ -26,4 +26,10 @@ export default async function ({ docs, hmac, json, event, secret, NOW }) {
     docs({ preset: "recurly", doc: "docs.recurly.com/recurly-subscriptions/docs/signature-verification (manual check)" }, { path: "/hooks/recurly", body, headers: {
       "content-type": "application/json", "recurly-signature": `${ts},${hmac("sha256", "the-rotated-out-key", `${ts}.${body}`, "hex")},${hmac("sha256", secret, `${ts}.${body}`, "hex")}` } });
   }
+  {
+    // Asana signs each event delivery with the secret its handshake sent.
+    const body = json({ events: [{ user: { gid: "1", resource_type: "user" }, created_at: "2025-12-01T00:00:00.000Z", action: "changed", resource: { gid: "2", resource_type: "task" } }] });
+    docs({ preset: "asana", doc: "developers.asana.com/docs/webhooks-guide (security: X-Hook-Signature)" }, { path: "/hooks/asana", body, headers: {
+      "content-type": "application/json", "x-hook-signature": hmac("sha256", secret, body, "hex") } });
+  }
 }

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"strings"
 
 	"github.com/hookguard/hookguard/filter/config"
 	"github.com/hookguard/hookguard/filter/internal/proxywasm"
@@ -40,6 +42,13 @@ import (
 //     and both only an opaque token, so the echo is never a page.
 //   - okta echoes the GET's X-Okta-Verification-Challenge in JSON: it
 //     MACs nothing, and answers only an opaque token.
+//   - braintree MACs bt_challenge from an unsigned GET under the key that
+//     signs bt_payload, as Braintree's SDKs do. Only a lowercase hex
+//     challenge is answered, and a delivery verifies only if its
+//     bt_payload is base64 of XML (verify's braintreePayload): the first
+//     byte a hex string decodes to is 104–127 or 208–247, never '<',
+//     whitespace or a BOM's EF BB BF, so no answer is ever a signature a
+//     delivery could carry.
 
 // errHandshakeRefused: a challenge refused (a token that is not opaque,
 // sent twice, or Meta's with the wrong verify token).
@@ -115,8 +124,35 @@ func getAnswer(rt *config.Route, req *verify.Request) (answer []byte, plain bool
 	case config.HandshakeOkta:
 		answer, err = oktaAnswer(req)
 		return answer, false, err
+	case config.HandshakeBraintree:
+		answer, err = braintreeAnswer(rt, query)
+		return answer, true, err
 	}
 	return nil, false, nil
+}
+
+// braintreeAnswer answers Braintree's destination check (bt_challenge)
+// as its SDKs' webhookNotification.verify does: the route's first key's
+// public key, "|", and the hex HMAC-SHA1 of the challenge under SHA-1 of
+// its private key. Braintree's challenges are hex; nothing else is
+// answered. A first key without its public key ("public:private")
+// answers nothing: the GET goes on to be refused as unsigned.
+func braintreeAnswer(rt *config.Route, query string) ([]byte, error) {
+	pub, priv, ok := strings.Cut(string(rt.HandshakeKeys[firstKey(rt)]), ":")
+	if !ok || pub == "" {
+		return nil, nil
+	}
+	challenge, asked, err := queryToken(query, "bt_challenge")
+	if !asked || err != nil {
+		return nil, err
+	}
+	if len(challenge) > 64 || strings.Trim(challenge, "0123456789abcdef") != "" {
+		return nil, errHandshakeRefused
+	}
+	key := sha1.Sum([]byte(priv))
+	m := hmac.New(sha1.New, key[:])
+	m.Write([]byte(challenge))
+	return []byte(pub + "|" + hex.EncodeToString(m.Sum(nil))), nil
 }
 
 // oktaAnswer answers Okta's one-time verification GET: its
@@ -218,7 +254,7 @@ func (q *request) answerHandshake(answer []byte, plain bool) proxywasm.Action {
 // filter answers (or refuses) at the headers.
 func answersAtHeaders(rt *config.Route) bool {
 	switch rt.Handshake {
-	case config.HandshakeTwitterCRC, config.HandshakeDropbox, config.HandshakeMeta, config.HandshakeOkta:
+	case config.HandshakeTwitterCRC, config.HandshakeDropbox, config.HandshakeMeta, config.HandshakeOkta, config.HandshakeBraintree:
 		return true
 	}
 	return false

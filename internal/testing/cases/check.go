@@ -31,6 +31,12 @@ func (c Case) Check(o Outcome) error {
 		}
 		return nil
 	}
+	if c.WantAnswerText != "" {
+		if o.Status != 200 || o.Upstream || string(o.Body) != c.WantAnswerText {
+			return fmt.Errorf("got status %d upstream %v body %q, want the filter's answer %q", o.Status, o.Upstream, o.Body, c.WantAnswerText)
+		}
+		return nil
+	}
 	if o.Status != c.WantStatus || o.Upstream != c.Upstream() {
 		return fmt.Errorf("got status %d upstream %v, want %d upstream %v", o.Status, o.Upstream, c.WantStatus, c.Upstream())
 	}

@@ -24,6 +24,8 @@ func HandshakeOracleCases(f ProviderFile) []Case {
 			out = append(out, crcOracleCases(h)...)
 		case "zoom":
 			out = append(out, zoomOracleCase(h, now, keyIDOf(f, ids, h)))
+		case "braintree":
+			out = append(out, braintreeOracleCases(h)...)
 		case "slack":
 			// The answer echoes the challenge and MACs nothing: sent back
 			// as a delivery it carries no signature.
@@ -90,4 +92,21 @@ func keyIDOf(f ProviderFile, ids map[string]string, h Handshake) string {
 		}
 	}
 	return ""
+}
+
+// braintreeOracleCases: Braintree's challenge answer MACs bt_challenge
+// under the key that signs bt_payload, so only a lowercase hex challenge
+// is answered, and the answer, sent back as a delivery with the challenge
+// as its payload, is refused (it is no base64 XML).
+func braintreeOracleCases(h Handshake) []Case {
+	get := func(name, challenge string) Case {
+		return Case{Name: h.Name + "/" + name, Method: "GET", Path: "/hooks/braintree?bt_challenge=" + url.QueryEscape(challenge), WantStatus: 400}
+	}
+	u, _ := url.Parse(h.URL)
+	challenge := u.Query().Get("bt_challenge")
+	answered := Case{Name: h.Name + "/answer sent as a delivery", Method: "POST", Path: "/hooks/braintree",
+		Header: []verify.Field{{Name: "content-type", Value: "application/x-www-form-urlencoded"}},
+		Body:   []byte(url.Values{"bt_signature": {h.AnswerText}, "bt_payload": {challenge}}.Encode()), WantStatus: 401}
+	return []Case{get("base64 XML as bt_challenge", "PG5vdGlmaWNhdGlvbj4="), get("upper-case hex", "20F9F8ED"),
+		get("JSON as bt_challenge", forgedEvent), get("65 hex digits", strings.Repeat("a", 65)), answered}
 }

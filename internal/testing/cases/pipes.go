@@ -57,6 +57,9 @@ type Case struct {
 	// WantAnswer, when set, is the JSON the filter answers with itself
 	// (a provider handshake), with status 200; nothing goes upstream.
 	WantAnswer []byte
+	// WantAnswerText, when set, is the plain text the filter answers with
+	// itself (an echo, Braintree's challenge answer).
+	WantAnswerText string
 }
 
 // Request is what a scheme sees of the case, sent to authority.

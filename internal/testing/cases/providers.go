@@ -74,6 +74,8 @@ type ProviderFile struct {
 type Handshake struct {
 	ProviderVector
 	Answer map[string]string `json:"answer"`
+	// AnswerText is a plain-text answer (Braintree's), instead of Answer.
+	AnswerText string `json:"answer_text"`
 }
 
 // ProvidersDir returns testdata/providers.
@@ -257,15 +259,17 @@ func HandshakeCases(f ProviderFile) []Case {
 	for _, h := range f.Handshakes {
 		c := h.Case(now)
 		c.Method = h.Method
-		if c.WantAnswer, _ = json.Marshal(h.Answer); c.WantAnswer == nil {
-			panic("handshake answer")
+		if c.WantAnswerText = h.AnswerText; c.WantAnswerText == "" {
+			if c.WantAnswer, _ = json.Marshal(h.Answer); c.WantAnswer == nil {
+				panic("handshake answer")
+			}
 		}
 		out = append(out, c)
 		if tampered, ok := tamperSignature(h.ProviderVector); ok {
-			c.Name, c.Header, c.WantAnswer, c.WantStatus = h.Name+"/tampered signature", tampered, nil, 401
+			c.Name, c.Header, c.WantAnswer, c.WantAnswerText, c.WantStatus = h.Name+"/tampered signature", tampered, nil, "", 401
 			out = append(out, c)
 		} else {
-			c.Name, c.Path, c.WantAnswer, c.WantStatus = h.Name+"/no token", "/hooks/"+h.Preset, nil, 401
+			c.Name, c.Path, c.WantAnswer, c.WantAnswerText, c.WantStatus = h.Name+"/no token", "/hooks/"+h.Preset, nil, "", 401
 			out = append(out, c)
 		}
 	}
@@ -358,12 +362,16 @@ func RouteConfig(f ProviderFile) (string, map[string]string) {
 			keys[v.Preset] = append(keys[v.Preset], `{"id":`+strconv.Quote(id)+`,"env":`+strconv.Quote(name)+`}`)
 		}
 	}
+	handshakes := map[string]string{} // preset: its handshake's method
+	for _, h := range f.Handshakes {
+		handshakes[h.Preset] = h.Method
+	}
 	for _, p := range presets {
-		if p == "twitter" { // the CRC (unsigned) is answered with the first key: the current one, k1
+		if handshakes[p] == "GET" { // an unsigned GET (X's CRC, Braintree's challenge) is answered with the first key: the current one, k1
 			keys[p] = append(keys[p][1:], keys[p][0])
 		}
 		handshake := ""
-		if p == "zoom" || p == "slack" || p == "twitter" {
+		if handshakes[p] != "" {
 			handshake = `,"handshake":true` // the vectors are not handshake events: they still go upstream
 		}
 		routes = append(routes, `{"name":`+strconv.Quote(p)+`,"match":{"path":"/hooks/`+p+`"},"scheme":`+
