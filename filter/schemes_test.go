@@ -173,13 +173,7 @@ func TestRemoteJWKSThroughModule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var hosts sync.Map
-	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hosts.Store(r.Host+" "+r.URL.Path, true)
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(f.JWKS)
-	}))
-	defer idp.Close()
+	idp, hosts := jwksServer(t, f.JWKS)
 	cfg := `{"routes":[{"name":"api","scheme":"jwt","jwks_cluster":"idp","jwks_path":"/.well-known/jwks.json","jwks_authority":"idp.test",
 		"issuer":"` + f.Issuer + `","audiences":["` + f.Audience + `"],"leeway_seconds":30}]}`
 	p := newHookguardAt(t, nil, host.PluginConfig{Configuration: []byte(cfg), AllowOnHeadersStopIteration: true, VMs: 2,
@@ -223,4 +217,67 @@ func TestAdversarial(t *testing.T) {
 			checkResult(t, runCase(t, p, tc), tc)
 		})
 	}
+}
+
+// TestPubSubKeysFetched: a gcp-pubsub route fetches the provider's JWK
+// Set through its cluster, at Google's path and authority by default (a
+// local server stands in, serving the set jose signed the tokens with):
+// until it has, and while the key server is down, the route answers 503
+// (fail closed); once fetched, only the route's service account passes.
+func TestPubSubKeysFetched(t *testing.T) {
+	f, err := cases.ReadJWT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	google, asked := jwksServer(t, f.JWKS)
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close() // a key server that refuses connections
+	route := `{"routes":[{"name":"ps","scheme":"gcp-pubsub","jwks_cluster":"google","audiences":["` + f.PubSub.Audience +
+		`"],"require_claims":{"email":"` + f.PubSub.Email + `"}}]}`
+	tokens := map[string]string{}
+	for _, v := range f.PubSub.Vectors {
+		tokens[v.Name] = v.Token
+	}
+	push := func(p *host.Plugin, token string) int {
+		req := &host.Request{Header: host.Header{{Key: ":method", Value: "POST"}, {Key: ":path", Value: "/push"},
+			{Key: ":authority", Value: "hooks.example.test"}, {Key: "authorization", Value: "Bearer " + token}}}
+		out, _ := hosttest.Handle(t, p, req)
+		if out.LocalResponse == nil {
+			return 200
+		}
+		return out.LocalResponse.Status
+	}
+	offline := newHookguardAt(t, nil, host.PluginConfig{Configuration: []byte(route), AllowOnHeadersStopIteration: true, VMs: 1,
+		Clusters: map[string]string{"google": down.URL}}, fixed(f.Time()))
+	if status := push(offline, tokens["gcp-pubsub/valid"]); status != 503 {
+		t.Fatalf("key server down: %d, want 503", status)
+	}
+	p := newHookguardAt(t, nil, host.PluginConfig{Configuration: []byte(route), AllowOnHeadersStopIteration: true, VMs: 1,
+		Clusters: map[string]string{"google": google.URL}}, fixed(f.Time()))
+	deadline := time.Now().Add(20 * time.Second) // a start-up wait, not a speed check
+	for push(p, tokens["gcp-pubsub/valid"]) != 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("the JWK Set never arrived")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if status := push(p, tokens["gcp-pubsub/another service account"]); status != 401 {
+		t.Fatalf("another service account: %d, want 401", status)
+	}
+	if _, ok := asked.Load("www.googleapis.com /oauth2/v3/certs"); !ok {
+		t.Fatal("the JWK Set was not asked for at Google's authority and path")
+	}
+}
+
+// jwksServer serves jwks, as an identity provider does, and records each
+// "authority path" it was asked for.
+func jwksServer(t *testing.T, jwks []byte) (*httptest.Server, *sync.Map) {
+	asked := &sync.Map{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Store(r.Host+" "+r.URL.Path, true)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(jwks)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, asked
 }

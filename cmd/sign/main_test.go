@@ -67,6 +67,9 @@ func TestSignedRequestsVerify(t *testing.T) {
 		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 	}
 	for _, p := range verify.Presets() {
+		if info, _ := verify.LookupPreset(p); info.JWKS != nil {
+			continue // signed with its provider's own keys (Google's): nothing here signs for it
+		}
 		t.Run(p, func(t *testing.T) {
 			args := []string{"-preset", p, "-url", srv.URL + "/hooks/" + p + "?delivery=1", "-send"}
 			if p == "twilio" || p == "mandrill" || p == "mailchimp" || p == "plivo" {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -37,13 +38,51 @@ func jwtKeySource(rr rawRoute) (secrets []rawSecret, remote bool, err error) {
 // buildJWTScheme is buildJWT as a scheme's build: the route's one key is
 // its JWK Set.
 func buildJWTScheme(r *Route, rr rawRoute, keys []verify.Key, _ *time.Duration) error {
-	return buildJWT(r, rr, keys[0])
+	return buildJWT(r, rr, keys[0], verify.JWT{})
 }
 
-// buildJWT builds a jwt route's scheme from its JWK Set (jwks.Secret), or
-// with jwks_cluster from the set the plugin fetches.
-func buildJWT(r *Route, rr rawRoute, jwks verify.Key) error {
-	j := verify.JWT{Header: rr.JWTHeader, Issuer: rr.Issuer, Audiences: rr.Audiences, Leeway: verify.DefaultJWTLeeway}
+// jwksPresetBuild builds a route of a preset whose provider signs JWTs
+// with keys of its own (info.JWKS: Google's): the jwt scheme with the
+// row's claims, the route's audiences and the claims it must pin, and the
+// provider's JWK Set's authority and path unless the route says others.
+func jwksPresetBuild(info verify.PresetInfo) func(r *Route, rr rawRoute, keys []verify.Key, _ *time.Duration) error {
+	return func(r *Route, rr rawRoute, keys []verify.Key, _ *time.Duration) error {
+		if len(rr.Audiences) == 0 {
+			return fmt.Errorf(`%w: scheme %q needs "audiences": the audience its sender's tokens are made for (any other token the provider signs would pass)`, ErrInvalidRoute, info.Name)
+		}
+		for _, c := range info.BindClaims {
+			if rr.RequireClaims[c] == "" {
+				return fmt.Errorf(`%w: scheme %q needs "require_claims" to pin %q (the sender's identity)`, ErrInvalidRoute, info.Name, c)
+			}
+		}
+		if rr.JWKSCluster != "" && rr.JWKSPath == "" {
+			rr.JWKSPath = info.JWKS.Path
+		}
+		if rr.JWKSCluster != "" && rr.JWKSAuthority == "" {
+			rr.JWKSAuthority = info.JWKS.Authority
+		}
+		return buildJWT(r, rr, keys[0], *info.JWT)
+	}
+}
+
+// buildJWT builds a jwt route's scheme over base (a preset's claims) from
+// its JWK Set (jwks.Secret), or with jwks_cluster from the set the plugin
+// fetches.
+func buildJWT(r *Route, rr rawRoute, jwks verify.Key, base verify.JWT) error {
+	j := base
+	j.Header, j.Audiences, j.Leeway = rr.JWTHeader, rr.Audiences, verify.DefaultJWTLeeway
+	if rr.Issuer != "" {
+		j.Issuer = rr.Issuer
+	}
+	if len(rr.RequireClaims) > 0 {
+		j.ClaimValues = maps.Clone(j.ClaimValues)
+		if j.ClaimValues == nil {
+			j.ClaimValues = map[string]any{}
+		}
+		for name, value := range rr.RequireClaims {
+			j.ClaimValues[name] = value
+		}
+	}
 	var keys []verify.JWK
 	if rr.JWKSCluster != "" {
 		rj, err := remoteJWKS(rr)

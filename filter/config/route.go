@@ -42,6 +42,7 @@ type rawRoute struct {
 	Audiences        []string          `json:"audiences"`
 	LeewaySeconds    *int64            `json:"leeway_seconds"`
 	ForwardClaims    map[string]string `json:"forward_claims"`
+	RequireClaims    map[string]string `json:"require_claims"`
 	SourceCIDRs      []string          `json:"source_cidrs"`
 	TrustedProxyHops int               `json:"trusted_proxy_hops"`
 
@@ -204,7 +205,7 @@ func parseSources(r *Route, rr rawRoute) error {
 // now, not when its secret is set, and unconfigured is set.
 func routeKeys(r *Route, rr rawRoute, s scheme, lookupEnv func(string) (string, bool)) (keys []verify.Key, unconfigured bool, warnings []string, err error) {
 	secrets := slices.Concat(rr.Secrets, rr.PublicKeys)
-	if r.SchemeName == SchemeJWT {
+	if s.jwks {
 		var remote bool
 		if secrets, remote, err = jwtKeySource(rr); err != nil {
 			return nil, false, nil, err

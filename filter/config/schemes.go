@@ -30,6 +30,9 @@ type scheme struct {
 	// credentials: the secrets are user:password pairs, not random keys,
 	// so a short one is no warning.
 	credentials bool
+	// jwks: the route's keys are a JWK Set ("jwks", "jwks_env") or fetched
+	// ("jwks_cluster"), not "secrets".
+	jwks bool
 	// build sets the route's Scheme, and the headers
 	// strip_signature_headers removes, from its fields and keys.
 	build func(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Duration) error
@@ -47,7 +50,7 @@ var (
 	tokenFields = []string{"secrets", "token_header", "token_bearer", "token_query"}
 	basicFields = []string{"secrets"}
 	jwtFields   = []string{"jwks", "jwks_env", "jwks_cluster", "jwks_path", "jwks_authority", "jwks_refresh_seconds", "jwt_header",
-		"issuer", "audiences", "leeway_seconds", "forward_claims"}
+		"issuer", "audiences", "leeway_seconds", "forward_claims", "require_claims"}
 )
 
 // baseSchemes are the schemes that are not presets, in the order errors
@@ -65,7 +68,7 @@ func lookupScheme(name string) (scheme, verify.PresetInfo, bool) {
 	case SchemeBasic:
 		return scheme{fields: basicFields, standIn: "a:b", credentials: true, build: buildBasic}, verify.PresetInfo{}, true
 	case SchemeJWT:
-		return scheme{fields: jwtFields, standIn: standInJWKS, build: buildJWTScheme,
+		return scheme{fields: jwtFields, standIn: standInJWKS, build: buildJWTScheme, jwks: true,
 			keysNote: `a jwt route takes its keys from "jwks", "jwks_env" or "jwks_cluster", not "secrets"`}, verify.PresetInfo{}, true
 	}
 	info, ok := verify.LookupPreset(name)
@@ -77,6 +80,11 @@ func lookupScheme(name string) (scheme, verify.PresetInfo, bool) {
 
 // presetScheme describes a preset from its row.
 func presetScheme(info verify.PresetInfo) scheme {
+	if info.JWKS != nil { // the provider's own keys: a jwt route with the row's claims
+		return scheme{fields: []string{"jwks", "jwks_env", "jwks_cluster", "jwks_path", "jwks_authority", "jwks_refresh_seconds",
+			"audiences", "leeway_seconds", "forward_claims", "require_claims"}, standIn: standInJWKS, build: jwksPresetBuild(info), jwks: true,
+			keysNote: fmt.Sprintf(`scheme %q takes its provider's keys from "jwks_cluster" (or "jwks", "jwks_env"), not "secrets"`, info.Name)}
+	}
 	fields := []string{"secrets"}
 	if info.TakesPublicKeys() {
 		fields = append(fields, "public_keys")
@@ -163,7 +171,7 @@ func standIn(s scheme, rr rawRoute) string {
 }
 
 // standInJWKS is a JWK Set a jwt route can be built with.
-const standInJWKS = `{"keys":[{"kty":"oct","alg":"HS256","k":"c3RhbmQtaW4ta2V5LXN0YW5kLWluLWtleS1zdGFuZC1pbg"}]}`
+const standInJWKS = verify.StandInJWKS
 
 // buildHMAC builds a route of the generic model from its fields.
 func buildHMAC(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Duration) error {

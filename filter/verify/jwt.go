@@ -69,6 +69,11 @@ type JWT struct {
 	// RequiredClaims must be present, whatever their value (MessageBird's
 	// jti, Atlassian's iss).
 	RequiredClaims []string
+	// ClaimValues must be present with exactly these values, strings or
+	// booleans: the service account a Google token names ("email") and
+	// that Google verified it ("email_verified": true). A route adds its
+	// own ("require_claims").
+	ClaimValues map[string]any
 	// BodyHashClaim, when set, is the claim holding the hex SHA-256 of
 	// the raw body (either case): the check then hashes the body as it
 	// streams and refuses it (ErrSignatureMismatch) unless they match.
@@ -545,6 +550,11 @@ func (c *compiledJWT) checkClaims(claims map[string]any, now time.Time) error {
 	for _, name := range c.RequiredClaims {
 		if _, ok := claims[name]; !ok {
 			return ErrMalformedSignature
+		}
+	}
+	for name, want := range c.ClaimValues {
+		if got, ok := claims[name]; !ok || got != want {
+			return ErrUnauthorized
 		}
 	}
 	return nil

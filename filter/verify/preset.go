@@ -121,6 +121,10 @@ type Handshake struct {
 	Method string
 }
 
+// JWKSSource is where a provider publishes its JWK Set: the authority and
+// path a route's cluster is asked for.
+type JWKSSource struct{ Authority, Path string }
+
 // KeyForm is how a provider shows its public key.
 type KeyForm string
 
@@ -168,8 +172,17 @@ type PresetInfo struct {
 	// Webhooks' and Svix's ids are signed.
 	DeliveryIDHeaders []string
 	// JWT, for KindJWT, is the provider's token: where it is, its claims
-	// and what they bind; its Keys come from the route's secrets.
+	// and what they bind; its Keys come from the route's secrets, or with
+	// JWKS from the provider's JWK Set.
 	JWT *JWT
+	// JWKS, for a KindJWT preset whose provider signs with keys of its
+	// own (Google), is where the provider publishes them: a route fetches
+	// the set through a cluster ("jwks_cluster"), or holds it ("jwks",
+	// "jwks_env"). BindClaims are the claims such a route must pin with
+	// "require_claims" (the service account), and a route must name its
+	// "audiences".
+	JWKS       *JWKSSource
+	BindClaims []string
 	// Handshake is the provider's endpoint challenge the filter can
 	// answer; zero for none.
 	Handshake Handshake
@@ -253,6 +266,9 @@ func LookupPreset(name string) (PresetInfo, bool) {
 	}
 	if p.StandInKey == "" && p.Kind == KindBasic {
 		p.StandInKey = "stand-in:stand-in"
+	}
+	if p.StandInKey == "" && p.JWKS != nil {
+		p.StandInKey = StandInJWKS
 	}
 	if p.StandInKey == "" {
 		p.StandInKey = StandInKey(p.HMAC.Algorithm)

@@ -89,6 +89,10 @@ func presetDoc() string {
 		}
 		fmt.Fprintf(&b, "- Route: `%s`\n", exampleRoute(info))
 		env := envName(info)
+		if info.JWKS != nil {
+			fmt.Fprintf(&b, "- Test request: none: the provider signs with its own keys\n\n")
+			continue
+		}
 		if info.Kind == verify.KindPublicKey {
 			up := strings.ToUpper(name)
 			fmt.Fprintf(&b, "- Test request, with a test key pair: `export %s_SIGNING_KEY=$(openssl rand -hex 32); export %s=$(go run ./cmd/sign -preset %s -public-key)`, start the gateway, then `go run ./cmd/sign -preset %s -url http://127.0.0.1:8080/hooks/%s -send`\n\n", up, env, name, name, name)
@@ -140,6 +144,8 @@ func describeSecret(info verify.PresetInfo) string {
 		return "`whsec_` + base64, decoded (an unprefixed base64 secret works too)"
 	case info.Kind == verify.KindBasic:
 		return "the user name and password, as `user:password`"
+	case info.JWKS != nil:
+		return fmt.Sprintf("none: the provider's JWK Set, fetched through the route's `jwks_cluster` from %s%s", info.JWKS.Authority, info.JWKS.Path)
 	case info.SecretEncoding == verify.Base64Secret:
 		return "base64 as the provider shows it, decoded"
 	case info.SecretEncoding == verify.HexSecret:
@@ -195,6 +201,10 @@ func envName(info verify.PresetInfo) string {
 // exampleRoute is a route for the preset at /hooks/<name>, answering its
 // handshake if it has one.
 func exampleRoute(info verify.PresetInfo) string {
+	if info.JWKS != nil {
+		return fmt.Sprintf(`{"name": %q, "match": {"path": "/hooks/%s", "methods": ["POST"]}, "scheme": %q, "jwks_cluster": "google", "audiences": ["https://hooks.example.com/hooks/%s"], "require_claims": {"email": "push@PROJECT.iam.gserviceaccount.com"}}`,
+			info.Name, info.Name, info.Name, info.Name)
+	}
 	name, keys := info.Name, "secrets"
 	if info.Kind == verify.KindPublicKey {
 		keys = "public_keys"

@@ -51,6 +51,9 @@ func SignRequest(preset, secret string, req *Request, body []byte, now time.Time
 		_, err := Preset(preset, Options{})
 		return nil, nil, err
 	}
+	if info.JWKS != nil {
+		return nil, nil, errorf(ErrInvalidScheme, "%s is signed with its provider's own keys: nothing here can sign for it", preset)
+	}
 	if sign := kindSigner(info.Kind); sign != nil {
 		return sign(info, secret, req, body, now)
 	}

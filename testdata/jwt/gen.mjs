@@ -116,8 +116,30 @@ for (const v of vectors) {
   if (ok !== v.valid) throw new Error(`jose disagrees on ${v.name}: verified=${ok}`);
 }
 
+// Google Pub/Sub push tokens (the gcp-pubsub preset): RS256 OIDC tokens
+// as Google signs them, under the set's RS256 key standing in for
+// Google's, each checked by jose with the checks Google's docs list (iss,
+// aud, exp, email, email_verified).
+const PUBSUB = { iss: "https://accounts.google.com", aud: "https://hooks.example.test/hooks/gcp-pubsub", email: "push@hookguard-test.iam.gserviceaccount.com" };
+const pubsubClaims = (extra = {}) => ({ aud: PUBSUB.aud, azp: "1122334455", email: PUBSUB.email, email_verified: true, exp: NOW + 3600, iat: NOW, iss: PUBSUB.iss, sub: "1122334455", ...extra });
+const pubsub = [];
+for (const [what, extra, valid] of [["valid", {}, true], ["another service account", { email: "intruder@other-project.iam.gserviceaccount.com" }, false],
+  ["email not verified", { email_verified: false }, false], ["email_verified as a string", { email_verified: "true" }, false],
+  ["another audience", { aud: "https://hooks.example.test/hooks/other" }, false], ["another issuer", { iss: "https://issuer.test" }, false],
+  ["expired", { iat: NOW - 7200, exp: NOW - 3600 }, false], ["no email", { email: undefined }, false]]) {
+  const claims = JSON.parse(JSON.stringify(pubsubClaims(extra)));
+  const token = await sign("gcp-pubsub/" + what, "RS256", claims);
+  let ok = false;
+  try {
+    const { payload } = await jose.jwtVerify(token, byKid, { issuer: PUBSUB.iss, audience: PUBSUB.aud, currentDate: new Date(NOW * 1000), clockTolerance: LEEWAY, requiredClaims: ["exp"], algorithms: ["RS256"] });
+    ok = payload.email === PUBSUB.email && payload.email_verified === true;
+  } catch {}
+  if (ok !== valid) throw new Error(`jose disagrees on gcp-pubsub/${what}: verified=${ok}`);
+  pubsub.push({ name: "gcp-pubsub/" + what, token, valid });
+}
+
 const lock = JSON.parse(fs.readFileSync(file("package-lock.json")));
 const out = JSON.stringify({ generator: "gen.mjs", oracle: "jose@" + lock.packages["node_modules/jose"].version, now: NOW, leeway_seconds: LEEWAY,
-  issuer: ISS, audience: AUD, jwks, vectors }, null, 1) + "\n";
+  issuer: ISS, audience: AUD, jwks, vectors, pubsub: { audience: PUBSUB.aud, email: PUBSUB.email, vectors: pubsub } }, null, 1) + "\n";
 if (write) fs.writeFileSync(file("vectors.json"), out);
 else process.stdout.write(out);

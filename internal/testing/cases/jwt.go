@@ -20,6 +20,13 @@ type JWTFile struct {
 	Audience string          `json:"audience"`
 	JWKS     json.RawMessage `json:"jwks"`
 	Vectors  []JWTVector     `json:"vectors"`
+	// PubSub are Google Pub/Sub push tokens for the gcp-pubsub preset,
+	// signed under the set's RS256 key standing in for Google's.
+	PubSub struct {
+		Audience string      `json:"audience"`
+		Email    string      `json:"email"`
+		Vectors  []JWTVector `json:"vectors"`
+	} `json:"pubsub"`
 }
 
 // JWTVector is one token and whether it must verify (then under kid, with
