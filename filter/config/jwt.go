@@ -71,6 +71,9 @@ func jwksPresetBuild(info verify.PresetInfo) func(r *Route, rr rawRoute, keys []
 func buildJWT(r *Route, rr rawRoute, jwks verify.Key, base verify.JWT) error {
 	j := base
 	j.Header, j.Audiences, j.Leeway = rr.JWTHeader, rr.Audiences, verify.DefaultJWTLeeway
+	if rr.BodyHashClaim != "" || rr.URLHashClaim != "" {
+		j.BodyHashClaim, j.URLHashClaim, j.PublicURL = rr.BodyHashClaim, rr.URLHashClaim, rr.PublicURL
+	}
 	if rr.Issuer != "" {
 		j.Issuer = rr.Issuer
 	}

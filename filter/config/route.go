@@ -31,20 +31,24 @@ type rawRoute struct {
 	VerifyTokenEnv        string      `json:"verify_token_env"`
 
 	// A bearer JWT (scheme "jwt").
-	JWKS             json.RawMessage   `json:"jwks"`
-	JWKSEnv          string            `json:"jwks_env"`
-	JWKSCluster      string            `json:"jwks_cluster"`
-	JWKSPath         string            `json:"jwks_path"`
-	JWKSAuthority    string            `json:"jwks_authority"`
-	JWKSRefresh      *int64            `json:"jwks_refresh_seconds"`
-	JWTHeader        string            `json:"jwt_header"`
-	Issuer           string            `json:"issuer"`
-	Audiences        []string          `json:"audiences"`
-	LeewaySeconds    *int64            `json:"leeway_seconds"`
-	ForwardClaims    map[string]string `json:"forward_claims"`
-	RequireClaims    map[string]string `json:"require_claims"`
-	SourceCIDRs      []string          `json:"source_cidrs"`
-	TrustedProxyHops int               `json:"trusted_proxy_hops"`
+	JWKS          json.RawMessage   `json:"jwks"`
+	JWKSEnv       string            `json:"jwks_env"`
+	JWKSCluster   string            `json:"jwks_cluster"`
+	JWKSPath      string            `json:"jwks_path"`
+	JWKSAuthority string            `json:"jwks_authority"`
+	JWKSRefresh   *int64            `json:"jwks_refresh_seconds"`
+	JWTHeader     string            `json:"jwt_header"`
+	Issuer        string            `json:"issuer"`
+	Audiences     []string          `json:"audiences"`
+	LeewaySeconds *int64            `json:"leeway_seconds"`
+	ForwardClaims map[string]string `json:"forward_claims"`
+	RequireClaims map[string]string `json:"require_claims"`
+	// What a token binds of the request: the claims holding the hex
+	// SHA-256 of the body and of the URL (verify.JWT).
+	BodyHashClaim    string   `json:"body_hash_claim"`
+	URLHashClaim     string   `json:"url_hash_claim"`
+	SourceCIDRs      []string `json:"source_cidrs"`
+	TrustedProxyHops int      `json:"trusted_proxy_hops"`
 
 	// The generic HMAC model (scheme "hmac").
 	Algorithm       string `json:"algorithm"`

@@ -50,7 +50,7 @@ var (
 	tokenFields = []string{"secrets", "token_header", "token_bearer", "token_query"}
 	basicFields = []string{"secrets"}
 	jwtFields   = []string{"jwks", "jwks_env", "jwks_cluster", "jwks_path", "jwks_authority", "jwks_refresh_seconds", "jwt_header",
-		"issuer", "audiences", "leeway_seconds", "forward_claims", "require_claims"}
+		"issuer", "audiences", "leeway_seconds", "forward_claims", "require_claims", "body_hash_claim", "url_hash_claim"}
 )
 
 // baseSchemes are the schemes that are not presets, in the order errors
