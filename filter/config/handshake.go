@@ -32,6 +32,8 @@ const (
 	HandshakeOkta = string(verify.HandshakeOkta)
 	// HandshakeBraintree answers Braintree's bt_challenge GET.
 	HandshakeBraintree = string(verify.HandshakeBraintree)
+	// HandshakeGraph echoes Microsoft Graph's validationToken.
+	HandshakeGraph = string(verify.HandshakeGraph)
 )
 
 // MaxHandshakeToken bounds a challenge token a handshake answers; X's and
@@ -49,6 +51,26 @@ func OpaqueToken[T string | []byte](t T) bool {
 	for i := 0; i < len(t); i++ {
 		c := t[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._~+/=-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// MaxEchoToken bounds a token a handshake echoes without a MAC (Graph's
+// validationToken, a sentence of a few dozen bytes).
+const MaxEchoToken = 512
+
+// EchoToken reports whether t can be echoed as text/plain: 1 to
+// MaxEchoToken printable ASCII bytes, none of which opens markup or a
+// string ('<', '>', '&', '"', '\”). An echo MACs nothing, so a token
+// need not be opaque, only never a page.
+func EchoToken(t string) bool {
+	if len(t) == 0 || len(t) > MaxEchoToken {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; c < 0x20 || c > 0x7e || strings.IndexByte("<>&\"'", c) >= 0 {
 			return false
 		}
 	}

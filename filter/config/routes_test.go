@@ -272,3 +272,18 @@ func TestOpaqueToken(t *testing.T) {
 		}
 	}
 }
+
+// TestEchoToken: what a handshake may echo without a MAC (Graph's
+// validationToken, a sentence): printable text that opens no markup.
+func TestEchoToken(t *testing.T) {
+	for token, want := range map[string]bool{
+		"Validation: Testing client application reachability for subscription Request-Id: 5fda4ca3": true,
+		"abc": true, strings.Repeat("A", config.MaxEchoToken): true,
+		"": false, strings.Repeat("A", config.MaxEchoToken+1): false, "<script>": false, "a&b": false, `"quoted"`: false,
+		"it's": false, "line\n": false, "tab\t": false, "é": false, "a\x00": false, "\x7f": false,
+	} {
+		if got := config.EchoToken(token); got != want {
+			t.Errorf("EchoToken(%q) = %v, want %v", token, got, want)
+		}
+	}
+}

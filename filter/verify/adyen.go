@@ -53,8 +53,8 @@ func newAdyen(enc SecretEncoding, o Options) (Scheme, error) {
 func (a *adyen) Begin(*Request, time.Time) (Check, error) { return &adyenCheck{a: a}, nil }
 
 type adyenCheck struct {
-	a      *adyen
-	body   []byte
+	a *adyen
+	bufferedBody
 	signed [][]byte // each item's signed string, once verified
 }
 
@@ -68,15 +68,6 @@ func (c *adyenCheck) identity(*[32]byte, []byte) (Identity, bool) {
 	}
 	return sumOf(IdentitySignedContent, c.signed...), true
 }
-
-func (c *adyenCheck) NeedsBody() bool { return true }
-
-func (c *adyenCheck) Write(p []byte) (int, error) {
-	c.body = append(c.body, p...)
-	return len(p), nil
-}
-
-func (c *adyenCheck) Release() {}
 
 func (c *adyenCheck) Verify() (string, error) {
 	items, err := adyenItems(c.body)

@@ -72,8 +72,8 @@ func newBraintree(o Options) (Scheme, error) {
 func (b *braintree) Begin(*Request, time.Time) (Check, error) { return &braintreeCheck{b: b}, nil }
 
 type braintreeCheck struct {
-	b      *braintree
-	body   []byte
+	b *braintree
+	bufferedBody
 	signed string // the payload as the matching signature covered it
 }
 
@@ -87,15 +87,6 @@ func (c *braintreeCheck) identity(*[32]byte, []byte) (Identity, bool) {
 	}
 	return sumOf(IdentitySignedContent, []byte(c.signed)), true
 }
-
-func (c *braintreeCheck) NeedsBody() bool { return true }
-
-func (c *braintreeCheck) Write(p []byte) (int, error) {
-	c.body = append(c.body, p...)
-	return len(p), nil
-}
-
-func (c *braintreeCheck) Release() {}
 
 func (c *braintreeCheck) Verify() (string, error) {
 	values, err := url.ParseQuery(string(c.body))

@@ -81,7 +81,7 @@ type urlFormCheck struct {
 	sig     []byte
 	newHash func() hash.Hash
 	form    bool
-	body    []byte
+	bufferedBody
 	// signedURL and signedParams are what the signature covered, once
 	// it verified: the form of the URL that matched, and the sorted
 	// parameters.
@@ -98,15 +98,6 @@ func (c *urlFormCheck) identity(*[32]byte, []byte) (Identity, bool) {
 	}
 	return sumOf(IdentitySignedContent, []byte(c.signedURL), []byte(c.signedParams)), true
 }
-
-func (c *urlFormCheck) NeedsBody() bool { return true }
-
-func (c *urlFormCheck) Write(p []byte) (int, error) {
-	c.body = append(c.body, p...)
-	return len(p), nil
-}
-
-func (c *urlFormCheck) Release() {}
 
 func (c *urlFormCheck) Verify() (string, error) {
 	base := RequestURL(c.req, c.u.publicURL)

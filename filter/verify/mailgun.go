@@ -36,9 +36,9 @@ func (m *mailgun) Begin(_ *Request, now time.Time) (Check, error) {
 }
 
 type mailgunCheck struct {
-	m      *mailgun
-	now    time.Time
-	body   []byte
+	m   *mailgun
+	now time.Time
+	bufferedBody
 	signed string // the timestamp and token the signature covered
 }
 
@@ -52,15 +52,6 @@ func (c *mailgunCheck) identity(*[32]byte, []byte) (Identity, bool) {
 	}
 	return sumOf(IdentitySignedContent, []byte(c.signed)), true
 }
-
-func (c *mailgunCheck) NeedsBody() bool { return true }
-
-func (c *mailgunCheck) Write(p []byte) (int, error) {
-	c.body = append(c.body, p...)
-	return len(p), nil
-}
-
-func (c *mailgunCheck) Release() {}
 
 func (c *mailgunCheck) Verify() (string, error) {
 	var f struct {

@@ -115,12 +115,12 @@ func plivoNonce(s string) bool {
 }
 
 type plivoCheck struct {
-	p      *plivo
-	req    *Request
-	sigs   [][]byte
-	nonce  string
-	form   bool
-	body   []byte
+	p     *plivo
+	req   *Request
+	sigs  [][]byte
+	nonce string
+	form  bool
+	bufferedBody
 	signed string // what the signature covered, once it verified
 }
 
@@ -135,15 +135,6 @@ func (c *plivoCheck) identity(*[32]byte, []byte) (Identity, bool) {
 	}
 	return sumOf(IdentitySignedContent, []byte(c.signed)), true
 }
-
-func (c *plivoCheck) NeedsBody() bool { return true }
-
-func (c *plivoCheck) Write(p []byte) (int, error) {
-	c.body = append(c.body, p...)
-	return len(p), nil
-}
-
-func (c *plivoCheck) Release() {}
 
 func (c *plivoCheck) Verify() (string, error) {
 	var params url.Values

@@ -108,6 +108,9 @@ const (
 	// HandshakeOkta answers Okta's one-time verification GET with its
 	// X-Okta-Verification-Challenge header, as {"verification": …}.
 	HandshakeOkta HandshakeKind = "okta"
+	// HandshakeGraph answers Microsoft Graph's subscription validation, a
+	// POST with ?validationToken=…, by echoing the token as text/plain.
+	HandshakeGraph HandshakeKind = "microsoft-graph"
 	// HandshakeBraintree answers Braintree's destination check, a GET with
 	// ?bt_challenge=<hex>, with "<public key>|<hex HMAC-SHA1 of the
 	// challenge under SHA-1 of the private key>".
@@ -386,7 +389,7 @@ func (p PresetInfo) compile(h HMAC, keys []Key, o Options) (*compiledHMAC, error
 // lacks the event id falls back to the next.
 func (p PresetInfo) Identity() []IdentityKind {
 	switch {
-	case p.Kind == KindToken || p.Kind == KindBasic:
+	case !p.SignsBody():
 		return []IdentityKind{IdentityBody}
 	case p.Kind != KindHMAC && p.Kind != KindPublicKey:
 		return []IdentityKind{IdentitySignedContent}
@@ -396,6 +399,19 @@ func (p PresetInfo) Identity() []IdentityKind {
 		return []IdentityKind{IdentityEventID, IdentitySignedContent}
 	}
 	return []IdentityKind{IdentitySignedContent}
+}
+
+// SignsBody reports whether the preset's credentials cover the body: a
+// static token, Basic credentials, Graph's clientState and a JWT that
+// binds no body hash do not.
+func (p PresetInfo) SignsBody() bool {
+	switch p.Kind {
+	case KindToken, KindBasic, KindClientState:
+		return false
+	case KindJWT:
+		return p.JWT.BindsBody()
+	}
+	return true
 }
 
 // SignsTimestamp reports whether the preset's senders sign a timestamp

@@ -66,11 +66,11 @@ func checkKind(t *testing.T, p verify.PresetInfo) {
 		}
 		fallthrough
 	case verify.KindURLForm, verify.KindToken, verify.KindBodyField, verify.KindJWT, verify.KindAdyen, verify.KindBraintree,
-		verify.KindHook0, verify.KindContentful, verify.KindPlivo, verify.KindPersona:
+		verify.KindHook0, verify.KindContentful, verify.KindPlivo, verify.KindPersona, verify.KindClientState:
 		if p.DocHeaders == "" || p.DocSigned == "" {
 			t.Error("a kind the generic model does not express needs DocHeaders and DocSigned")
 		}
-		inBody := p.Kind == verify.KindBodyField || p.Kind == verify.KindAdyen || p.Kind == verify.KindBraintree
+		inBody := p.Kind == verify.KindBodyField || p.Kind == verify.KindAdyen || p.Kind == verify.KindBraintree || p.Kind == verify.KindClientState
 		want := 1
 		if p.Kind == verify.KindPlivo {
 			want = 2 // V3, and Ma-V3 under the main account's token

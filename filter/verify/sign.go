@@ -99,6 +99,8 @@ func kindSigner(k PresetKind) signer {
 		return signPlivo
 	case KindPersona:
 		return signPersona
+	case KindClientState:
+		return signClientState
 	}
 	return nil
 }

@@ -256,6 +256,20 @@ func checkKeys(keys []Key) error {
 	return nil
 }
 
+// bufferedBody is the body a check that parses it keeps (forms, a
+// signature inside the body), up to its caller's cap (Limit): its
+// NeedsBody, Write and Release.
+type bufferedBody struct{ body []byte }
+
+func (b *bufferedBody) NeedsBody() bool { return true }
+
+func (b *bufferedBody) Write(p []byte) (int, error) {
+	b.body = append(b.body, p...)
+	return len(p), nil
+}
+
+func (b *bufferedBody) Release() {}
+
 // decided is a Check whose verdict came from the headers.
 type decided struct {
 	keyID string

@@ -80,7 +80,7 @@ export default async function (kit) {
     // answer its SDK's webhookNotification.verify gives.
     const publicKey = "hkgd7test4public", privateKey = "0a1b2c3d4e5f60718293a4b5c6d7e8f9", challenge = "20f9f8ed05f77439fe955c977e4c8a53";
     kit.handshakes.push({ name: "braintree bt_challenge", preset: "braintree", oracle: version("braintree") + " webhookNotification.verify",
-      secret: publicKey + ":" + privateKey, method: "GET", url: kit.base + "/hooks/braintree?bt_challenge=" + challenge, body: "", headers: {},
+      secret: publicKey + ":" + privateKey, unsigned: true, method: "GET", url: kit.base + "/hooks/braintree?bt_challenge=" + challenge, body: "", headers: {},
       answer_text: btGateway(publicKey, privateKey).webhookNotification.verify(challenge) });
   }
 

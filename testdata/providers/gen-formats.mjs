@@ -2,7 +2,7 @@
 // (DocuSign's numbered ones, Box's secondary), or a timestamp and
 // signatures by position (Recurly). Node's crypto, per each provider's
 // docs. gen.mjs calls this with its kit.
-export default async function ({ docs, hmac, json, event, secret, NOW }) {
+export default async function ({ docs, hmac, json, event, secret, NOW, base, handshakes }) {
   {
     // Two HMAC keys on the account: one signature header each, the
     // route's key signing the second.
@@ -32,4 +32,17 @@ export default async function ({ docs, hmac, json, event, secret, NOW }) {
     docs({ preset: "asana", doc: "developers.asana.com/docs/webhooks-guide (security: X-Hook-Signature)" }, { path: "/hooks/asana", body, headers: {
       "content-type": "application/json", "x-hook-signature": hmac("sha256", secret, body, "hex") } });
   }
+  {
+    // Microsoft Graph: a batch of two notifications, each with the
+    // subscription's clientState; and the validation POST, echoed.
+    const item = (id) => ({ subscriptionId: "7f105c7d-2dc5-4530-97cd-4e7ae6534c07", subscriptionExpirationDateTime: "2025-12-02T00:00:00Z", changeType: "updated",
+      resource: "Users/" + id, resourceData: { "@odata.type": "#Microsoft.Graph.User", id }, clientState: secret, tenantId: "84bd8158-6d4d-4958-8b9f-9d6445542f95" });
+    const body = json({ value: [item("a1"), item("b2")] });
+    docs({ preset: "microsoft-graph", doc: "learn.microsoft.com/graph/change-notifications-delivery-webhooks (notification payload, clientState)" }, { path: "/hooks/microsoft-graph", body,
+      headers: { "content-type": "application/json" } });
+    const token = "Validation: Testing client application reachability for subscription Request-Id: 5fda4ca3-7ea2-4b62-b0f1-a4bc4c2ba1e4";
+    handshakes.push({ name: "microsoft-graph validation", preset: "microsoft-graph", oracle: "learn.microsoft.com/graph/change-notifications-delivery-webhooks (notification endpoint validation)",
+      secret, unsigned: true, method: "POST", url: base + "/hooks/microsoft-graph?validationToken=" + encodeURIComponent(token), body: "", headers: { "content-type": "text/plain" }, answer_text: token });
+  }
 }
+

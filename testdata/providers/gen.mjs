@@ -440,7 +440,7 @@ const handshakes = [];
 }
 {
   const token = "crc+token/with=chars";
-  handshakes.push({ name: "twitter crc", preset: "twitter", oracle: "node crypto per developer.x.com account-activity (challenge-response check)", secret,
+  handshakes.push({ name: "twitter crc", preset: "twitter", oracle: "node crypto per developer.x.com account-activity (challenge-response check)", secret, unsigned: true,
     method: "GET", url: base + "/hooks/twitter?crc_token=" + encodeURIComponent(token) + "&nonce=1", body: "", headers: {},
     answer: { response_token: "sha256=" + hmac("sha256", secret, token, "base64") } });
 }

@@ -42,6 +42,9 @@ import (
 //     and both only an opaque token, so the echo is never a page.
 //   - okta echoes the GET's X-Okta-Verification-Challenge in JSON: it
 //     MACs nothing, and answers only an opaque token.
+//   - microsoft-graph echoes the validation POST's validationToken as
+//     text/plain (nosniff): it MACs nothing, and echoes only printable
+//     text that opens no markup (Graph's token is a sentence).
 //   - braintree MACs bt_challenge from an unsigned GET under the key that
 //     signs bt_payload, as Braintree's SDKs do. Only a lowercase hex
 //     challenge is answered, and a delivery verifies only if its
@@ -104,10 +107,14 @@ func handshakeAnswer(rt *config.Route, keyID string, body []byte) (answer []byte
 // challenge's token is not opaque, is sent twice, or (Meta) comes with
 // the wrong verify token.
 func getAnswer(rt *config.Route, req *verify.Request) (answer []byte, plain bool, err error) {
+	query := req.Query()
+	if rt.Handshake == config.HandshakeGraph && req.Method == "POST" {
+		answer, err = graphAnswer(query)
+		return answer, true, err
+	}
 	if req.Method != "GET" {
 		return nil, false, nil
 	}
-	query := req.Query()
 	switch rt.Handshake {
 	case config.HandshakeTwitterCRC:
 		answer, err = crcAnswer(rt, query)
@@ -129,6 +136,22 @@ func getAnswer(rt *config.Route, req *verify.Request) (answer []byte, plain bool
 		return answer, true, err
 	}
 	return nil, false, nil
+}
+
+// graphAnswer answers Microsoft Graph's subscription validation, a POST
+// with ?validationToken=…: the token, decoded, as text/plain. Graph's is
+// a sentence, so any printable token without markup is echoed
+// (config.EchoToken); a POST without one is a notification.
+func graphAnswer(query string) ([]byte, error) {
+	q, perr := url.ParseQuery(query)
+	values, asked := q["validationToken"]
+	switch {
+	case !asked:
+		return nil, nil
+	case perr != nil || len(values) != 1 || !config.EchoToken(values[0]):
+		return nil, errHandshakeRefused
+	}
+	return []byte(values[0]), nil
 }
 
 // braintreeAnswer answers Braintree's destination check (bt_challenge)
@@ -254,7 +277,7 @@ func (q *request) answerHandshake(answer []byte, plain bool) proxywasm.Action {
 // filter answers (or refuses) at the headers.
 func answersAtHeaders(rt *config.Route) bool {
 	switch rt.Handshake {
-	case config.HandshakeTwitterCRC, config.HandshakeDropbox, config.HandshakeMeta, config.HandshakeOkta, config.HandshakeBraintree:
+	case config.HandshakeTwitterCRC, config.HandshakeDropbox, config.HandshakeMeta, config.HandshakeOkta, config.HandshakeBraintree, config.HandshakeGraph:
 		return true
 	}
 	return false

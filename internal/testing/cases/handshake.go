@@ -26,6 +26,8 @@ func HandshakeOracleCases(f ProviderFile) []Case {
 			out = append(out, zoomOracleCase(h, now, keyIDOf(f, ids, h)))
 		case "braintree":
 			out = append(out, braintreeOracleCases(h)...)
+		case "microsoft-graph":
+			out = append(out, graphEchoCases(h)...)
 		case "slack":
 			// The answer echoes the challenge and MACs nothing: sent back
 			// as a delivery it carries no signature.
@@ -109,4 +111,16 @@ func braintreeOracleCases(h Handshake) []Case {
 		Body:   []byte(url.Values{"bt_signature": {h.AnswerText}, "bt_payload": {challenge}}.Encode()), WantStatus: 401}
 	return []Case{get("base64 XML as bt_challenge", "PG5vdGlmaWNhdGlvbj4="), get("upper-case hex", "20F9F8ED"),
 		get("JSON as bt_challenge", forgedEvent), get("65 hex digits", strings.Repeat("a", 65)), answered}
+}
+
+// graphEchoCases: Graph's validation is echoed as text/plain, so only
+// printable text that opens no markup is, once.
+func graphEchoCases(h Handshake) []Case {
+	post := func(name, query string) Case {
+		return Case{Name: h.Name + "/" + name, Method: "POST", Path: "/hooks/microsoft-graph?" + query,
+			Header: []verify.Field{{Name: "content-type", Value: "text/plain"}}, WantStatus: 400}
+	}
+	return []Case{post("markup as validationToken", "validationToken="+url.QueryEscape("<script>alert(1)</script>")),
+		post("validationToken twice", "validationToken=a&validationToken=b"), post("empty validationToken", "validationToken="),
+		post("validationToken over 512 bytes", "validationToken="+strings.Repeat("A", 513))}
 }

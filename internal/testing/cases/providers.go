@@ -76,6 +76,10 @@ type Handshake struct {
 	Answer map[string]string `json:"answer"`
 	// AnswerText is a plain-text answer (Braintree's), instead of Answer.
 	AnswerText string `json:"answer_text"`
+	// Unsigned: the provider does not sign the challenge (X's CRC,
+	// Braintree's, Graph's validation), so without the handshake it is
+	// refused.
+	Unsigned bool `json:"unsigned"`
 }
 
 // ProvidersDir returns testdata/providers.
@@ -152,8 +156,7 @@ func ProviderCases(f ProviderFile) []Case {
 		c = valid
 		c.Name, c.Chunks = v.Name+"/irregular chunks", []int{1, 7, 30, 2}
 		out = append(out, c)
-		if info, _ := verify.LookupPreset(v.Preset); info.Kind != verify.KindToken && info.Kind != verify.KindBasic &&
-			(info.Kind != verify.KindJWT || info.JWT.BindsBody()) { // credentials, and some JWTs, do not cover the body
+		if info, _ := verify.LookupPreset(v.Preset); info.SignsBody() { // credentials, and some JWTs, do not cover it
 			c = valid
 			c.Name, c.Body, c.WantStatus = v.Name+"/tampered body", tamper(valid.Body), 401
 			out = append(out, c)

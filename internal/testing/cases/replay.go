@@ -191,8 +191,8 @@ func withHeader(c Case, name, value string) Case {
 // same body and delivery id, signed again by verify.Sign under v's key.
 func resigned(v ProviderVector, now, at time.Time) (Case, bool) {
 	info, _ := verify.LookupPreset(v.Preset)
-	if info.Kind == verify.KindBodyField || info.Kind == verify.KindToken {
-		return Case{}, false // Mailgun signs in the body; a token is never re-signed
+	if info.Kind == verify.KindBodyField || info.Kind == verify.KindClientState || info.Kind == verify.KindToken {
+		return Case{}, false // Mailgun and Graph sign in the body; a token is never re-signed
 	}
 	c := v.Case(now)
 	c.Authority = v.Authority()
