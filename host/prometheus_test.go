@@ -577,7 +577,7 @@ func TestPrometheusRenameIsStable(t *testing.T) {
 }
 
 // TestPrometheusHookguardNames pins what hookguard's own metrics print
-// (README "Metrics", envoy.yaml's stats_tags): unchanged by the naming
+// (docs/configuration.md "Metrics", envoy.yaml's stats_tags): unchanged by the naming
 // rules for foreign modules.
 func TestPrometheusHookguardNames(t *testing.T) {
 	m := newMetrics()

@@ -13,7 +13,7 @@
 //
 // The flat form of the first release ({"secret_env": …, "max_body_bytes":
 // …, "hold_headers": …}) still works: it is one Pipes.bot route for every
-// request. README.md's configuration reference lists every field.
+// request. docs/configuration.md lists every field.
 //
 // Parse is a pure function: the environment comes in as a lookup function,
 // so it is tested natively and the filter fails plugin start on any error.
@@ -134,6 +134,10 @@ type Route struct {
 	// RemoteJWKS, for a jwt route with jwks_cluster, is where its JWK Set
 	// is fetched from; the plugin fills RemoteJWKS.Keys.
 	RemoteJWKS *RemoteJWKS
+	// KeyCluster, for a preset whose keys are fetched per delivery
+	// (verify.RemoteKeyed: aws-sns, paypal, plaid), is the cluster the
+	// plugin fetches them through while the request waits.
+	KeyCluster string
 	// SourceCIDRs, when set, are the only client addresses the route
 	// accepts (defence in depth beside the signature): the connection's
 	// source.address, or with TrustedProxyHops the X-Forwarded-For entry

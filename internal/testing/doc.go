@@ -3,6 +3,7 @@
 //
 //   - cases: the one table of webhook requests every layer is tested against
 //   - conformance: that table over real HTTP, against any base URL
+//   - docs: every relative link and #anchor in the Markdown docs resolves
 //   - hosttest: driving a module through host, for the host's tests and the
 //     filter's alike
 //   - syncbuf: a bytes.Buffer several goroutines may write, for captured logs

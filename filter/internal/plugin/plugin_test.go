@@ -241,7 +241,7 @@ func TestGenericRoutes(t *testing.T) {
 	}
 }
 
-// TestHeadersCheckedBeforeDeclaredLength: the README's order — a request
+// TestHeadersCheckedBeforeDeclaredLength: docs/configuration.md's order — a request
 // whose headers fail the scheme gets 401 whatever its Content-Length
 // says; one whose headers pass, with a Content-Length over the cap, gets
 // 413 before any body byte.

@@ -141,7 +141,7 @@ func replayScenario(v ProviderVector, now time.Time) ReplayScenario {
 	if c, ok := resigned(v, now, now.Add(time.Second)); ok {
 		// A retry signed again is the same delivery only where what
 		// identifies it is signed apart from the timestamp; elsewhere it
-		// goes on as a new one (the README says which presets).
+		// goes on as a new one (docs/configuration.md says which presets).
 		same := sc.Identity == verify.IdentitySignedID || sc.Identity == verify.IdentityEventID || !info.SignsTimestamp()
 		add("the sender's retry, signed again", c, 200, !same)
 	}
