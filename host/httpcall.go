@@ -36,6 +36,14 @@ import (
 // per-connection buffer limit would.
 const maxCalloutBody = 4 << 20
 
+// DynamicCluster is a Config.Clusters URL that reaches each call's
+// :authority over HTTPS.
+const DynamicCluster = "https://*"
+
+// calloutClient makes the calls when Config.HTTPClient is nil: a redirect
+// is the answer, as Envoy's async client does not follow it.
+var calloutClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 // defaultCalloutTimeout bounds a call made with timeout 0 (Envoy: none), so
 // that every call ends.
 const defaultCalloutTimeout = 5 * time.Second
@@ -87,8 +95,15 @@ func (v *vm) newCallout(cluster string, rawHeaders, body []byte, timeout time.Du
 	if timeout <= 0 {
 		timeout = defaultCalloutTimeout
 	}
+	target := strings.TrimSuffix(base, "/") + path
+	if base == DynamicCluster {
+		if strings.ContainsAny(authority, "/?#@\\ ") {
+			return nil, abi.StatusBadArgument
+		}
+		target = "https://" + authority + path
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(base, "/")+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
 		cancel()
 		return nil, abi.StatusBadArgument
@@ -164,7 +179,7 @@ func (v *vm) deliverCallout(req *http.Request, token uint32) {
 func (v *vm) fetch(req *http.Request) (*calloutResponse, error) {
 	client := v.plugin.cfg.HTTPClient
 	if client == nil {
-		client = http.DefaultClient
+		client = calloutClient
 	}
 	res := &calloutResponse{}
 	resp, err := client.Do(req)

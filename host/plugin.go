@@ -62,9 +62,13 @@ type PluginConfig struct {
 	// clusters: name → base URL ("http://127.0.0.1:9000"). The call's
 	// :path is appended and its :authority sent as Host. None: every call
 	// is refused (BadArgument, as Envoy answers an unknown cluster).
+	// "https://*" is a cluster that reaches the call's :authority itself
+	// over HTTPS, as Envoy's dynamic forward proxy cluster does (for keys
+	// the module fetches from hosts it pins, such as AWS SNS's regions).
 	Clusters map[string]string
 	// HTTPClient makes proxy_http_call's requests; nil means a client of
-	// its own. The call's timeout bounds each request either way.
+	// its own, which, as Envoy, follows no redirect. The call's timeout
+	// bounds each request either way.
 	HTTPClient *http.Client
 }
 

@@ -30,6 +30,12 @@ type rawRoute struct {
 	Handshake             bool        `json:"handshake"`
 	VerifyTokenEnv        string      `json:"verify_token_env"`
 
+	// Keys fetched from the provider per delivery (aws-sns, paypal, plaid).
+	KeyCluster   string   `json:"key_cluster"`
+	KeyAuthority string   `json:"key_authority"`
+	TopicARNs    []string `json:"topic_arns"`
+	WebhookIDs   []string `json:"webhook_ids"`
+
 	// A bearer JWT (scheme "jwt").
 	JWKS          json.RawMessage   `json:"jwks"`
 	JWKSEnv       string            `json:"jwks_env"`
@@ -209,6 +215,9 @@ func parseSources(r *Route, rr rawRoute) error {
 // now, not when its secret is set, and unconfigured is set.
 func routeKeys(r *Route, rr rawRoute, s scheme, lookupEnv func(string) (string, bool)) (keys []verify.Key, unconfigured bool, warnings []string, err error) {
 	secrets := slices.Concat(rr.Secrets, rr.PublicKeys)
+	if s.keyless { // the provider's keys, fetched per delivery
+		return []verify.Key{{ID: "provider"}}, false, nil, nil
+	}
 	if s.jwks {
 		var remote bool
 		if secrets, remote, err = jwtKeySource(rr); err != nil {

@@ -33,6 +33,9 @@ type scheme struct {
 	// jwks: the route's keys are a JWK Set ("jwks", "jwks_env") or fetched
 	// ("jwks_cluster"), not "secrets".
 	jwks bool
+	// keyless: the route has no secrets; its keys are the provider's,
+	// fetched per delivery.
+	keyless bool
 	// build sets the route's Scheme, and the headers
 	// strip_signature_headers removes, from its fields and keys.
 	build func(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Duration) error
@@ -84,6 +87,9 @@ func presetScheme(info verify.PresetInfo) scheme {
 		return scheme{fields: []string{"jwks", "jwks_env", "jwks_cluster", "jwks_path", "jwks_authority", "jwks_refresh_seconds",
 			"audiences", "leeway_seconds", "forward_claims", "require_claims"}, standIn: standInJWKS, build: jwksPresetBuild(info), jwks: true,
 			keysNote: fmt.Sprintf(`scheme %q takes its provider's keys from "jwks_cluster" (or "jwks", "jwks_env"), not "secrets"`, info.Name)}
+	}
+	if info.RemoteKey != nil {
+		return remoteKeyScheme(info)
 	}
 	fields := []string{"secrets"}
 	if info.TakesPublicKeys() {
@@ -227,4 +233,41 @@ func buildBasic(r *Route, _ rawRoute, keys []verify.Key, _ *time.Duration) error
 	r.Scheme, err = verify.NewBasic(verify.Basic{Keys: keys})
 	r.Basic, r.StripHeaders = true, []string{"authorization"}
 	return err
+}
+
+// remoteKeyScheme describes a preset whose keys are fetched from the
+// provider per delivery (verify.RemoteKeyInfo): its route names the
+// cluster to fetch them through, what deliveries must be bound to, and
+// for Plaid the API credentials as its one secret.
+func remoteKeyScheme(info verify.PresetInfo) scheme {
+	rk := info.RemoteKey
+	fields := []string{"key_cluster"}
+	if rk.BindField != "" {
+		fields = append(fields, rk.BindField)
+	}
+	if rk.Credentials {
+		fields = append(fields, "secrets")
+	}
+	if rk.Authority != "" {
+		fields = append(fields, "key_authority")
+	}
+	if info.Handshake.Kind != "" {
+		fields = append(fields, "handshake")
+	}
+	return scheme{fields: fields, standIn: info.StandInKey, credentials: true, keyless: !rk.Credentials,
+		keysNote: fmt.Sprintf(`scheme %q fetches its provider's keys through "key_cluster"`, info.Name),
+		build: func(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Duration) error {
+			if rr.KeyCluster == "" {
+				return fmt.Errorf(`%w: scheme %q fetches its provider's keys: set "key_cluster", the cluster that reaches %s`,
+					ErrInvalidRoute, info.Name, strings.Join(rk.Hosts, ", "))
+			}
+			bind := rr.TopicARNs
+			if rk.BindField == "webhook_ids" {
+				bind = rr.WebhookIDs
+			}
+			var err error
+			r.Scheme, err = verify.Preset(info.Name, verify.Options{Keys: keys, Tolerance: tolerance, Bind: bind, KeyAuthority: rr.KeyAuthority})
+			r.KeyCluster, r.StripHeaders = rr.KeyCluster, info.SignatureHeaders
+			return err
+		}}
 }

@@ -1,6 +1,6 @@
 // Package reason is hookguard's one table of rejection reasons: what each
 // failure is called in logs, metrics and Envoy's response details, and how
-// it is answered. The plugin, the tests, README.md and envoy.yaml's
+// it is answered. The plugin, the tests, docs/configuration.md and envoy.yaml's
 // stats_tags all use these names.
 //
 // A response never says which check failed: every reason with the same
@@ -50,6 +50,10 @@ var (
 	HeadersTooLarge = Reason{Name: "headers_too_large", Status: 431}
 	// JWKSUnavailable: a jwt route's remote JWK Set is not fetched yet.
 	JWKSUnavailable = Reason{Name: "jwks_unavailable", Status: 503, Err: verify.ErrKeysUnavailable}
+	// KeyUnavailable: the provider's key for a delivery (an AWS SNS or
+	// PayPal certificate, a Plaid key) could not be fetched; answered with
+	// Retry-After.
+	KeyUnavailable = Reason{Name: "key_unavailable", Status: 503, Err: verify.ErrKeyUnavailable}
 	// SourceNotAllowed: the client address is outside the route's
 	// source_cidrs (or cannot be told, behind trusted_proxy_hops).
 	SourceNotAllowed = Reason{Name: "source_not_allowed", Status: 403}
@@ -71,7 +75,7 @@ var (
 // answered 200 with this body so the sender stops retrying.
 const DuplicateBody = "Duplicate delivery: already accepted"
 
-// All is every reason, in the order README.md lists them.
+// All is every reason, in the order docs/configuration.md lists them.
 var All = []Reason{
 	{"missing_signature", 401, verify.ErrMissingSignature},
 	{"malformed_signature", 401, verify.ErrMalformedSignature},
@@ -83,6 +87,7 @@ var All = []Reason{
 	{"malformed_body", 401, verify.ErrMalformedBody},
 	{"body_too_large", 413, verify.ErrBodyTooLarge},
 	JWKSUnavailable,
+	KeyUnavailable,
 	NoRoute,
 	HeadersTooLarge,
 	SourceNotAllowed,

@@ -115,6 +115,10 @@ const (
 	// ?bt_challenge=<hex>, with "<public key>|<hex HMAC-SHA1 of the
 	// challenge under SHA-1 of the private key>".
 	HandshakeBraintree HandshakeKind = "braintree"
+	// HandshakeSNS confirms a verified AWS SNS SubscriptionConfirmation at
+	// the edge by fetching its SubscribeURL (a pinned AWS host) through the
+	// route's key_cluster, and answers 200.
+	HandshakeSNS HandshakeKind = "aws-sns"
 )
 
 // Handshake is a preset's challenge: its kind and the HTTP method it comes
@@ -186,6 +190,9 @@ type PresetInfo struct {
 	// "audiences".
 	JWKS       *JWKSSource
 	BindClaims []string
+	// RemoteKey, for a kind whose keys are fetched from the provider per
+	// delivery (aws-sns, paypal, plaid), is where they may come from.
+	RemoteKey *RemoteKeyInfo
 	// Handshake is the provider's endpoint challenge the filter can
 	// answer; zero for none.
 	Handshake Handshake
@@ -224,6 +231,12 @@ type Options struct {
 	// AllowSHA1 lets a preset with a LegacySHA1 header (github, square)
 	// accept it when the current one is absent.
 	AllowSHA1 bool
+	// Bind is what a remote-key preset's deliveries must name (the row's
+	// RemoteKey.BindField): AWS SNS's topic ARNs, PayPal's webhook ids.
+	Bind []string
+	// KeyAuthority picks the key endpoint's host among the row's
+	// RemoteKey.Hosts (Plaid's sandbox), "" for the row's Authority.
+	KeyAuthority string
 }
 
 // Preset returns the named provider's scheme. Its secrets, tolerance and

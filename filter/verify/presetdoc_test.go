@@ -95,10 +95,10 @@ func presetDoc() string {
 		}
 		if info.Kind == verify.KindPublicKey {
 			up := strings.ToUpper(name)
-			fmt.Fprintf(&b, "- Test request, with a test key pair: `export %s_SIGNING_KEY=$(openssl rand -hex 32); export %s=$(go run ./cmd/sign -preset %s -public-key)`, start the gateway, then `go run ./cmd/sign -preset %s -url http://127.0.0.1:8080/hooks/%s -send`\n\n", up, env, name, name, name)
+			fmt.Fprintf(&b, "- Test request, with a test key pair: `export %s_SIGNING_KEY=$(openssl rand -hex 32); export %s=$(go run ./cmd/hookguard sign --preset %s --public-key)`, start the gateway, then `go run ./cmd/hookguard sign --preset %s --send http://127.0.0.1:8080/hooks/%s`\n\n", up, env, name, name, name)
 			continue
 		}
-		fmt.Fprintf(&b, "- Test request: `%s=… go run ./cmd/sign -preset %s -url http://127.0.0.1:8080/hooks/%s -send`\n\n", env, name, name)
+		fmt.Fprintf(&b, "- Test request: `%s=… go run ./cmd/hookguard sign --preset %s --send http://127.0.0.1:8080/hooks/%s`\n\n", env, name, name)
 	}
 	return b.String()
 }
@@ -205,6 +205,9 @@ func exampleRoute(info verify.PresetInfo) string {
 		return fmt.Sprintf(`{"name": %q, "match": {"path": "/hooks/%s", "methods": ["POST"]}, "scheme": %q, "jwks_cluster": "google", "audiences": ["https://hooks.example.com/hooks/%s"], "require_claims": {"email": "push@PROJECT.iam.gserviceaccount.com"}}`,
 			info.Name, info.Name, info.Name, info.Name)
 	}
+	if rk := info.RemoteKey; rk != nil {
+		return remoteKeyRoute(info)
+	}
 	name, keys := info.Name, "secrets"
 	if info.Kind == verify.KindPublicKey {
 		keys = "public_keys"
@@ -223,9 +226,27 @@ func exampleRoute(info verify.PresetInfo) string {
 		name, name, methods, name, keys, envName(info), handshake)
 }
 
+// remoteKeyRoute is the example route of a preset whose keys are fetched
+// from the provider: the cluster, and what binds its deliveries, or its
+// API credentials.
+func remoteKeyRoute(info verify.PresetInfo) string {
+	rk, extra := info.RemoteKey, ""
+	switch rk.BindField {
+	case "topic_arns":
+		extra = `, "topic_arns": ["arn:aws:sns:us-east-1:123456789012:orders"], "handshake": true`
+	case "webhook_ids":
+		extra = `, "webhook_ids": ["WH-0000000000000000A"], "tolerance_seconds": 300, "dedupe": {}`
+	}
+	if rk.Credentials {
+		extra = fmt.Sprintf(`, "secrets": [{"id": "api", "env": %q}]`, strings.ToUpper(info.Name)+"_API_CREDENTIALS")
+	}
+	return fmt.Sprintf(`{"name": %q, "match": {"path": "/hooks/%s", "methods": ["POST"]}, "scheme": %q, "key_cluster": %q%s}`,
+		info.Name, info.Name, info.Name, info.Name, extra)
+}
+
 // presetsDocPath is the generated preset reference.
 func presetsDocPath() string {
-	return filepath.Join(cases.TestdataDir(), "..", "..", "docs", "presets.md")
+	return repoFile("docs/presets.md")
 }
 
 // TestPresetsDoc checks docs/presets.md's preset reference is what the
@@ -254,10 +275,21 @@ func TestPresetsDoc(t *testing.T) {
 	}
 }
 
-// TestREADMEReasons checks README.md's table of reasons lists every reason
-// with its status and body, and nothing else.
-func TestREADMEReasons(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(cases.TestdataDir(), "..", "..", "README.md"))
+// repoFile is the path of a file at the repository's root.
+func repoFile(name string) string {
+	return filepath.Join(cases.TestdataDir(), "..", "..", filepath.FromSlash(name))
+}
+
+// The docs the tests below hold to the preset and reason tables.
+const (
+	readmeDoc        = "README.md"
+	configurationDoc = "docs/configuration.md"
+)
+
+// TestDocsReasons checks docs/configuration.md's table of reasons lists
+// every reason with its status and body, and nothing else.
+func TestDocsReasons(t *testing.T) {
+	data, err := os.ReadFile(repoFile(configurationDoc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,18 +304,18 @@ func TestREADMEReasons(t *testing.T) {
 	for _, r := range reason.All {
 		row := fmt.Sprintf("| `%s` | %d | `%s` |", r.Name, r.Status, reason.Body(r.Status))
 		if !strings.Contains(string(data), row) {
-			t.Errorf("README.md lacks the row %q", row)
+			t.Errorf("%s lacks the row %q", configurationDoc, row)
 		}
 	}
 	if rows != len(reason.All) {
-		t.Errorf("README.md's reasons table has %d rows, want %d", rows, len(reason.All))
+		t.Errorf("%s's reasons table has %d rows, want %d", configurationDoc, rows, len(reason.All))
 	}
 }
 
-// TestREADMERoutesParse: every route the preset reference shows is one
+// TestPresetsDocRoutesParse: every route the preset reference shows is one
 // config.Parse takes as it stands (with its variables set), so a reader
 // who copies one gets a working route — a handshake included.
-func TestREADMERoutesParse(t *testing.T) {
+func TestPresetsDocRoutesParse(t *testing.T) {
 	re := regexp.MustCompile("(?m)^- Route: `(.*)`$")
 	routes := re.FindAllStringSubmatch(presetDoc(), -1)
 	if len(routes) != len(verify.Presets()) {
@@ -302,7 +334,7 @@ func TestREADMERoutesParse(t *testing.T) {
 			value = info.ExampleKey
 		case info.SecretEncoding == verify.Whsec:
 			value = "whsec_cmVhZG1lLXJvdXRlLXNlY3JldC0wMTIzNDU2Nzg5"
-		case info.Kind == verify.KindBasic:
+		case info.Kind == verify.KindBasic || info.RemoteKey != nil:
 			value = "readme:route-password-0123456789"
 		case info.SecretEncoding == verify.Base64Secret:
 			value = "cmVhZG1lLXJvdXRlLXNlY3JldC0wMTIzNDU2Nzg5"
@@ -321,25 +353,27 @@ func TestREADMERoutesParse(t *testing.T) {
 	}
 }
 
-// TestREADMEPresetCount: the README's count of presets is the table's.
+// TestREADMEPresetCount: the README's count of presets is the table's
+// (HOOKGUARD_UPDATE=1 rewrites it).
 func TestREADMEPresetCount(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(cases.TestdataDir(), "..", "..", "README.md"))
+	path := repoFile(readmeDoc)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := fmt.Sprintf("It knows %d presets", len(verify.Presets()))
 	if os.Getenv("HOOKGUARD_UPDATE") != "" {
 		data = regexp.MustCompile(`It knows \d+ presets`).ReplaceAll(data, []byte(want))
-		if err := os.WriteFile(filepath.Join(cases.TestdataDir(), "..", "..", "README.md"), data, 0o644); err != nil {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if !strings.Contains(string(data), want) {
-		t.Fatalf("README.md does not say %q", want)
+		t.Fatalf("%s does not say %q", readmeDoc, want)
 	}
 }
 
-// identityLines are the README's lists of presets by how replay
+// identityLines are docs/configuration.md's lists of presets by how replay
 // de-duplication knows a delivery again.
 func identityLines() []string {
 	var signedID, eventID, untimed, timed, body []string
@@ -370,24 +404,24 @@ func identityLines() []string {
 	}
 }
 
-// TestREADMEIdentities: the README's de-duplication section lists every
-// preset under how its deliveries are identified, as the table says
+// TestDocsIdentities: docs/configuration.md's de-duplication section lists
+// every preset under how its deliveries are identified, as the table says
 // (HOOKGUARD_UPDATE=1 rewrites the lists).
-func TestREADMEIdentities(t *testing.T) {
-	path := filepath.Join(cases.TestdataDir(), "..", "..", "README.md")
-	readme, err := os.ReadFile(path)
+func TestDocsIdentities(t *testing.T) {
+	path := repoFile(configurationDoc)
+	doc, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if os.Getenv("HOOKGUARD_UPDATE") != "" {
-		readme = []byte(replaceListLines(string(readme), identityLines()))
-		if err := os.WriteFile(path, readme, 0o644); err != nil {
+		doc = []byte(replaceListLines(string(doc), identityLines()))
+		if err := os.WriteFile(path, doc, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, line := range identityLines() {
-		if !strings.Contains(string(readme), "\n"+line+"\n") {
-			t.Errorf("README.md lacks, on a line of its own (HOOKGUARD_UPDATE=1 go test -run TestREADMEIdentities ./filter/verify):\n%s", line)
+		if !strings.Contains(string(doc), "\n"+line+"\n") {
+			t.Errorf("%s lacks, on a line of its own (HOOKGUARD_UPDATE=1 go test -run TestDocsIdentities ./filter/verify):\n%s", configurationDoc, line)
 		}
 	}
 }

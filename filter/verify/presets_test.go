@@ -42,7 +42,11 @@ func TestPresetTable(t *testing.T) {
 			if p.BodyTimestampField != "" && p.HMAC.Tolerance == 0 {
 				t.Error("a body timestamp without a tolerance")
 			}
-			if _, err := verify.Preset(name, verify.Options{Keys: []verify.Key{{ID: "unset", Secret: []byte(p.StandInKey)}}}); err != nil {
+			o := verify.Options{Keys: []verify.Key{{ID: "unset", Secret: []byte(p.StandInKey)}}}
+			if p.RemoteKey != nil && p.RemoteKey.BindField != "" {
+				o.Bind = []string{"stand-in"}
+			}
+			if _, err := verify.Preset(name, o); err != nil {
 				t.Errorf("with its stand-in key %q: %v", p.StandInKey, err)
 			}
 		})
@@ -78,8 +82,18 @@ func checkKind(t *testing.T, p verify.PresetInfo) {
 		if !inBody && p.Kind != verify.KindJWT && len(p.SignatureHeaders) != want {
 			t.Errorf("signature headers %v, want %d", p.SignatureHeaders, want)
 		}
+	case verify.KindSNS, verify.KindPayPal, verify.KindPlaid:
+		if p.DocHeaders == "" || p.DocSigned == "" {
+			t.Error("a kind the generic model does not express needs DocHeaders and DocSigned")
+		}
+		if r := p.RemoteKey; r == nil || len(r.Hosts) == 0 || (r.Authority == "") == (r.BindField == "") {
+			t.Errorf("a remote-key kind needs its pinned hosts, and a fixed endpoint or a field binding its deliveries: %+v", r)
+		}
 	default:
 		t.Fatalf("unknown kind %q", p.Kind)
+	}
+	if p.Kind != verify.KindSNS && p.Kind != verify.KindPayPal && p.Kind != verify.KindPlaid && p.RemoteKey != nil {
+		t.Error("only a remote-key kind fetches keys")
 	}
 	if p.Kind != verify.KindPublicKey {
 		return

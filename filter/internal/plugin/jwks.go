@@ -71,6 +71,9 @@ func (r *Root) OnTick() {
 // OnHTTPCallResponse implements proxywasm.HTTPCallResponseHandler: a JWK
 // Set that parses replaces the route's keys.
 func (r *Root) OnHTTPCallResponse(token uint32, numHeaders, bodySize int) {
+	if r.keyFetchDone(token, numHeaders, bodySize) {
+		return
+	}
 	var f *jwksFetch
 	for _, c := range r.jwks {
 		if c.token == token && token != 0 {
@@ -83,26 +86,12 @@ func (r *Root) OnHTTPCallResponse(token uint32, numHeaders, bodySize int) {
 	f.token = 0
 	now, _ := proxywasm.Now()
 	rj := f.route.RemoteJWKS
-	status := 0
-	if numHeaders > 0 {
-		headers, err := proxywasm.GetHeaders(proxywasm.MapHTTPCallResponseHeaders)
-		if err == nil {
-			for _, h := range headers {
-				if h.Key == ":status" {
-					status, _ = strconv.Atoi(h.Value)
-				}
-			}
-		}
-	}
+	status := calloutStatus(numHeaders)
 	var keys []verify.JWK
 	err := errJWKSStatus
 	if status == 200 {
-		body := make([]byte, 0, bodySize)
-		err = proxywasm.ReadBuffer(proxywasm.BufferHTTPCallResponse, 0, bodySize, func(b []byte) error {
-			body = append(body, b...)
-			return nil
-		})
-		if err == nil {
+		var body []byte
+		if body, err = calloutBody(bodySize); err == nil {
 			keys, err = verify.ParseJWKS(body)
 		}
 	}
@@ -118,4 +107,31 @@ func (r *Root) OnHTTPCallResponse(token uint32, numHeaders, bodySize int) {
 	rj.Keys.Set(keys)
 	f.next = now.Add(rj.Refresh)
 	logLine(proxywasm.LogDebug, "route "+f.route.Name+": JWK Set fetched: "+strconv.Itoa(len(keys))+" keys")
+}
+
+// calloutStatus is the :status of the HTTP call response being delivered,
+// 0 when it has none (the call failed).
+func calloutStatus(numHeaders int) int {
+	status := 0
+	if numHeaders > 0 {
+		headers, err := proxywasm.GetHeaders(proxywasm.MapHTTPCallResponseHeaders)
+		if err == nil {
+			for _, h := range headers {
+				if h.Key == ":status" {
+					status, _ = strconv.Atoi(h.Value)
+				}
+			}
+		}
+	}
+	return status
+}
+
+// calloutBody reads the body of the HTTP call response being delivered.
+func calloutBody(bodySize int) ([]byte, error) {
+	body := make([]byte, 0, bodySize)
+	err := proxywasm.ReadBuffer(proxywasm.BufferHTTPCallResponse, 0, bodySize, func(b []byte) error {
+		body = append(body, b...)
+		return nil
+	})
+	return body, err
 }

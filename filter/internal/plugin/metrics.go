@@ -90,7 +90,7 @@ func (m *metrics) defineRoutes(cfg *config.Config) {
 		}
 		for _, r := range reason.All {
 			if r == reason.NoRoute || r == reason.HeadersTooLarge || r == reason.Unconfigured && !rt.Unconfigured || r.Dedupe() && rt.Dedupe == nil ||
-				r == reason.SourceNotAllowed && len(rt.SourceCIDRs) == 0 || r == reason.JWKSUnavailable && rt.RemoteJWKS == nil ||
+				r == reason.SourceNotAllowed && len(rt.SourceCIDRs) == 0 || r == reason.JWKSUnavailable && rt.RemoteJWKS == nil || r == reason.KeyUnavailable && rt.KeyCluster == "" ||
 				r == reason.HandshakeRefused && !answersAtHeaders(&rt) {
 				continue
 			}

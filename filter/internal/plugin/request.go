@@ -51,6 +51,8 @@ type request struct {
 	body []byte
 	// claims is the check of a jwt route, whose claims may go upstream.
 	claims verify.ClaimsCheck
+	// waiting is the key fetch this request waits for (keyfetch.go).
+	waiting *keyFetch
 }
 
 var (
@@ -326,6 +328,9 @@ func (q *request) OnDone() {
 // OnDelete implements proxywasm.HTTPContext: the request is reset and kept
 // for the next stream (NewHTTPContext), with its buffers.
 func (q *request) OnDelete() {
+	if q.waiting != nil {
+		q.stopWaiting()
+	}
 	q.dropCheck() // a stream that ended before its verdict
 	r := q.root
 	fields := q.fields[:0]

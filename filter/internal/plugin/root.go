@@ -27,6 +27,9 @@ type Root struct {
 	free []*request
 	// jwks are the remote JWK Sets this VM fetches (jwks.go).
 	jwks []*jwksFetch
+	// fetches are the provider keys and confirmations being fetched for
+	// waiting requests (keyfetch.go).
+	fetches []*keyFetch
 }
 
 // NewRoot returns the root context; register it with

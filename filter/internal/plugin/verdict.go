@@ -18,11 +18,19 @@ const VerifiedHeader = "x-hookguard-verified"
 // finish reaches the verdict and, on success, marks the request.
 func (q *request) finish() proxywasm.Action {
 	keyID, err := q.check.Verify()
+	if need, ok := err.(*verify.KeyNeeded); ok {
+		return q.awaitKey(need) // the check is kept, to verify again
+	}
 	q.dropCheck()
 	if err != nil {
 		return q.fail(err)
 	}
 	rt := q.route
+	if rt.Handshake == config.HandshakeSNS {
+		if a, handled := q.confirmSubscription(); handled {
+			return a
+		}
+	}
 	if rt.Handshake != "" {
 		if answerableBody(rt, q.body) {
 			return q.fail(verify.ErrMalformedBody)
@@ -116,6 +124,9 @@ func (q *request) reject(why reason.Reason, err error) proxywasm.Action {
 	msg := "rejected request: route=" + route + " reason=" + why.Name + " status=" + strconv.Itoa(why.Status)
 	if why == reason.InternalError && err != nil {
 		msg += " error=" + err.Error()
+	}
+	if why == reason.KeyUnavailable {
+		q.retryAfter = keyRetryAfter // the sender's retry may find the key
 	}
 	q.root.metrics.inc(rejectedMetric(route, why.Name))
 	logLine(proxywasm.LogInfo, msg)

@@ -54,6 +54,14 @@ type HTTPStream struct {
 // Responded reports whether a local response was sent on this stream.
 func (s *HTTPStream) Responded() bool { return s.responded }
 
+// Activate makes s the stream later host calls act on, from a callback
+// of the root context (an HTTP call's response): then SendLocalResponse
+// answers it, or ResumeRequest lets its paused request go on.
+func (s *HTTPStream) Activate() error { return current.SetEffectiveContext(s.id) }
+
+// ResumeRequest lets the paused request of the active stream go on.
+func (s *HTTPStream) ResumeRequest() error { return current.ContinueRequest() }
+
 // SendLocalResponse answers the stream from the filter: the request goes no
 // further. It sends at most one response per stream (Envoy issue #28826:
 // a second one hangs clients) and reports false if one was already sent.

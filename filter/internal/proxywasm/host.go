@@ -40,6 +40,12 @@ type Host interface {
 	// HTTPCall sends a request to an upstream cluster; the response comes
 	// to the root context's OnHTTPCallResponse with the returned token.
 	HTTPCall(cluster string, headers []pairs.Pair, body []byte, timeout time.Duration) (token uint32, err error)
+	// SetEffectiveContext makes the stream (or root) context id the one
+	// later calls act on: a callback of the root context (an HTTP call's
+	// response) resumes or answers a stream this way.
+	SetEffectiveContext(id uint32) error
+	// ContinueRequest resumes the current stream's paused request.
+	ContinueRequest() error
 	// SetTickPeriod makes the root context's OnTick run every d (0 stops).
 	SetTickPeriod(d time.Duration) error
 	// GetProperty reads a property of the current stream, such as

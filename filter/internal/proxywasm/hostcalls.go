@@ -102,6 +102,14 @@ func (abiHost) HTTPCall(cluster string, headers []pairs.Pair, body []byte, timeo
 	return token, statusErr(abi.ProxyHTTPCallName, s)
 }
 
+func (abiHost) SetEffectiveContext(id uint32) error {
+	return statusErr(abi.ProxySetEffectiveContextName, proxySetEffectiveContext(id))
+}
+
+func (abiHost) ContinueRequest() error {
+	return statusErr(abi.ProxyContinueStreamName, proxyContinueStream(uint32(abi.StreamRequest)))
+}
+
 func (abiHost) SetTickPeriod(d time.Duration) error {
 	return statusErr(abi.ProxySetTickPeriodMillisecondsName, proxySetTickPeriodMilliseconds(uint32(d.Milliseconds())))
 }

@@ -37,3 +37,5 @@ func proxyGetSharedData(unsafe.Pointer, uint32, unsafe.Pointer, unsafe.Pointer, 
 func proxySetSharedData(unsafe.Pointer, uint32, unsafe.Pointer, uint32, uint32) uint32 {
 	panic(noHost)
 }
+func proxySetEffectiveContext(uint32) uint32 { panic(noHost) }
+func proxyContinueStream(uint32) uint32      { panic(noHost) }

@@ -39,6 +39,12 @@ func proxyRemoveHeaderMapValue(mapType uint32, key unsafe.Pointer, keySize uint3
 func proxyHTTPCall(cluster unsafe.Pointer, clusterSize uint32, headers unsafe.Pointer, headersSize uint32, body unsafe.Pointer, bodySize uint32,
 	trailers unsafe.Pointer, trailersSize uint32, timeoutMs uint32, retToken unsafe.Pointer) uint32
 
+//go:wasmimport env proxy_set_effective_context
+func proxySetEffectiveContext(contextID uint32) uint32
+
+//go:wasmimport env proxy_continue_stream
+func proxyContinueStream(streamType uint32) uint32
+
 //go:wasmimport env proxy_set_tick_period_milliseconds
 func proxySetTickPeriodMilliseconds(ms uint32) uint32
 

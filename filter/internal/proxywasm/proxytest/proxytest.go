@@ -48,6 +48,7 @@ type Host struct {
 	shared      map[string]sharedValue
 	configuring bool
 	active      *Stream
+	streams     map[uint32]*Stream
 	callout     *callout // the HTTP call response being delivered
 	// Calls are the HTTP calls the plugin made, in order.
 	Calls []Call
@@ -131,6 +132,7 @@ type Stream struct {
 	body     []byte       // buffered body: cumulative while the plugin pauses
 	held     bool         // the headers have not gone on yet
 	done     bool
+	ended    bool // the request's end of stream was seen
 	Local    *LocalResponse
 	// What went upstream: headers as they were when they went on, and the
 	// body bytes released so far.
@@ -144,6 +146,10 @@ type Stream struct {
 func (h *Host) NewStream() *Stream {
 	s := &Stream{h: h, id: h.nextID, held: true}
 	h.nextID++
+	if h.streams == nil {
+		h.streams = map[uint32]*Stream{}
+	}
+	h.streams[s.id] = s
 	proxywasm.OnContextCreate(s.id, h.rootID)
 	return s
 }
@@ -167,6 +173,7 @@ func (s *Stream) release() {
 // Headers runs on_request_headers.
 func (s *Stream) Headers(header []pairs.Pair, endOfStream bool) proxywasm.Action {
 	s.header = append([]pairs.Pair(nil), header...)
+	s.ended = endOfStream
 	a := s.call(func() proxywasm.Action { return proxywasm.OnRequestHeaders(s.id, len(header), endOfStream) })
 	if a == proxywasm.Continue && s.Local == nil {
 		s.release()
@@ -180,6 +187,7 @@ func (s *Stream) Headers(header []pairs.Pair, endOfStream bool) proxywasm.Action
 // continues.
 func (s *Stream) Body(chunk []byte, endOfStream bool) proxywasm.Action {
 	s.body = append(s.body, chunk...)
+	s.ended = endOfStream
 	a := s.call(func() proxywasm.Action { return proxywasm.OnRequestBody(s.id, len(s.body), endOfStream) })
 	if a == proxywasm.Continue && s.Local == nil {
 		s.release()
@@ -190,6 +198,7 @@ func (s *Stream) Body(chunk []byte, endOfStream bool) proxywasm.Action {
 
 // Trailers runs on_request_trailers, which ends the request.
 func (s *Stream) Trailers(trailers []pairs.Pair) proxywasm.Action {
+	s.ended = true
 	a := s.call(func() proxywasm.Action { return proxywasm.OnRequestTrailers(s.id, len(trailers)) })
 	if a == proxywasm.Continue && s.Local == nil {
 		s.release()
@@ -218,6 +227,7 @@ func (s *Stream) Done() {
 		s.done = true
 		proxywasm.OnDone(s.id)
 		proxywasm.OnDelete(s.id)
+		delete(s.h.streams, s.id)
 	}
 }
 
@@ -392,6 +402,7 @@ type Call struct {
 	Token   uint32
 	Cluster string
 	Header  []pairs.Pair
+	Body    []byte
 }
 
 type callout struct {
@@ -401,9 +412,9 @@ type callout struct {
 
 // HTTPCall implements proxywasm.Host: the call is recorded, for the test
 // to answer with RespondHTTPCall.
-func (h *Host) HTTPCall(cluster string, headers []pairs.Pair, _ []byte, _ time.Duration) (uint32, error) {
+func (h *Host) HTTPCall(cluster string, headers []pairs.Pair, body []byte, _ time.Duration) (uint32, error) {
 	token := uint32(len(h.Calls) + 1)
-	h.Calls = append(h.Calls, Call{Token: token, Cluster: cluster, Header: append([]pairs.Pair(nil), headers...)})
+	h.Calls = append(h.Calls, Call{Token: token, Cluster: cluster, Header: append([]pairs.Pair(nil), headers...), Body: append([]byte(nil), body...)})
 	return token, nil
 }
 
@@ -417,8 +428,34 @@ func (h *Host) RespondHTTPCall(token uint32, status int, body []byte) {
 		c.body = nil
 	}
 	h.callout = c
-	defer func() { h.callout = nil }()
+	active := h.active
+	defer func() { h.callout, h.active = nil, active }()
 	proxywasm.OnHTTPCallResponse(h.rootID, token, len(c.headers), len(c.body))
+}
+
+// SetEffectiveContext implements proxywasm.Host: a live stream's id makes
+// it the stream later calls act on.
+func (h *Host) SetEffectiveContext(id uint32) error {
+	s, ok := h.streams[id]
+	if !ok {
+		return errors.New("proxytest: no such stream")
+	}
+	h.active = s
+	return nil
+}
+
+// ContinueRequest implements proxywasm.Host: the active stream's request
+// goes on, whole if its end was seen.
+func (h *Host) ContinueRequest() error {
+	s := h.active
+	if s == nil {
+		return errNoStream
+	}
+	if s.Local == nil {
+		s.release()
+		s.Continued = s.ended
+	}
+	return nil
 }
 
 // SetTickPeriod implements proxywasm.Host.
