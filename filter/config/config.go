@@ -106,8 +106,13 @@ type Route struct {
 	Mode   Mode
 	// MaxBodyBytes caps the body; over it the filter answers 413.
 	MaxBodyBytes int64
-	// KeyIDs are the ids of the route's secrets, in order.
-	KeyIDs []string
+	// KeyIDs are the ids of the route's secrets, in order, and KeyLives
+	// when each verifies ("not_before", "not_after"; zero times: always).
+	KeyIDs   []string
+	KeyLives []KeyLife
+	// lives, when a secret has a life, rebuilds Scheme as they begin and
+	// end (SchemeAt).
+	lives *keyLives
 	// SecretSources say where each secret came from ("env:NAME" or
 	// "inline"), for log lines.
 	SecretSources []string

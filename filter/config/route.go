@@ -31,10 +31,12 @@ type rawRoute struct {
 	VerifyTokenEnv        string      `json:"verify_token_env"`
 
 	// Keys fetched from the provider per delivery (aws-sns, paypal, plaid).
-	KeyCluster   string   `json:"key_cluster"`
-	KeyAuthority string   `json:"key_authority"`
-	TopicARNs    []string `json:"topic_arns"`
-	WebhookIDs   []string `json:"webhook_ids"`
+	KeyCluster    string   `json:"key_cluster"`
+	KeyAuthority  string   `json:"key_authority"`
+	TopicARNs     []string `json:"topic_arns"`
+	TopicARNsEnv  string   `json:"topic_arns_env"`
+	WebhookIDs    []string `json:"webhook_ids"`
+	WebhookIDsEnv string   `json:"webhook_ids_env"`
 
 	// A bearer JWT (scheme "jwt").
 	JWKS          json.RawMessage   `json:"jwks"`
@@ -107,11 +109,23 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 	if err != nil {
 		return Route{}, nil, err
 	}
+	if unset := bindFromEnv(&rr, lookupEnv); unset != "" {
+		unconfigured = true
+		warnings = append(warnings, "route "+r.Name+": "+unset+" is unset: its requests are refused with 500 until it is")
+	}
 	if r.Mode == Detect {
 		warnings = append(warnings, "route "+r.Name+": mode is detect: failed requests are logged and counted but let through")
 	}
 	if err := s.build(&r, rr, keys, tolerance); err != nil {
 		return Route{}, nil, err
+	}
+	if !unconfigured && hasLives(r.KeyLives) {
+		proto := r
+		r.lives = &keyLives{keys: keys, lives: r.KeyLives, build: func(live []verify.Key) (verify.Scheme, error) {
+			tmp := proto
+			err := s.build(&tmp, rr, live, tolerance)
+			return tmp.Scheme, err
+		}}
 	}
 	if unconfigured {
 		r.Scheme, r.Unconfigured = nil, true
@@ -235,6 +249,37 @@ func routeKeys(r *Route, rr rawRoute, s scheme, lookupEnv func(string) (string, 
 		return []verify.Key{{ID: "unset", Secret: []byte(standIn(s, rr))}}, true, warnings, nil
 	}
 	return keys, false, warnings, nil
+}
+
+// bindFromEnv reads topic_arns_env or webhook_ids_env into the list it
+// stands for (comma-separated), and returns the variable's name if it is
+// unset or empty (the route is then unconfigured, bound to a stand-in).
+// A route that sets both a list and its variable is left for the build to
+// refuse.
+func bindFromEnv(rr *rawRoute, lookupEnv func(string) (string, bool)) (unset string) {
+	for _, b := range []struct {
+		env  *string
+		list *[]string
+	}{{&rr.TopicARNsEnv, &rr.TopicARNs}, {&rr.WebhookIDsEnv, &rr.WebhookIDs}} {
+		if *b.env == "" {
+			continue
+		}
+		if len(*b.list) > 0 {
+			return "" // both set: the build refuses it
+		}
+		v, _ := lookupEnv(*b.env)
+		*b.list = splitList(v)
+		if len(*b.list) == 0 {
+			*b.list, unset = []string{"unset"}, *b.env
+		}
+		*b.env = ""
+	}
+	return unset
+}
+
+// hasLives reports whether a secret has a not_before or a not_after.
+func hasLives(lives []KeyLife) bool {
+	return slices.ContainsFunc(lives, func(l KeyLife) bool { return !l.NotBefore.IsZero() || !l.NotAfter.IsZero() })
 }
 
 // setHandshake makes the route answer its preset's handshake h with the

@@ -243,7 +243,7 @@ func remoteKeyScheme(info verify.PresetInfo) scheme {
 	rk := info.RemoteKey
 	fields := []string{"key_cluster"}
 	if rk.BindField != "" {
-		fields = append(fields, rk.BindField)
+		fields = append(fields, rk.BindField, rk.BindField+"_env")
 	}
 	if rk.Credentials {
 		fields = append(fields, "secrets")
@@ -261,13 +261,27 @@ func remoteKeyScheme(info verify.PresetInfo) scheme {
 				return fmt.Errorf(`%w: scheme %q fetches its provider's keys: set "key_cluster", the cluster that reaches %s`,
 					ErrInvalidRoute, info.Name, strings.Join(rk.Hosts, ", "))
 			}
-			bind := rr.TopicARNs
+			bind, env := rr.TopicARNs, rr.TopicARNsEnv
 			if rk.BindField == "webhook_ids" {
-				bind = rr.WebhookIDs
+				bind, env = rr.WebhookIDs, rr.WebhookIDsEnv
+			}
+			if len(bind) > 0 && env != "" {
+				return fmt.Errorf(`%w: set %q or %q, not both`, ErrInvalidRoute, rk.BindField, rk.BindField+"_env")
 			}
 			var err error
 			r.Scheme, err = verify.Preset(info.Name, verify.Options{Keys: keys, Tolerance: tolerance, Bind: bind, KeyAuthority: rr.KeyAuthority})
 			r.KeyCluster, r.StripHeaders = rr.KeyCluster, info.SignatureHeaders
 			return err
 		}}
+}
+
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -34,6 +34,10 @@ type rawSecret struct {
 	// Optional lets the plugin start when Env is unset: the secret is
 	// skipped, and a route left without secrets answers 500 (fail closed).
 	Optional bool `json:"optional"`
+	// NotBefore and NotAfter (RFC 3339) bound when the secret verifies
+	// (keylife.go).
+	NotBefore *string `json:"not_before"`
+	NotAfter  *string `json:"not_after"`
 }
 
 // readSecrets reads a route's secrets from the environment or inline.
@@ -63,7 +67,12 @@ func readSecrets(r *Route, secrets []rawSecret, warnShort bool, lookupEnv func(s
 		}
 		ids[id] = true
 		warnings = append(warnings, w...)
+		nb, na, err := parseLife(i, s)
+		if err != nil {
+			return nil, nil, err
+		}
 		keys = append(keys, verify.Key{ID: id, Secret: Secret(value)})
+		r.KeyLives = append(r.KeyLives, KeyLife{ID: id, NotBefore: nb, NotAfter: na})
 		r.KeyIDs = append(r.KeyIDs, id)
 		r.SecretSources = append(r.SecretSources, source)
 	}

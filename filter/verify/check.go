@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"hash"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
@@ -49,6 +50,9 @@ func (k *hmacCheck) readHeaders() (vals signedValues, err error) {
 	c, req := k.c, k.req
 	sigs, ts, err := c.signatures(req, &k.sigStore)
 	if err != nil {
+		if err == ErrMalformedSignature { // not errNoEntryOfVersion: eitherVersion recovers from it
+			err = WithHint(err, c.malformedHint())
+		}
 		return vals, err
 	}
 	k.sigs = sigs
@@ -166,13 +170,42 @@ func (k *hmacCheck) Verify() (string, error) {
 	}
 	i := match(sums, k.sigs)
 	if i < 0 {
-		return "", ErrSignatureMismatch
+		return "", WithHint(ErrSignatureMismatch, k.mismatchHint(sums))
 	}
 	if err := k.checkBodyTimestamp(); err != nil {
 		return "", err
 	}
 	k.matched = i
 	return k.macKeys[i].ID, nil
+}
+
+// malformedHint says what shape the scheme wants its signature in.
+func (c *compiledHMAC) malformedHint() string {
+	want := string(c.Encoding)
+	if c.size > 0 {
+		want += " of " + strconv.Itoa(c.size) + " bytes (" + string(c.Algorithm) + ")"
+	}
+	return "the signature header is not what this scheme reads: " + want + ", in format " + string(c.SignatureFormat) +
+		"; another algorithm, encoding or version, or the header twice?"
+}
+
+// mismatchHint says why no signature matched, when its shape tells: none
+// has the MAC's length (another algorithm or encoding), or the route
+// signs a URL (a proxy may have rewritten it). Only lengths are told.
+func (k *hmacCheck) mismatchHint(sums [][]byte) string {
+	if len(sums) == 0 || len(k.sigs) == 0 {
+		return ""
+	}
+	for _, sig := range k.sigs {
+		if len(sig) == len(sums[0]) {
+			if k.c.needsURL {
+				return "the signed URL is rebuilt from the request: if a proxy rewrote its scheme, host or port, set public_url to the URL the sender signed"
+			}
+			return "signatures have the right length: wrong secret, or the body changed on the way (a proxy or framework re-encoding it)?"
+		}
+	}
+	return "the signature decodes to " + strconv.Itoa(len(k.sigs[0])) + " bytes where this scheme's MAC has " + strconv.Itoa(len(sums[0])) +
+		": another algorithm or encoding (hex or base64)?"
 }
 
 // checkBodyTimestamp checks a timestamp inside the body, for the schemes

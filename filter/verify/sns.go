@@ -140,7 +140,9 @@ func snsSigned(m *snsMessage) (signed, sig []byte, h crypto.Hash, err error) {
 		return nil, nil, 0, ErrMalformedBody
 	}
 	switch {
-	case m.SignatureVersion == nil || *m.SignatureVersion == "1":
+	case m.SignatureVersion == nil:
+		return nil, nil, 0, ErrMalformedSignature // AWS sends it on every message
+	case *m.SignatureVersion == "1":
 		h = crypto.SHA1
 	case *m.SignatureVersion == "2":
 		h = crypto.SHA256

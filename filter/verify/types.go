@@ -205,13 +205,48 @@ func checkTimestamp(ts string, format TimestampFormat, tolerance time.Duration, 
 	}
 	t, err := format.parse(ts)
 	if err != nil {
-		return err
+		return WithHint(err, "timestamp is not "+format.describe())
 	}
 	// Compared as instants, not as a difference, which would saturate
 	// for a timestamp centuries away and pass.
 	now = now.Truncate(format.resolution())
 	if t.Before(now.Add(-tolerance)) || t.After(now.Add(tolerance)) {
-		return ErrTimestampOutOfTolerance
+		return WithHint(ErrTimestampOutOfTolerance, skewHint(ts, t, now, tolerance, format))
 	}
 	return nil
+}
+
+// skewHint says how far a timestamp is from the clock against the
+// tolerance, and whether its unit looks wrong (milliseconds where seconds
+// are expected, or the other way).
+func skewHint(ts string, t, now time.Time, tolerance time.Duration, format TimestampFormat) string {
+	var skew string
+	switch d := now.Sub(t); {
+	case d > 100*365*24*time.Hour || d < -100*365*24*time.Hour:
+		skew = "timestamp is over a century from the clock"
+	case d > 0:
+		skew = "timestamp is " + d.Truncate(time.Second).String() + " behind the clock"
+	default:
+		skew = "timestamp is " + (-d).Truncate(time.Second).String() + " ahead of the clock"
+	}
+	hint := skew + "; tolerance " + tolerance.String()
+	digits := len(ts)
+	switch {
+	case format == UnixSeconds && digits >= 13:
+		hint += "; it looks like milliseconds where seconds are expected"
+	case format == UnixMillis && digits <= 10:
+		hint += "; it looks like seconds where milliseconds are expected"
+	}
+	return hint
+}
+
+// describe names the format for a hint.
+func (f TimestampFormat) describe() string {
+	switch f {
+	case UnixSeconds:
+		return "Unix seconds (digits only)"
+	case UnixMillis:
+		return "Unix milliseconds (digits only)"
+	}
+	return "an RFC 3339 time"
 }

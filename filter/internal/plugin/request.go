@@ -53,6 +53,11 @@ type request struct {
 	claims verify.ClaimsCheck
 	// waiting is the key fetch this request waits for (keyfetch.go).
 	waiting *keyFetch
+	// declared is the request's Content-Length, -1 when none; expired
+	// checks the body under the route's secrets out of their life, for
+	// the diagnosis (diagnosis.go).
+	declared int64
+	expired  verify.Check
 }
 
 var (
@@ -216,7 +221,13 @@ func (q *request) begin(cfg *config.Config, req *verify.Request, declared int64,
 			}
 		}
 	}
-	check, err := q.route.Scheme.Begin(req, now)
+	q.declared = declared
+	scheme, live := q.route.SchemeAt(now)
+	if !live {
+		return q.fail(verify.WithHint(verify.ErrSignatureMismatch, "every secret of the route is outside its not_before/not_after"))
+	}
+	q.beginExpired(req, now)
+	check, err := scheme.Begin(req, now)
 	if err != nil {
 		return q.fail(err)
 	}
@@ -269,6 +280,9 @@ func (q *request) OnRequestBody(bodySize int, endOfStream bool) proxywasm.Action
 		q.hashed += len(b)
 		if q.route.Handshake != "" {
 			q.body = append(q.body, b...) // bounded: bodySize is within max_body_bytes
+		}
+		if q.expired != nil {
+			q.expired.Write(b)
 		}
 		_, err := q.check.Write(b)
 		return err
@@ -332,6 +346,7 @@ func (q *request) OnDelete() {
 		q.stopWaiting()
 	}
 	q.dropCheck() // a stream that ended before its verdict
+	q.dropExpired()
 	r := q.root
 	fields := q.fields[:0]
 	if cap(fields) > 64 {

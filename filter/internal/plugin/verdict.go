@@ -25,6 +25,7 @@ func (q *request) finish() proxywasm.Action {
 	if err != nil {
 		return q.fail(err)
 	}
+	q.dropExpired()
 	rt := q.route
 	if rt.Handshake == config.HandshakeSNS {
 		if a, handled := q.confirmSubscription(); handled {
@@ -104,9 +105,11 @@ func (q *request) markHeaders(rt *config.Route, m *mark) error {
 func (q *request) fail(err error) proxywasm.Action {
 	q.dropCheck()
 	why := reason.Of(err)
+	err = q.diagnose(why, err)
+	q.dropExpired()
 	if q.route.Mode == config.Detect && why != reason.InternalError {
 		q.root.metrics.inc(unverifiedMetric(q.route.Name, why.Name))
-		logLine(proxywasm.LogInfo, "detected unverified request (let through): route="+q.route.Name+" reason="+why.Name)
+		logLine(proxywasm.LogInfo, "detected unverified request (let through): route="+q.route.Name+" reason="+why.Name+hintField(err))
 		return proxywasm.Continue
 	}
 	return q.reject(why, err)
@@ -125,6 +128,7 @@ func (q *request) reject(why reason.Reason, err error) proxywasm.Action {
 	if why == reason.InternalError && err != nil {
 		msg += " error=" + err.Error()
 	}
+	msg += hintField(err)
 	if why == reason.KeyUnavailable {
 		q.retryAfter = keyRetryAfter // the sender's retry may find the key
 	}
@@ -150,6 +154,14 @@ func (q *request) dropCheck() {
 	if q.check != nil {
 		q.check.Release()
 		q.check = nil
+	}
+}
+
+// dropExpired hands back the check under the route's expired secrets.
+func (q *request) dropExpired() {
+	if q.expired != nil {
+		q.expired.Release()
+		q.expired = nil
 	}
 }
 

@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""gen.py signs hookguard's AWS SNS, PayPal and Plaid vectors as the
+providers' documentation says they sign, with Python's `cryptography`, and
+writes vectors.json to standard output. check.mjs then verifies each vector
+with other code (sns-validator, Node's crypto and zlib, jose), and a Go
+test (filter/remotekeyvectors_test.go) runs each through the built module.
+
+It is written from the providers' documentation only:
+
+  AWS SNS
+    docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+      the string to sign: "Name\\nvalue\\n" for Message, MessageId, Subject
+      (if any), Timestamp, TopicArn, Type (notifications); Message,
+      MessageId, SubscribeURL, Timestamp, Token, TopicArn, Type
+      (SubscriptionConfirmation and UnsubscribeConfirmation); SHA1withRSA
+      for SignatureVersion 1, SHA256withRSA for 2; base64
+    docs.aws.amazon.com/sns/latest/dg/sns-example-code-endpoint-java-servlet.html
+      the same, as AWS's own Java example builds it
+    docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html
+      the bodies' fields and the x-amz-sns-* headers
+  PayPal
+    developer.paypal.com/api/rest/webhooks/rest/ (self verification method)
+      "transmissionId|timeStamp|webhookId|crc32", the CRC32 of the raw body
+      in decimal, SHA256withRSA under the certificate at PAYPAL-CERT-URL
+  Plaid
+    plaid.com/docs/api/webhooks/webhook-verification/
+      Plaid-Verification is an ES256 JWT whose header's kid names the key
+      POST /webhook_verification_key/get answers (a JWK with created_at and
+      expired_at); its claims are iat (at most 5 minutes old) and
+      request_body_sha256, the hex SHA-256 of the raw body
+
+Every output is a function of this file and the two test-only keys beside
+it: RSA PKCS #1 v1.5 is deterministic, the certificate's fields are fixed,
+and the Plaid tokens are signed with RFC 6979 deterministic ECDSA. So
+running it again changes nothing, which `make check` requires.
+
+  python3 gen.py > vectors.json      # then: node check.mjs
+  python3 gen.py --new-keys          # once: writes the test-only-*.pem keys
+"""
+
+import base64
+import datetime
+import hashlib
+import json
+import sys
+import zlib
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.x509.oid import NameOID
+
+HERE = Path(__file__).resolve().parent
+RSA_KEY_FILE = HERE / "test-only-rsa-2048.pem"
+EC_KEY_FILE = HERE / "test-only-p256.pem"
+
+NOW = datetime.datetime(2026, 12, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
+KEY_CLUSTER = "keys"
+
+SNS_PATH = "/sns"
+SNS_TOPIC = "arn:aws:sns:us-east-1:123456789012:orders"
+SNS_OTHER_TOPIC = "arn:aws:sns:us-east-1:210987654321:orders"
+SNS_CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-6aad65c2f9911b05cd53efda11f913f9.pem"
+SNS_LOOKALIKE_CERT_URL = "https://sns.us-east-1.amazonaws.com.attacker.example/SimpleNotificationService-6aad65c2f9911b05cd53efda11f913f9.pem"
+SNS_SUBSCRIPTION = SNS_TOPIC + ":4b0d2c3e-7f1a-4c55-9a34-2f0e6d1b8c77"
+
+PAYPAL_PATH = "/paypal"
+PAYPAL_WEBHOOK_ID = "4JH86294D6297924G"
+PAYPAL_OTHER_WEBHOOK_ID = "8PT597110X687430L"
+PAYPAL_CERT_URL = "https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-5edc0ebc"
+
+PLAID_PATH = "/plaid"
+PLAID_ENV = "PLAID_API"
+PLAID_CREDENTIALS = "client-1:api-secret-1"  # a stand-in for the route's test; no real account's
+PLAID_KID = "6c5516e1-92dc-479e-a8ff-5a51992e0001"
+PLAID_KEY_CREATED = 1764547200  # 2025-12-01T00:00:00Z
+
+
+def require_deterministic_ecdsa():
+    """Exits, saying why, if this cryptography cannot sign ECDSA by RFC 6979."""
+    import cryptography
+    try:
+        ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
+    except TypeError:
+        sys.exit(f"gen.py: cryptography {cryptography.__version__} has no deterministic ECDSA "
+                 "(ec.ECDSA(..., deterministic_signing=True)): use a newer cryptography")
+
+
+def load_keys():
+    """The committed test-only keys (python3 gen.py --new-keys makes them)."""
+    for f in (RSA_KEY_FILE, EC_KEY_FILE):
+        if not f.exists():
+            sys.exit(f"gen.py: {f.name} is missing: run python3 gen.py --new-keys once, and commit it")
+    rsa_key = serialization.load_pem_private_key(RSA_KEY_FILE.read_bytes(), password=None)
+    ec_key = serialization.load_pem_private_key(EC_KEY_FILE.read_bytes(), password=None)
+    if not isinstance(rsa_key, rsa.RSAPrivateKey) or rsa_key.key_size != 2048:
+        sys.exit(f"gen.py: {RSA_KEY_FILE.name} is not an RSA-2048 private key")
+    if not isinstance(ec_key, ec.EllipticCurvePrivateKey) or ec_key.curve.name != "secp256r1":
+        sys.exit(f"gen.py: {EC_KEY_FILE.name} is not a P-256 private key")
+    return rsa_key, ec_key
+
+
+def new_keys():
+    """Writes fresh test-only keys; run once, never by the generator."""
+    pem = serialization.PrivateFormat.PKCS8
+    for f, key in ((RSA_KEY_FILE, rsa.generate_private_key(public_exponent=65537, key_size=2048)),
+                   (EC_KEY_FILE, ec.generate_private_key(ec.SECP256R1()))):
+        f.write_bytes(key.private_bytes(serialization.Encoding.PEM, pem, serialization.NoEncryption()))
+        print(f"gen.py: wrote {f.name}", file=sys.stderr)
+
+
+def certificate(key):
+    """A self-signed certificate of key with fixed fields: the same bytes
+    on every run (the signature is PKCS #1 v1.5, deterministic)."""
+    name = x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "hookguard test vectors (test only, nobody's real key)"),
+        x509.NameAttribute(NameOID.COMMON_NAME, "remote-key-provider.hookguard.test"),
+    ])
+    cert = (x509.CertificateBuilder()
+            .subject_name(name).issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(0x486F6F6B6775617264)
+            .not_valid_before(datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc))
+            .not_valid_after(datetime.datetime(2035, 1, 1, tzinfo=datetime.timezone.utc))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def vector(name, preset, path, headers, body, valid, why):
+    return {"name": name, "preset": preset, "method": "POST", "path": path, "headers": headers,
+            "body": body, "valid": valid, "why": why}
+
+
+# --- AWS SNS -------------------------------------------------------------
+
+# The fields SNS signs, in this order (sns-verify-signature-of-message.html).
+SNS_NOTIFICATION_FIELDS = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
+SNS_CONFIRMATION_FIELDS = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
+SNS_HASHES = {"1": hashes.SHA1(), "2": hashes.SHA256()}
+
+
+def sns_string_to_sign(msg):
+    """Name\\nvalue\\n for each signed field the message has."""
+    fields = SNS_NOTIFICATION_FIELDS if msg["Type"] == "Notification" else SNS_CONFIRMATION_FIELDS
+    return "".join(f"{f}\n{msg[f]}\n" for f in fields if f in msg).encode()
+
+
+def sns_sign(key, msg, version):
+    """msg with SignatureVersion, Signature and SigningCertURL added, in
+    the order SNS sends them (sns-message-and-json-formats.html)."""
+    signature = key.sign(sns_string_to_sign(msg), padding.PKCS1v15(), SNS_HASHES[version])
+    out = dict(msg)
+    out["SignatureVersion"] = version
+    out["Signature"] = b64(signature)
+    out["SigningCertURL"] = SNS_CERT_URL
+    if msg["Type"] == "Notification":
+        out["UnsubscribeURL"] = ("https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=" + SNS_SUBSCRIPTION)
+    return out
+
+
+def sns_body(msg, ascii_only=False):
+    """The body as SNS lays it out: two-space indent, " : " after a name."""
+    return json.dumps(msg, indent=2, separators=(",", " : "), ensure_ascii=ascii_only)
+
+
+def sns_headers(msg):
+    h = {"content-type": "text/plain; charset=UTF-8", "user-agent": "Amazon Simple Notification Service Agent",
+         "x-amz-sns-message-type": msg["Type"], "x-amz-sns-message-id": msg["MessageId"],
+         "x-amz-sns-topic-arn": msg["TopicArn"]}
+    if msg["Type"] == "Notification":
+        h["x-amz-sns-subscription-arn"] = SNS_SUBSCRIPTION
+    return h
+
+
+def sns_notification(message_id, message, subject=None, topic=SNS_TOPIC):
+    msg = {"Type": "Notification", "MessageId": message_id, "TopicArn": topic}
+    if subject is not None:
+        msg["Subject"] = subject
+    msg["Message"] = message
+    msg["Timestamp"] = "2026-12-01T11:59:0" + message_id[-1] + ".512Z"
+    return msg
+
+
+def sns_confirmation(kind, message_id, token):
+    query = "Action=ConfirmSubscription&TopicArn=" + SNS_TOPIC + "&Token=" + token
+    if kind == "SubscriptionConfirmation":
+        text = "You have chosen to subscribe to the topic " + SNS_TOPIC + ".\nTo confirm the subscription, visit the SubscribeURL included in this message."
+    else:
+        text = ("You have chosen to deactivate subscription " + SNS_SUBSCRIPTION +
+                ".\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.")
+    return {"Type": kind, "MessageId": message_id, "Token": token, "TopicArn": SNS_TOPIC, "Message": text,
+            "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?" + query, "Timestamp": "2026-12-01T11:58:4" + message_id[-1] + ".250Z"}
+
+
+def sns_vector(name, msg, valid, why, ascii_only=False):
+    return vector(name, "aws-sns", SNS_PATH, sns_headers(msg), sns_body(msg, ascii_only), valid, why)
+
+
+ESCAPED_JSON = json.dumps({"order": "A-1001", "note": "line one\nline two \"quoted\" \\ back", "tab": "\t",
+                           "total": "12,50 €", "who": "Zoë Ångström 山田", "emoji": "🦆"}, ensure_ascii=False)
+
+
+def sns_vectors(key):
+    v = []
+    # Notifications.
+    m = sns_sign(key, sns_notification("2f0b1a34-5c6d-4e7f-8a9b-0c1d2e3f4a51", "Order A-1001 shipped", subject="Order shipped"), "1")
+    v.append(sns_vector("sns/notification-v1-subject", m, True, "SignatureVersion 1 (SHA1withRSA), with a Subject"))
+    m = sns_sign(key, sns_notification("2f0b1a34-5c6d-4e7f-8a9b-0c1d2e3f4a52", "Order A-1002 shipped"), "2")
+    v.append(sns_vector("sns/notification-v2-no-subject", m, True, "SignatureVersion 2 (SHA256withRSA), no Subject: it is left out of the signed string"))
+    m = sns_sign(key, sns_notification("2f0b1a34-5c6d-4e7f-8a9b-0c1d2e3f4a53", ESCAPED_JSON, subject="Ünïcödé ✓"), "2")
+    v.append(sns_vector("sns/notification-unicode-json-message", m, True,
+                        "the Message is JSON (quotes, backslash, newline, tab escaped in the body) with UTF-8 text; the signed string holds the decoded value"))
+    m = sns_sign(key, sns_notification("2f0b1a34-5c6d-4e7f-8a9b-0c1d2e3f4a54", ESCAPED_JSON, subject="Ünïcödé ✓"), "1")
+    v.append(sns_vector("sns/notification-unicode-ascii-escaped", m, True,
+                        "the same kind of Message with every non-ASCII character sent as \\u escapes (a surrogate pair for the emoji)", ascii_only=True))
+    # Confirmations.
+    for kind, short in (("SubscriptionConfirmation", "subscription"), ("UnsubscribeConfirmation", "unsubscribe")):
+        for version in ("1", "2"):
+            token = "2336412f37fb687f5d51e6e241d164b0533302ec696efc8f113cd2252ce8a925c1e44a3c4ca2984675da85b9bd8c05da" + short[:2] + version
+            mid = "165545c9-2a5c-472c-8df2-7ff2be2b3b" + ("1" if short == "subscription" else "2") + version
+            m = sns_sign(key, sns_confirmation(kind, mid, token), version)
+            v.append(sns_vector(f"sns/{short}-confirmation-v{version}", m, True,
+                                f"a {kind}, SignatureVersion {version}: Message, MessageId, SubscribeURL, Timestamp, Token, TopicArn, Type are signed"))
+    # Refused.
+    m = sns_sign(key, sns_notification("2f0b1a34-5c6d-4e7f-8a9b-0c1d2e3f4a55", "Order A-1005 shipped"), "2")
+    m["Message"] = "Order A-1005 refunded"
+    v.append(sns_vector("sns/tampered-message", m, False, "the Message was changed after signing"))
+    m = sns_sign(key, sns_notification("2f0b1a34-5c6d-4e7f-8a9b-0c1d2e3f4a56", "Order A-1006 shipped", topic=SNS_OTHER_TOPIC), "2")
+    v.append(sns_vector("sns/other-topic", m, False,
+                        "signed by AWS's key, but for a topic the route does not take (AWS signs every account's topics with one certificate)"))
+    m = sns_sign(key, sns_notification("2f0b1a34-5c6d-4e7f-8a9b-0c1d2e3f4a57", "Order A-1007 shipped"), "2")
+    m["SigningCertURL"] = SNS_LOOKALIKE_CERT_URL
+    v.append(sns_vector("sns/lookalike-cert-host", m, False, "the certificate URL's host only begins like AWS's"))
+    m = sns_sign(key, sns_notification("2f0b1a34-5c6d-4e7f-8a9b-0c1d2e3f4a58", "Order A-1008 shipped"), "2")
+    m["SignatureVersion"] = "3"
+    v.append(sns_vector("sns/signature-version-3", m, False, "SignatureVersion 3 is not one AWS documents"))
+    m = sns_sign(key, sns_notification("2f0b1a34-5c6d-4e7f-8a9b-0c1d2e3f4a59", "Order A-1009 shipped"), "1")
+    m["SignatureVersion"] = "2"
+    v.append(sns_vector("sns/v1-signature-labelled-v2", m, False, "a SHA1withRSA signature under SignatureVersion 2"))
+    return v
+
+
+# --- PayPal --------------------------------------------------------------
+
+
+def paypal_headers(key, transmission_id, time, webhook_id, body, algo="SHA256withRSA"):
+    """The headers PayPal sends, signing transmissionId|timeStamp|webhookId|crc32
+    (the CRC32 of the raw body, unsigned decimal) with SHA256withRSA."""
+    signed = f"{transmission_id}|{time}|{webhook_id}|{zlib.crc32(body.encode())}".encode()
+    sig = key.sign(signed, padding.PKCS1v15(), hashes.SHA256())
+    return {"content-type": "application/json", "paypal-auth-algo": algo, "paypal-cert-url": PAYPAL_CERT_URL,
+            "paypal-transmission-id": transmission_id, "paypal-transmission-sig": b64(sig),
+            "paypal-transmission-time": time, "user-agent": "PayPal/AUHD-214.0-58843066"}
+
+
+def paypal_event(event_id, summary, amount):
+    return json.dumps({
+        "id": event_id, "event_version": "1.0", "create_time": "2026-12-01T11:58:57.000Z", "resource_type": "capture",
+        "resource_version": "2.0", "event_type": "PAYMENT.CAPTURE.COMPLETED", "summary": summary,
+        "resource": {"id": "2GG279541U471931P", "status": "COMPLETED", "amount": {"currency_code": "EUR", "value": amount},
+                     "final_capture": True, "create_time": "2026-12-01T11:58:52Z"},
+        "links": [{"href": "https://api.paypal.com/v1/notifications/webhooks-events/" + event_id, "rel": "self", "method": "GET"}],
+    }, ensure_ascii=False, separators=(",", ":"))
+
+
+def paypal_vector(name, headers, body, valid, why):
+    return vector(name, "paypal", PAYPAL_PATH, headers, body, valid, why)
+
+
+def paypal_vectors(key):
+    v = []
+    body1 = paypal_event("WH-58D329510W468432D-8HN650336L201105X", "Payment completed for EUR 7.47 EUR", "7.47")
+    v.append(paypal_vector("paypal/valid", paypal_headers(key, "69cd13f0-d67a-11e5-baa3-778b53f4ae55", "2026-12-01T11:59:01Z",
+                                                          PAYPAL_WEBHOOK_ID, body1), body1, True, "signed for the route's webhook id"))
+    body2 = paypal_event("WH-7Y7254563A4550640-11V2185806837105M", "Zahlung über 12,50 € für „Bücher“ abgeschlossen ✓", "12.50")
+    v.append(paypal_vector("paypal/valid-unicode", paypal_headers(key, "0f5e3c1a-d67b-11e5-8f6c-2b4a1e7d9c01", "2026-12-01T11:59:02Z",
+                                                                  PAYPAL_WEBHOOK_ID, body2), body2, True,
+                           "a UTF-8 body: the CRC32 is of its bytes"))
+    h = paypal_headers(key, "7a1b2c3d-d67c-11e5-9a0b-1c2d3e4f5a03", "2026-12-01T11:59:03Z", PAYPAL_WEBHOOK_ID, body1)
+    v.append(paypal_vector("paypal/tampered-body", h, body1.replace("7.47", "747.00"), False, "the body was changed after signing"))
+    h = paypal_headers(key, "7a1b2c3d-d67c-11e5-9a0b-1c2d3e4f5a04", "2026-12-01T11:59:04Z", PAYPAL_OTHER_WEBHOOK_ID, body1)
+    v.append(paypal_vector("paypal/other-webhook-id", h, body1, False, "signed for another webhook's id"))
+    h = paypal_headers(key, "7a1b2c3d-d67c-11e5-9a0b-1c2d3e4f5a05", "2026-12-01T11:59:05Z", PAYPAL_WEBHOOK_ID, body1,
+                       algo="SHA512withRSA")
+    v.append(paypal_vector("paypal/wrong-auth-algo", h, body1, False,
+                           "PAYPAL-AUTH-ALGO names an algorithm other than SHA256withRSA, the one the signature is made with"))
+    return v
+
+
+# --- Plaid ---------------------------------------------------------------
+
+
+def plaid_jwk(key):
+    n = key.public_key().public_numbers()
+    return {"alg": "ES256", "crv": "P-256", "kid": PLAID_KID, "kty": "EC", "use": "sig",
+            "x": b64url(n.x.to_bytes(32, "big")), "y": b64url(n.y.to_bytes(32, "big")),
+            "created_at": PLAID_KEY_CREATED, "expired_at": None}
+
+
+def plaid_token(key, body, iat):
+    """An ES256 JWS over {"iat", "request_body_sha256"}, its header naming
+    the key: deterministic ECDSA (RFC 6979), r||s as JWS wants."""
+    header = b64url(json.dumps({"alg": "ES256", "kid": PLAID_KID, "typ": "JWT"}, separators=(",", ":")).encode())
+    claims = {"iat": iat, "request_body_sha256": hashlib.sha256(body.encode()).hexdigest()}
+    payload = b64url(json.dumps(claims, separators=(",", ":")).encode())
+    der = key.sign(f"{header}.{payload}".encode(), ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+    r, s = decode_dss_signature(der)
+    return f"{header}.{payload}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+
+def plaid_body(webhook_type, code, item_id, extra):
+    # Plaid sends its bodies indented by two spaces.
+    return json.dumps({"environment": "production", "webhook_type": webhook_type, "webhook_code": code, "item_id": item_id, **extra},
+                      indent=2, ensure_ascii=False)
+
+
+def plaid_vector(name, body, token, valid, why):
+    headers = {"content-type": "application/json", "user-agent": "Plaid Verifier"}
+    if token is not None:
+        headers["plaid-verification"] = token
+    return vector(name, "plaid", PLAID_PATH, headers, body, valid, why)
+
+
+def plaid_vectors(key):
+    now = int(NOW.timestamp())
+    body = plaid_body("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE", "wz666MBjYWTp2PDzzggYhM6oWWmBb",
+                      {"initial_update_complete": True, "historical_update_complete": False})
+    other = plaid_body("ITEM", "ERROR", "DWVAAPWq4RHGlEaNyGKRTAnPLaEmo8Cvq7na6",
+                       {"error": {"error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED",
+                                  "display_message": "Bitte melden Sie sich erneut an — Zugangsdaten geändert"}})
+    return [
+        plaid_vector("plaid/valid", body, plaid_token(key, body, now - 20), True, "iat 20 s old, the body's hash"),
+        plaid_vector("plaid/valid-unicode", other, plaid_token(key, other, now - 290), True,
+                     "a UTF-8 body, iat 4 min 50 s old"),
+        plaid_vector("plaid/tampered-body", body.replace("false", "true"), plaid_token(key, body, now - 20), False,
+                     "the body was changed after signing: request_body_sha256 no longer matches"),
+        plaid_vector("plaid/iat-6-minutes-old", body, plaid_token(key, body, now - 360), False,
+                     "iat is 6 minutes old; Plaid says to refuse one over 5"),
+        plaid_vector("plaid/missing-header", body, None, False, "no Plaid-Verification header"),
+    ]
+
+
+def main():
+    if sys.argv[1:] == ["--new-keys"]:
+        new_keys()
+        return
+    if sys.argv[1:]:
+        sys.exit("usage: python3 gen.py > vectors.json | python3 gen.py --new-keys")
+    require_deterministic_ecdsa()
+    rsa_key, ec_key = load_keys()
+    out = {
+        "now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "cert_pem": certificate(rsa_key),
+        "plaid_key_answer": {"key": plaid_jwk(ec_key), "request_id": "Wf2bq3kzXhg1nYr"},
+        "env": {PLAID_ENV: PLAID_CREDENTIALS},
+        "routes": {
+            "aws-sns": {"name": "sns", "match": {"path": SNS_PATH}, "scheme": "aws-sns", "key_cluster": KEY_CLUSTER,
+                        "topic_arns": [SNS_TOPIC]},
+            "paypal": {"name": "paypal", "match": {"path": PAYPAL_PATH}, "scheme": "paypal", "key_cluster": KEY_CLUSTER,
+                       "webhook_ids": [PAYPAL_WEBHOOK_ID]},
+            "plaid": {"name": "plaid", "match": {"path": PLAID_PATH}, "scheme": "plaid", "key_cluster": KEY_CLUSTER,
+                      "secrets": [{"id": "api", "env": PLAID_ENV}]},
+        },
+        "vectors": sns_vectors(rsa_key) + paypal_vectors(rsa_key) + plaid_vectors(ec_key),
+    }
+    json.dump(out, sys.stdout, indent=1, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
