@@ -19,10 +19,9 @@ VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 VULNDB         := build/vulndb-$(VULNDB_VERSION)
 VULN_GO        ?= go1.26.10
 
-.PHONY: help build run test bench abuse soak microbench fuzz cover check generate vulncheck clean envoy-up envoy-down e2e image
+.PHONY: help build run test bench abuse soak microbench fuzz cover check generate vulncheck clean envoy-up envoy-down e2e image module-image
 
 COMPOSE := docker compose -f envoy/docker-compose.yaml
-IMAGE   ?= hookguard:dev
 # Says what is missing instead of failing obscurely where no Docker engine runs.
 NEED_DOCKER = @docker info >/dev/null 2>&1 || { echo "$@ needs a running Docker engine with compose (\`docker info\` failed)."; exit 1; }
 
@@ -40,16 +39,16 @@ $(WASM): go.mod go.sum $(SOURCES)
 	@mkdir -p $(dir $@)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@ ./filter
 
-GATEWAY := build/gateway
+GATEWAY := build/hookguard
 
 run: build $(GATEWAY) ## Run the verifying gateway on 127.0.0.1:8080 until Ctrl-C (see README).
-	@./$(GATEWAY)
+	@./$(GATEWAY) serve
 
 # Built rather than `go run`, whose own handling of Ctrl-C made make report
 # "Error 1" after the gateway had stopped cleanly.
-$(GATEWAY): go.mod go.sum $(SOURCES) examples/gateway/default-config.json
+$(GATEWAY): go.mod go.sum $(SOURCES) cmd/hookguard/default-config.json
 	@mkdir -p $(dir $@)
-	$(GO) build -o $@ ./examples/gateway
+	$(GO) build -o $@ ./cmd/hookguard
 
 # wazero's CLI runs the pure packages' tests compiled to wasip1: the same
 # tables natively and inside WebAssembly, as the module runs them.
@@ -93,7 +92,7 @@ FUZZ_TARGETS := \
 	./filter/verify:FuzzPipesVerify ./filter/verify:FuzzPresetHeaders ./filter/verify:FuzzJWT \
 	./filter/verify:FuzzDecodePublicKey ./filter/verify:FuzzEventIDScanner ./filter/internal/plugin:FuzzDecodeSlot \
 	./filter/verify/internal/sha:FuzzAgainstStdlib ./host/internal/interrupt:FuzzInstrument \
-	./host:FuzzHostABI ./host:FuzzWritePrometheus ./filter:FuzzRequestPath
+	./host:FuzzHostABI ./host:FuzzWritePrometheus ./filter:FuzzRequestPath ./internal/capture:FuzzParse
 
 fuzz: build ## Fuzz every boundary for FUZZTIME each (default 15s; FUZZTIME=10m make fuzz for long runs).
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -159,9 +158,20 @@ envoy-down: ## Stop the docker compose setup.
 e2e: build ## Run the conformance matrix against Envoy in docker compose (ENVOY_IMAGE picks the release).
 	HOOKGUARD_E2E=1 $(TEST_ENV) $(GO) test -count=1 -v -run '^TestEnvoyE2E$$' ./envoy
 
-image: build ## Build the module's OCI image for Istio/Envoy Gateway (IMAGE=name:tag).
-	$(NEED_DOCKER)
-	docker build -f envoy/Dockerfile -t $(IMAGE) .
+# The container image of `hookguard serve` builds the module itself
+# (deploy/Dockerfile); the module's own OCI image (for Istio's WasmPlugin and
+# Envoy Gateway) is module-image.
+SERVE_IMAGE  ?= hookguard-serve:dev
+MODULE_IMAGE ?= hookguard:dev
+NEED_DOCKER_ENGINE = @docker info >/dev/null 2>&1 || { echo "$@ needs a running Docker engine with BuildKit (\`docker info\` failed); nothing was built."; exit 1; }
+
+image: ## Build the container image of `hookguard serve` (SERVE_IMAGE=name:tag; deploy/README.md).
+	$(NEED_DOCKER_ENGINE)
+	DOCKER_BUILDKIT=1 docker build -f deploy/Dockerfile -t $(SERVE_IMAGE) .
+
+module-image: build ## Build the module's OCI image for Istio/Envoy Gateway (MODULE_IMAGE=name:tag).
+	$(NEED_DOCKER_ENGINE)
+	docker build -f envoy/Dockerfile -t $(MODULE_IMAGE) .
 
 clean: ## Remove build output.
 	rm -rf build

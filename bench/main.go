@@ -2,7 +2,7 @@
 // run on one machine, so the ratios hold even where absolute times are
 // noisy. `make bench` runs it after building the module and the gateway.
 //
-//	go run ./bench [-wasm build/hookguard.wasm] [-gateway build/gateway] [-benchtime 1s]
+//	go run ./bench [-wasm build/hookguard.wasm] [-gateway build/hookguard] [-benchtime 1s]
 //
 // Rows it cannot measure here (no Node, no wrk) say why instead of a figure.
 package main
@@ -42,7 +42,7 @@ const secret = "bench-secret-0123456789"
 
 var (
 	wasmPath    = flag.String("wasm", "build/hookguard.wasm", "the module")
-	gatewayPath = flag.String("gateway", "build/gateway", "the gateway binary `make run` runs")
+	gatewayPath = flag.String("gateway", "build/hookguard", "the gateway binary `make run` runs")
 	benchtime   = flag.Duration("benchtime", time.Second, "time per measurement")
 	wrkSeconds  = flag.Int("wrk", 5, "seconds per wrk run")
 )
@@ -476,7 +476,7 @@ func gatewayRows(t *table) {
 	plainAddr, keptAddr, addr := loopback.FreeAddr(), loopback.FreeAddr(), loopback.FreeAddr()
 	plain := exec.Command(plainBin, plainAddr, upstream.URL)
 	kept := exec.Command(plainBin, "-kept", keptAddr, upstream.URL)
-	gateway := exec.Command(*gatewayPath)
+	gateway := exec.Command(*gatewayPath, "serve")
 	gateway.Env = append(os.Environ(), "HOOKGUARD_ADDR="+addr, "HOOKGUARD_UPSTREAM="+upstream.URL,
 		"PIPES_WEBHOOK_SECRET="+secret, "HOOKGUARD_LOG_LEVEL=error")
 	for _, c := range []struct {

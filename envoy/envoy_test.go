@@ -114,16 +114,16 @@ func TestEmbeddedConfigInGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(dir, "gateway")
-	build := exec.Command("go", "build", "-o", bin, "./examples/gateway")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/hookguard")
 	build.Dir = testwasm.Root()
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./examples/gateway: %v\n%s", err, out)
+		t.Fatalf("go build ./cmd/hookguard: %v\n%s", err, out)
 	}
 
 	secret := randomSecret(t)
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	var logs bytes.Buffer
-	cmd := exec.Command(bin)
+	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "PIPES_WEBHOOK_SECRET="+secret, "HOOKGUARD_ADDR="+addr,
 		"HOOKGUARD_CONFIG="+cfgPath, "HOOKGUARD_WASM="+wasmPath, "HOOKGUARD_CACHE_DIR="+testwasm.CacheDir())
 	cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -280,7 +280,7 @@ func TestIstioPluginConfig(t *testing.T) {
 // TestOneSourceOfConfiguration: the gateway's default configuration is the
 // one envoy.yaml embeds.
 func TestOneSourceOfConfiguration(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(testwasm.Root(), "examples", "gateway", "default-config.json"))
+	data, err := os.ReadFile(filepath.Join(testwasm.Root(), "cmd", "hookguard", "default-config.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

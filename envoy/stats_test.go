@@ -86,7 +86,8 @@ func TestStatsTagsCoverEveryMetric(t *testing.T) {
 			{"name":"w","match":{"path":"/w"},"scheme":"standard-webhooks","secrets":[{"env":"W"}],"dedupe":{"max_ids":16,"on_store_failure":"allow"}},
 			{"name":"w2","match":{"path":"/w2"},"scheme":"slack","secrets":[{"env":"S"}],"handshake":true,"source_cidrs":["10.0.0.0/8"]},
 			{"name":"w3","match":{"path":"/w3"},"scheme":"twitter","secrets":[{"env":"S"}],"handshake":true},
-			{"name":"j","match":{"path":"/j"},"scheme":"jwt","jwks_cluster":"idp"}]}`)})
+			{"name":"j","match":{"path":"/j"},"scheme":"jwt","jwks_cluster":"idp"},
+			{"name":"sns","match":{"path":"/sns"},"scheme":"aws-sns","key_cluster":"keys","topic_arns":["arn:aws:sns:us-east-1:1:t"]}]}`)})
 	if err != nil {
 		t.Fatal(err)
 	}

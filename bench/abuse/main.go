@@ -3,7 +3,7 @@
 // beside each attack, in one run, so the ratios hold on a noisy machine.
 // `make abuse` runs it after building the gateway.
 //
-//		go run ./bench/abuse [-gateway build/gateway] [-seconds 5]
+//		go run ./bench/abuse [-gateway build/hookguard] [-seconds 5]
 //
 //	  - cpu: 8 connections send 1 MiB bodies with well-formed, wrong
 //	    signatures, one after another, as fast as they are answered.
@@ -43,7 +43,7 @@ import (
 )
 
 var (
-	gatewayPath = flag.String("gateway", "build/gateway", "the gateway binary")
+	gatewayPath = flag.String("gateway", "build/hookguard", "the gateway binary")
 	wasmPath    = flag.String("wasm", "build/hookguard.wasm", "the module")
 	seconds     = flag.Int("seconds", 5, "seconds per measurement")
 	clients     = flag.Int("clients", 8, "connections sending small valid requests")
@@ -65,7 +65,7 @@ func main() {
 	hexSecret := hex.EncodeToString(secret)
 
 	addr := loopback.FreeAddr()
-	gw := exec.Command(*gatewayPath)
+	gw := exec.Command(*gatewayPath, "serve")
 	gw.Env = append(os.Environ(), "HOOKGUARD_ADDR="+addr, "PIPES_WEBHOOK_SECRET="+hexSecret,
 		"HOOKGUARD_WASM="+*wasmPath, "HOOKGUARD_LOG_LEVEL=error", "HOOKGUARD_BODY_TIMEOUT="+bodyTimeout.String())
 	gw.Stdout, gw.Stderr = io.Discard, os.Stderr

@@ -83,6 +83,8 @@ const env = {
   proxy_get_property: () => NOT_FOUND, // no route of the bench has source_cidrs
   proxy_http_call: () => 2, // BadArgument: no route of the bench fetches a JWK Set
   proxy_set_tick_period_milliseconds: () => OK,
+  proxy_set_effective_context: () => 2, // BadArgument: no route of the bench waits for a provider key
+  proxy_continue_stream: () => 2,
   proxy_get_shared_data: () => NOT_FOUND,
   proxy_set_shared_data: () => OK,
 };

@@ -30,6 +30,7 @@ func (Secret) Format(f fmt.State, _ rune) { io.WriteString(f, "[redacted]") }
 type rawSecret struct {
 	ID    string  `json:"id"`
 	Env   *string `json:"env"`
+	File  *string `json:"file"`
 	Value *string `json:"value"`
 	// Optional lets the plugin start when Env is unset: the secret is
 	// skipped, and a route left without secrets answers 500 (fail closed).
@@ -55,7 +56,11 @@ func readSecrets(r *Route, secrets []rawSecret, warnShort bool, lookupEnv func(s
 			return nil, nil, err
 		}
 		if value == "" { // optional and unset
-			unset = append(unset, *s.Env)
+			if s.File != nil {
+				unset = append(unset, "file "+*s.File)
+			} else {
+				unset = append(unset, *s.Env)
+			}
 			continue
 		}
 		w, err := checkSecret(r.Name, i, id, value, source, warnShort)
@@ -87,9 +92,12 @@ func readSecrets(r *Route, secrets []rawSecret, warnShort bool, lookupEnv func(s
 // no value.
 func readSecret(i int, s rawSecret, lookupEnv func(string) (string, bool)) (id, value, source string, err error) {
 	id = s.ID
+	if s.File != nil {
+		return readFileSecret(i, s, lookupEnv)
+	}
 	switch {
 	case s.Env != nil && s.Value != nil:
-		return "", "", "", fmt.Errorf(`secret %d: %w: set only one of "env" and "value"`, i, ErrInvalidRoute)
+		return "", "", "", fmt.Errorf(`secret %d: %w: set only one of "env", "file" and "value"`, i, ErrInvalidRoute)
 	case s.Env != nil:
 		if *s.Env == "" {
 			return "", "", "", fmt.Errorf(`secret %d: %w: "env" is empty`, i, ErrNoSecret)
@@ -115,6 +123,36 @@ func readSecret(i int, s rawSecret, lookupEnv func(string) (string, bool)) (id, 
 		return id, *s.Value, "inline", nil
 	}
 	return "", "", "", fmt.Errorf(`secret %d: %w: set "env" (preferred) or "value"`, i, ErrNoSecret)
+}
+
+// A secret from a file ("file": a path, as Kubernetes and Docker mount
+// secrets): the module has no file system (no host gives a proxy-wasm
+// module one), so the host reads the file and passes its content as the
+// variable FileVariable names; hookguard serve does, and re-reads it when
+// it changes. In Envoy, give secrets by "env" (host_env_keys).
+
+// FileVariable is the variable a host passes a "file" secret's content in.
+func FileVariable(path string) string { return "HOOKGUARD_FILE:" + path }
+
+// readFileSecret reads the i-th secret, a "file" one.
+func readFileSecret(i int, s rawSecret, lookupEnv func(string) (string, bool)) (id, value, source string, err error) {
+	switch {
+	case s.Env != nil || s.Value != nil:
+		return "", "", "", fmt.Errorf(`secret %d: %w: set only one of "env", "file" and "value"`, i, ErrInvalidRoute)
+	case !strings.HasPrefix(*s.File, "/"):
+		return "", "", "", fmt.Errorf(`secret %d: %w: "file" must be an absolute path`, i, ErrInvalidRoute)
+	}
+	v, ok := lookupEnv(FileVariable(*s.File))
+	if (!ok || v == "") && s.Optional {
+		return "", "", "", nil
+	}
+	if !ok || v == "" {
+		return "", "", "", fmt.Errorf("%w: secret file %s is missing or empty, or the host did not pass it (hookguard serve reads \"file\" secrets; Envoy gives modules no files: use \"env\" and host_env_keys there)", ErrSecretEnvUnset, *s.File)
+	}
+	if id = s.ID; id == "" {
+		id = "file" + strconv.Itoa(i)
+	}
+	return id, v, "file:" + *s.File, nil
 }
 
 // checkSecret checks the i-th secret's id and value, and returns what to
@@ -149,7 +187,18 @@ func checkSecret(route string, i int, id, value, source string, warnShort bool) 
 // passes exactly these to the module (Envoy's host_env_keys, the
 // gateway's environment). Invalid JSON is Parse's to report; EnvNames
 // returns what it found before the fault.
-func EnvNames(data []byte) []string {
+func EnvNames(data []byte) []string { return fieldValues(data, isEnvField) }
+
+// FileNames returns every file data names as a secret's "file", in order,
+// without reading them: a host reads each and passes its content as the
+// variable FileVariable names.
+func FileNames(data []byte) []string {
+	return fieldValues(data, func(key string) bool { return key == "file" })
+}
+
+// fieldValues returns the string values of the fields whose name wanted
+// accepts, at any depth, each once.
+func fieldValues(data []byte, wanted func(key string) bool) []string {
 	// A frame is an open object or array; in an object, key is the field
 	// whose value comes next, or "" while a key is awaited.
 	type frame struct {
@@ -181,7 +230,7 @@ func EnvNames(data []byte) []string {
 			}
 			stack = stack[:len(stack)-1]
 		default:
-			if v, ok := tok.(string); ok && top.object && isEnvField(top.key) && v != "" && !seen[v] {
+			if v, ok := tok.(string); ok && top.object && wanted(top.key) && v != "" && !seen[v] {
 				seen[v] = true
 				names = append(names, v)
 			}

@@ -22,7 +22,7 @@
 //     import nothing from filter/ or host/.
 //  2. filter/... (hookguard's module, built for GOOS=wasip1) and host/...
 //     (the wazero host and its adapters). Neither imports the other.
-//  3. examples/... and cmd/... (programs) and envoy/ (the e2e tests),
+//  3. examples/... and cmd/... (programs), deploy/ and envoy/ (the e2e tests),
 //     which may import both.
 //  4. internal/testing/...: the test kit, on top. It may import anything
 //     (cases signs with filter/verify, hosttest drives host), and is

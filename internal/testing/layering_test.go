@@ -66,7 +66,7 @@ func layer(r string) string {
 		return "shared leaves"
 	case under(r, "filter") || under(r, "host"):
 		return "filter/ and host/"
-	case under(r, "examples") || under(r, "cmd") || under(r, "envoy"):
+	case under(r, "examples") || under(r, "cmd") || under(r, "envoy") || under(r, "deploy"):
 		return "programs and e2e"
 	}
 	return ""

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -124,4 +126,55 @@ func TestPublishedVectorsThroughGateway(t *testing.T) {
 	env["HOOKGUARD_CONFIG"] = writeTempBytes(t, cfg)
 	base, _ := startGatewayAt(t, env, func() time.Time { return time.Unix(1764547200, 0) })
 	conformance.Run(t, conformance.Target{BaseURL: base, Cases: table, EchoesBody: true})
+}
+
+// TestRemoteKeyPresetsThroughGateway: providers.json's aws-sns, paypal and
+// plaid routes, bound by the environment (AWS_SNS_TOPIC_ARNS,
+// PAYPAL_WEBHOOK_ID, PLAID_API_CREDENTIALS) and fetching keys through the
+// provider-keys cluster (here a local server standing in for the
+// providers), take testdata/remotekeys' independently checked vectors:
+// each valid one verifies, each with a byte changed is refused, and the
+// invalid ones are refused.
+func TestRemoteKeyPresetsThroughGateway(t *testing.T) {
+	f := cases.ReadRemoteKeyFile(t)
+	ks := cases.NewRemoteKeyServer(t, f)
+	var sns struct {
+		TopicARNs []string `json:"topic_arns"`
+	}
+	var pp struct {
+		WebhookIDs []string `json:"webhook_ids"`
+	}
+	json.Unmarshal(f.Routes["aws-sns"], &sns)
+	json.Unmarshal(f.Routes["paypal"], &pp)
+	id, secret := f.PlaidCredentials(t)
+	cfg, _ := os.ReadFile("providers.json")
+	base, _ := startGatewayAt(t, map[string]string{"HOOKGUARD_CONFIG": writeTempBytes(t, cfg), "HOOKGUARD_CLUSTERS": "provider-keys=" + ks.URL,
+		"AWS_SNS_TOPIC_ARNS": strings.Join(sns.TopicARNs, ","), "PAYPAL_WEBHOOK_ID": strings.Join(pp.WebhookIDs, ","),
+		"PLAID_API_CREDENTIALS": id + ":" + secret}, func() time.Time { return f.Now })
+	send := func(v cases.RemoteKeyVector, body []byte) int {
+		req, _ := http.NewRequest(v.Method, base+"/hooks/"+v.Preset, bytes.NewReader(body))
+		for k, val := range v.Headers {
+			req.Header.Set(k, val)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, v := range f.Vectors {
+		want := 401
+		if v.Valid {
+			want = 200
+		}
+		if got := send(v, []byte(v.Body)); got != want {
+			t.Errorf("%s (%s): %d, want %d", v.Name, v.Why, got, want)
+		}
+		if v.Valid {
+			if got := send(v, cases.Tampered(v.Preset, v.Body)); got != 401 {
+				t.Errorf("%s with a byte changed: %d, want 401", v.Name, got)
+			}
+		}
+	}
 }

@@ -32,7 +32,7 @@ func startRoutesGateway(t *testing.T) string {
 	return base
 }
 
-// TestAdversarialOverHTTP runs SECURITY.md's attack matrix against the
+// TestAdversarialOverHTTP runs docs/security.md's attack matrix against the
 // gateway: the module-level cases an HTTP client can send, then attacks on
 // HTTP's own framing, written byte for byte.
 func TestAdversarialOverHTTP(t *testing.T) {
@@ -135,10 +135,10 @@ func exchange(t *testing.T, addr, raw string, n int, halfClose bool) (statuses [
 	return statuses, err != nil && !errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// TestSecurityMDListsEveryAttack: SECURITY.md's attack matrix has a row for
+// TestSecurityDocListsEveryAttack: docs/security.md's attack matrix has a row for
 // every case the tests run, so the page and the tests cannot drift apart.
-func TestSecurityMDListsEveryAttack(t *testing.T) {
-	doc, err := os.ReadFile("../../SECURITY.md")
+func TestSecurityDocListsEveryAttack(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/security.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestSecurityMDListsEveryAttack(t *testing.T) {
 	}
 	for _, n := range names {
 		if !strings.Contains(string(doc), "| "+n+" |") {
-			t.Errorf("SECURITY.md has no row for %q", n)
+			t.Errorf("docs/security.md has no row for %q", n)
 		}
 	}
 }

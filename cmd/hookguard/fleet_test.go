@@ -145,13 +145,15 @@ func TestRedisURLRefused(t *testing.T) {
 }
 
 // TestClustersSetting parses HOOKGUARD_CLUSTERS and refuses what is not
-// name=http(s)://host.
+// name=http(s)://host or name=https://*; provider-keys is https://* unless
+// set otherwise.
 func TestClustersSetting(t *testing.T) {
 	wasmPath := filepath.Join(t.TempDir(), "hookguard.wasm")
 	if err := os.WriteFile(wasmPath, testwasm.Module(t), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for value, want := range map[string]string{"idp=http://127.0.0.1:9000, b=https://issuer.test": "b,idp", "idp": "", "=http://x": "", "idp=ftp://x": "", "idp=http://": ""} {
+	for value, want := range map[string]string{"idp=http://127.0.0.1:9000, b=https://issuer.test": "b,idp", "idp=http://127.0.0.1:9000,b=https://*": "b,idp",
+		"idp=http://127.0.0.1:9000,provider-keys=http://127.0.0.1:9001": "idp", "idp": "", "=http://x": "", "idp=ftp://x": "", "idp=http://": "", "idp=http://*": ""} {
 		env := map[string]string{"HOOKGUARD_CLUSTERS": value, "HOOKGUARD_WASM": wasmPath}
 		s, err := readSettings(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 		if want == "" {
@@ -160,7 +162,7 @@ func TestClustersSetting(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || len(s.clusters) != 2 || s.clusters["idp"] != "http://127.0.0.1:9000" {
+		if err != nil || len(s.clusters) != len(strings.Split(want, ","))+1 || s.clusters["idp"] != "http://127.0.0.1:9000" || s.clusters["provider-keys"] == "" {
 			t.Errorf("%q: %v, %v", value, s, err)
 		}
 	}

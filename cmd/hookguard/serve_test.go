@@ -201,7 +201,7 @@ func TestBadSettingsFail(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			stdout := &bytes.Buffer{}
-			err := run(ctx, lookup, stdout, &bytes.Buffer{}, nil)
+			err := runGateway(ctx, lookup, stdout, &bytes.Buffer{}, nil)
 			if err == nil {
 				t.Fatal("gateway started")
 			}
@@ -244,6 +244,26 @@ func TestMetricsEndpoint(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if !strings.Contains(string(body), "hookguard_requests_rejected{route=\"default\",reason=\"missing_signature\"} 1\n") {
 		t.Fatalf("metrics do not count the unsigned request:\n%s", body)
+	}
+}
+
+// TestProbes: /healthz and /readyz answer 200 on the metrics port while
+// the gateway serves.
+func TestProbes(t *testing.T) {
+	_, stdout := startGateway(t, map[string]string{"PIPES_WEBHOOK_SECRET": testSecret, "HOOKGUARD_METRICS_ADDR": "127.0.0.1:0"})
+	m := regexp.MustCompile(`metrics: (http://\S+)/metrics`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no metrics address printed:\n%s", stdout.String())
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(m[1] + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,7 +26,7 @@ var signedAt = time.Unix(1764547200, 0)
 // through the module configured with the shipped providers.json: each is
 // let through, and each signed under another secret is not.
 func TestSignedRequestsVerify(t *testing.T) {
-	cfg, err := os.ReadFile(filepath.Join(testwasm.Root(), "examples", "gateway", "providers.json"))
+	cfg, err := os.ReadFile(filepath.Join(testwasm.Root(), "cmd", "hookguard", "providers.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func TestSignedRequestsVerify(t *testing.T) {
 			signing := strings.Repeat("0123", 15) + "abcd"
 			env[strings.ToUpper(p)+"_SIGNING_KEY"] = signing
 			var out bytes.Buffer
-			if err := run([]string{"-preset", p, "-public-key"}, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, &out, signedAt); err != nil {
+			if err := signCommand([]string{"-preset", p, "-public-key"}, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, &out, io.Discard, signedAt); err != nil {
 				t.Fatal(err)
 			}
 			env[strings.ToUpper(p)+"_PUBLIC_KEY"] = strings.TrimSpace(out.String())
@@ -67,8 +68,8 @@ func TestSignedRequestsVerify(t *testing.T) {
 		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 	}
 	for _, p := range verify.Presets() {
-		if info, _ := verify.LookupPreset(p); info.JWKS != nil {
-			continue // signed with its provider's own keys (Google's): nothing here signs for it
+		if info, _ := verify.LookupPreset(p); info.JWKS != nil || info.RemoteKey != nil {
+			continue // signed with its provider's own keys (Google's, AWS's …): nothing here signs for it
 		}
 		t.Run(p, func(t *testing.T) {
 			args := []string{"-preset", p, "-url", srv.URL + "/hooks/" + p + "?delivery=1", "-send"}
@@ -76,7 +77,7 @@ func TestSignedRequestsVerify(t *testing.T) {
 				args = append(args, "-data", "Body=h%C3%A9llo&From=%2B15551230000")
 			}
 			var out bytes.Buffer
-			if err := run(args, lookup(env), &out, signedAt); err != nil || !strings.HasPrefix(out.String(), "200 ") {
+			if err := signCommand(args, lookup(env), &out, io.Discard, signedAt); err != nil || !strings.HasPrefix(out.String(), "200 ") {
 				t.Fatalf("signed request: %v\n%s", err, out.String())
 			}
 			wrong := map[string]string{}
@@ -90,7 +91,7 @@ func TestSignedRequestsVerify(t *testing.T) {
 				}
 			}
 			out.Reset()
-			if err := run(args, lookup(wrong), &out, signedAt); err == nil || !strings.HasPrefix(out.String(), "401 ") {
+			if err := signCommand(args, lookup(wrong), &out, io.Discard, signedAt); err == nil || !strings.HasPrefix(out.String(), "401 ") {
 				t.Fatalf("signed under another secret: %v\n%s", err, out.String())
 			}
 		})
@@ -114,7 +115,7 @@ func encodedSecret(preset, raw string) string {
 func TestCurlOutput(t *testing.T) {
 	var out bytes.Buffer
 	env := func(string) (string, bool) { return "curl-secret-0123456789abcdef0123", true }
-	if err := run([]string{"-preset", "pipes", "-data", `it's`}, env, &out, time.Unix(0, 0)); err != nil {
+	if err := signCommand([]string{"-preset", "pipes", "-data", `it's`}, env, &out, io.Discard, time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
 	}
 	want := "curl -sS -i -X POST 'http://127.0.0.1:8080/webhook' \\\n  -H 'content-type: application/json' \\\n  -H 'x-pipes-signature: " +
@@ -122,7 +123,7 @@ func TestCurlOutput(t *testing.T) {
 	if out.String() != want {
 		t.Fatalf("got\n%s\nwant\n%s", out.String(), want)
 	}
-	if err := run([]string{"-preset", "stripe"}, func(string) (string, bool) { return "", false }, &out, signedAt); err == nil || !strings.Contains(err.Error(), "STRIPE_WEBHOOK_SECRET") {
+	if err := signCommand([]string{"-preset", "stripe"}, func(string) (string, bool) { return "", false }, &out, io.Discard, signedAt); err == nil || !strings.Contains(err.Error(), "STRIPE_WEBHOOK_SECRET") {
 		t.Fatalf("no secret: %v", err)
 	}
 }

@@ -1,20 +1,21 @@
-// Command sign signs a test webhook the way a provider would, for trying a
-// hookguard route by hand: it prints a curl command, or with -send sends
-// the request and prints the status.
+// The sign subcommand signs a test webhook the way a provider would, for
+// trying a hookguard route by hand: it prints a curl command, or with
+// --send URL sends the request and prints the status.
 //
 //	export STRIPE_WEBHOOK_SECRET=whsec_...
-//	go run ./cmd/sign -preset stripe -url http://127.0.0.1:8080/hooks/stripe -data '{"id":"evt_1"}'
+//	hookguard sign -preset stripe -url http://127.0.0.1:8080/hooks/stripe -data '{"id":"evt_1"}'
+//	hookguard sign -preset stripe --send http://127.0.0.1:8080/hooks/stripe
 //
 // The secret is read from the environment variable -secret-env names
 // (default <PRESET>_WEBHOOK_SECRET), never from the command line, where
 // it would land in shell history. Public-key presets (discord, telnyx,
 // sendgrid) sign with a private key of your own, for testing: any 32 bytes
 // in hex, from <PRESET>_SIGNING_KEY; -public-key prints the public key the
-// route needs (<PRESET>_PUBLIC_KEY in the gateway's providers.json). A
+// route needs (<PRESET>_PUBLIC_KEY in providers.json). A
 // standard-webhooks whsk_ key signs v1a.
 //
 //	export DISCORD_SIGNING_KEY=$(openssl rand -hex 32)
-//	export DISCORD_PUBLIC_KEY=$(go run ./cmd/sign -preset discord -public-key)
+//	export DISCORD_PUBLIC_KEY=$(hookguard sign -preset discord -public-key)
 package main
 
 import (
@@ -25,7 +26,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -33,26 +33,54 @@ import (
 	"github.com/hookguard/hookguard/filter/verify"
 )
 
-func main() {
-	if err := run(os.Args[1:], os.LookupEnv, os.Stdout, time.Now()); err != nil {
-		fmt.Fprintln(os.Stderr, "sign:", err)
-		os.Exit(2)
+// runSign is the sign subcommand.
+func runSign(args []string, env func(string) string, stdout, stderr io.Writer) int {
+	err := signCommand(args, lookupFrom(env), stdout, stderr, time.Now())
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errRejected):
+		fmt.Fprintln(stderr, "hookguard sign:", err)
+		return exitFault
+	case errors.Is(err, errFlags):
+		return exitUsage // the flag package has said why
 	}
+	fmt.Fprintln(stderr, "hookguard sign:", err)
+	return exitUsage
 }
 
-func run(args []string, lookupEnv func(string) (string, bool), stdout io.Writer, now time.Time) error {
+// Errors from signCommand that decide its exit status.
+var (
+	errRejected = errors.New("the request was rejected")
+	errFlags    = errors.New("bad flags")
+)
+
+// signCommand signs as args say, at now, with the secret from lookupEnv.
+func signCommand(args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer, now time.Time) error {
 	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	preset := fs.String("preset", "pipes", "the provider preset to sign as: "+strings.Join(verify.Presets(), ", "))
 	target := fs.String("url", "http://127.0.0.1:8080/webhook", "where the request goes (URL-signing presets sign it)")
 	data := fs.String("data", `{"event":"ping","source":"hookguard"}`, "the body")
 	contentType := fs.String("content-type", "", "the Content-Type (default application/json; a form for "+strings.Join(formPresets(), ", ")+")")
 	secretEnv := fs.String("secret-env", "", "environment variable holding the secret (default <PRESET>_WEBHOOK_SECRET)")
-	send := fs.Bool("send", false, "send the request and print the status instead of a curl command")
+	var send sendFlag
+	fs.Var(&send, "send", "send the request to `URL` (default -url) and print the status instead of a curl command")
 	publicKey := fs.Bool("public-key", false, "print the public key of the signing key (public-key presets) and exit")
-	if err := fs.Parse(args); err != nil {
-		return err
+	showSigned := fs.Bool("show-signed-string", false, "also print the exact string the signature covers, the secret redacted")
+	if err := send.parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", errFlags, err)
 	}
-	info, _ := verify.LookupPreset(*preset)
+	if send.url != "" {
+		*target = send.url
+	}
+	info, ok := verify.LookupPreset(*preset)
+	if !ok {
+		return fmt.Errorf("-preset %q: no such preset (%s)", *preset, strings.Join(verify.Presets(), ", "))
+	}
 	if *secretEnv == "" {
 		*secretEnv = strings.ToUpper(strings.ReplaceAll(*preset, "-", "_")) + "_WEBHOOK_SECRET"
 		if info.Kind == verify.KindPublicKey {
@@ -97,17 +125,39 @@ func run(args []string, lookupEnv func(string) (string, bool), stdout io.Writer,
 	if err != nil {
 		return err
 	}
+	if *showSigned {
+		if err := printSignedString(stdout, *preset, secret, req, headers, body, now); err != nil {
+			return err
+		}
+	}
 	headers = append([]verify.Field{{Name: "content-type", Value: *contentType}}, headers...)
-	if *send {
+	if send.set {
 		return sendRequest(stdout, *target, headers, body)
 	}
-	fmt.Fprintf(stdout, "curl -sS -i -X POST %s", shellQuote(*target))
-	for _, h := range headers {
-		fmt.Fprintf(stdout, " \\\n  -H %s", shellQuote(h.Name+": "+h.Value))
-	}
-	fmt.Fprintf(stdout, " \\\n  --data-binary %s\n", shellQuote(string(body)))
+	printCurl(stdout, *target, headers, body, info.Kind, *secretEnv, secret)
 	return nil
 }
+
+// printCurl prints the request as a curl command. A header that carries
+// the secret itself (a token, HTTP Basic's credentials) names its
+// variable instead, for the shell to expand: the secret is never printed.
+func printCurl(w io.Writer, target string, headers []verify.Field, body []byte, kind verify.PresetKind, secretEnv, secret string) {
+	fmt.Fprintf(w, "curl -sS -i -X POST %s", shellQuote(target))
+	for _, h := range headers {
+		switch {
+		case kind == verify.KindBasic && strings.EqualFold(h.Name, "authorization"):
+			fmt.Fprintf(w, " \\\n  -u \"$%s\"", secretEnv)
+		case strings.Contains(h.Value, secret):
+			fmt.Fprintf(w, " \\\n  -H %s\"$%s\"%s", shellQuote(h.Name+": "+before(h.Value, secret)), secretEnv, shellQuote(after(h.Value, secret)))
+		default:
+			fmt.Fprintf(w, " \\\n  -H %s", shellQuote(h.Name+": "+h.Value))
+		}
+	}
+	fmt.Fprintf(w, " \\\n  --data-binary %s\n", shellQuote(string(body)))
+}
+
+func before(s, sep string) string { b, _, _ := strings.Cut(s, sep); return b }
+func after(s, sep string) string  { _, a, _ := strings.Cut(s, sep); return a }
 
 // formPresets are the presets that sign form parameters.
 func formPresets() []string {
@@ -163,7 +213,7 @@ func sendRequest(stdout io.Writer, target string, headers []verify.Field, body [
 	got, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
 	fmt.Fprintf(stdout, "%s\n%s\n", resp.Status, bytes.TrimSpace(got))
 	if resp.StatusCode >= 400 {
-		return errors.New("the request was rejected")
+		return errRejected
 	}
 	return nil
 }
