@@ -58,6 +58,7 @@ func startLogged(t *testing.T, env map[string]string) (string, *syncbuf.Buffer) 
 	case addr := <-ready:
 		return "http://" + addr, stderr
 	case err := <-done:
+		done <- err // for the cleanup, which waits for the gateway to end
 		t.Fatalf("gateway did not start: %v\n%s", err, stderr.String())
 	case <-time.After(3 * time.Minute):
 		t.Fatal("gateway did not start in 3 minutes")

@@ -59,6 +59,7 @@ func startGatewayAt(t *testing.T, env map[string]string, clock func() time.Time)
 	case addr := <-ready:
 		return "http://" + addr, stdout
 	case err := <-done:
+		done <- err // for the cleanup, which waits for the gateway to end
 		t.Fatalf("gateway did not start: %v\n%s", err, stderr.String())
 	// Generous: a cold compile under -race, with every test package
 	// compiling the module at once on a small machine, took over 30 s.

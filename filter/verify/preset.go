@@ -115,6 +115,9 @@ const (
 	// ?bt_challenge=<hex>, with "<public key>|<hex HMAC-SHA1 of the
 	// challenge under SHA-1 of the private key>".
 	HandshakeBraintree HandshakeKind = "braintree"
+	// HandshakeMonday echoes monday.com's URL challenge, a POST whose JSON
+	// body is {"challenge": <token>} alone, unsigned, as {"challenge": …}.
+	HandshakeMonday HandshakeKind = "monday"
 	// HandshakeSNS confirms a verified AWS SNS SubscriptionConfirmation at
 	// the edge by fetching its SubscribeURL (a pinned AWS host) through the
 	// route's key_cluster, and answers 200.

@@ -350,9 +350,10 @@ var presets = []PresetInfo{
 		HMAC:  HMAC{SignatureHeaders: []string{"x-mollie-signature"}},
 		Notes: "next-gen webhooks (beta): the subscription's shared secret, over the raw body; no timestamp is signed; classic webhooks (a payment id posted to webhookUrl) are not signed and are not this preset (docs.mollie.com/reference/webhooks-best-practices)"},
 	{Name: "monday", Kind: KindJWT, SignatureHeaders: []string{"authorization"},
-		JWT: &JWT{Header: "authorization", AudienceURL: true},
+		JWT:       &JWT{Header: "authorization", AudienceURL: true},
+		Handshake: Handshake{Kind: HandshakeMonday, Method: "POST"},
 		Notes: "monday.com apps: the app's Signing Secret (board webhooks, integration requests; lifecycle webhooks are signed with the Client Secret: list it as another secret); the token is the whole Authorization value, HS256; hookguard checks the signature, exp (required, 1 minute leeway) and that aud is the endpoint's URL as hookguard rebuilds it (set public_url when a proxy rewrote it), as developer.monday.com/apps/docs/authorization-header says; " +
-			"the token binds no body: within its life (5 minutes in monday's example) whoever captured one can send it with another body to the same endpoint; dedupe catches only exact copies",
+			"the token binds no body: within its life (5 minutes in monday's example) whoever captured one can send it with another body to the same endpoint; dedupe catches only exact copies; with \"handshake\": true the URL challenge (a POST whose body is {\"challenge\": <token>} alone, unsigned) is echoed at the edge (developer.monday.com/api-reference/docs/webhooks#url-verification)",
 		DocHeaders: "`Authorization: <token>`",
 		DocSigned:  "an HS256 JWT under the app's signing secret: `aud` is the endpoint URL, `exp` required; the body is not bound"},
 	{Name: "mongodb-atlas", Kind: KindHMAC,

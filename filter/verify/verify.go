@@ -270,6 +270,18 @@ func (b *bufferedBody) Write(p []byte) (int, error) {
 
 func (b *bufferedBody) Release() {}
 
+// Refused returns a check that reads the body and then fails with err:
+// for a request whose headers already failed, but whose body must still
+// be read (a handshake in it may be answered first).
+func Refused(err error) Check { return refused{err} }
+
+type refused struct{ err error }
+
+func (refused) NeedsBody() bool             { return true }
+func (refused) Write(p []byte) (int, error) { return len(p), nil }
+func (r refused) Verify() (string, error)   { return "", r.err }
+func (refused) Release()                    {}
+
 // decided is a Check whose verdict came from the headers.
 type decided struct {
 	keyID string

@@ -238,6 +238,20 @@ func metaAnswer(rt *config.Route, query string) ([]byte, error) {
 	return []byte(challenge), nil
 }
 
+// mondayAnswer answers monday.com's URL challenge: a body that is a JSON
+// object of one field, "challenge", an opaque token, is echoed as JSON. The
+// challenge is unsigned, so it is answered before any check; an echo signs
+// nothing, and the application never sees it.
+func mondayAnswer(body []byte) []byte {
+	var ev map[string]json.RawMessage
+	var token string
+	if json.Unmarshal(body, &ev) != nil || len(ev) != 1 || json.Unmarshal(ev["challenge"], &token) != nil || !config.OpaqueToken(token) {
+		return nil
+	}
+	answer, _ := json.Marshal(map[string]string{"challenge": token})
+	return answer
+}
+
 // answerableBody reports whether a verified body of rt could be one the
 // route's handshake answers for anyone: such a body is refused.
 func answerableBody(rt *config.Route, body []byte) bool {

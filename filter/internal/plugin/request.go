@@ -228,6 +228,11 @@ func (q *request) begin(cfg *config.Config, req *verify.Request, declared int64,
 	}
 	q.beginExpired(req, now)
 	check, err := scheme.Begin(req, now)
+	if err != nil && q.route.Handshake == config.HandshakeMonday && !endOfStream {
+		// monday's URL challenge is unsigned: read the body, which
+		// finish answers if it is the challenge, and refuses otherwise.
+		check, err = verify.Refused(err), nil
+	}
 	if err != nil {
 		return q.fail(err)
 	}

@@ -17,6 +17,11 @@ const VerifiedHeader = "x-hookguard-verified"
 
 // finish reaches the verdict and, on success, marks the request.
 func (q *request) finish() proxywasm.Action {
+	if q.route.Handshake == config.HandshakeMonday {
+		if answer := mondayAnswer(q.body); answer != nil {
+			return q.answerHandshake(answer, false)
+		}
+	}
 	keyID, err := q.check.Verify()
 	if need, ok := err.(*verify.KeyNeeded); ok {
 		return q.awaitKey(need) // the check is kept, to verify again
