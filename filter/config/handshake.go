@@ -32,6 +32,8 @@ const (
 	HandshakeOkta = string(verify.HandshakeOkta)
 	// HandshakeBraintree answers Braintree's bt_challenge GET.
 	HandshakeBraintree = string(verify.HandshakeBraintree)
+	// HandshakeAdobe echoes Adobe I/O Events' registration challenge.
+	HandshakeAdobe = string(verify.HandshakeAdobe)
 	// HandshakeMonday echoes monday.com's unsigned URL challenge.
 	HandshakeMonday = string(verify.HandshakeMonday)
 	// HandshakeSNS confirms a verified AWS SNS SubscriptionConfirmation.

@@ -37,6 +37,8 @@ type rawRoute struct {
 	TopicARNsEnv  string   `json:"topic_arns_env"`
 	WebhookIDs    []string `json:"webhook_ids"`
 	WebhookIDsEnv string   `json:"webhook_ids_env"`
+	ClientIDs     []string `json:"client_ids"`
+	ClientIDsEnv  string   `json:"client_ids_env"`
 
 	// A bearer JWT (scheme "jwt").
 	JWKS          json.RawMessage   `json:"jwks"`
@@ -260,7 +262,7 @@ func bindFromEnv(rr *rawRoute, lookupEnv func(string) (string, bool)) (unset str
 	for _, b := range []struct {
 		env  *string
 		list *[]string
-	}{{&rr.TopicARNsEnv, &rr.TopicARNs}, {&rr.WebhookIDsEnv, &rr.WebhookIDs}} {
+	}{{&rr.TopicARNsEnv, &rr.TopicARNs}, {&rr.WebhookIDsEnv, &rr.WebhookIDs}, {&rr.ClientIDsEnv, &rr.ClientIDs}} {
 		if *b.env == "" {
 			continue
 		}

@@ -248,7 +248,7 @@ func remoteKeyScheme(info verify.PresetInfo) scheme {
 	if rk.Credentials {
 		fields = append(fields, "secrets")
 	}
-	if rk.Authority != "" {
+	if rk.Credentials {
 		fields = append(fields, "key_authority")
 	}
 	if info.Handshake.Kind != "" {
@@ -262,8 +262,11 @@ func remoteKeyScheme(info verify.PresetInfo) scheme {
 					ErrInvalidRoute, info.Name, strings.Join(rk.Hosts, ", "))
 			}
 			bind, env := rr.TopicARNs, rr.TopicARNsEnv
-			if rk.BindField == "webhook_ids" {
+			switch rk.BindField {
+			case "webhook_ids":
 				bind, env = rr.WebhookIDs, rr.WebhookIDsEnv
+			case "client_ids":
+				bind, env = rr.ClientIDs, rr.ClientIDsEnv
 			}
 			if len(bind) > 0 && env != "" {
 				return fmt.Errorf(`%w: set %q or %q, not both`, ErrInvalidRoute, rk.BindField, rk.BindField+"_env")

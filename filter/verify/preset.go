@@ -115,6 +115,9 @@ const (
 	// ?bt_challenge=<hex>, with "<public key>|<hex HMAC-SHA1 of the
 	// challenge under SHA-1 of the private key>".
 	HandshakeBraintree HandshakeKind = "braintree"
+	// HandshakeAdobe echoes the challenge of Adobe I/O Events' registration
+	// GET (?challenge=) as {"challenge": …}.
+	HandshakeAdobe HandshakeKind = "adobe-io"
 	// HandshakeMonday echoes monday.com's URL challenge, a POST whose JSON
 	// body is {"challenge": <token>} alone, unsigned, as {"challenge": …}.
 	HandshakeMonday HandshakeKind = "monday"

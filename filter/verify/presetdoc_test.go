@@ -236,12 +236,21 @@ func remoteKeyRoute(info verify.PresetInfo) string {
 		extra = `, "topic_arns": ["arn:aws:sns:us-east-1:123456789012:orders"], "handshake": true`
 	case "webhook_ids":
 		extra = `, "webhook_ids": ["WH-0000000000000000A"], "tolerance_seconds": 300, "dedupe": {}`
+	case "client_ids":
+		extra = `, "client_ids": ["YOUR_INTEGRATION_API_KEY"], "dedupe": {}`
+	}
+	if info.Handshake.Kind != "" && rk.BindField != "topic_arns" {
+		extra += `, "handshake": true`
+	}
+	methods := `"POST"`
+	if m := info.Handshake.Method; m != "" && m != "POST" {
+		methods = fmt.Sprintf(`%q, "POST"`, m)
 	}
 	if rk.Credentials {
 		extra = fmt.Sprintf(`, "secrets": [{"id": "api", "env": %q}]`, strings.ToUpper(info.Name)+"_API_CREDENTIALS")
 	}
-	return fmt.Sprintf(`{"name": %q, "match": {"path": "/hooks/%s", "methods": ["POST"]}, "scheme": %q, "key_cluster": %q%s}`,
-		info.Name, info.Name, info.Name, info.Name, extra)
+	return fmt.Sprintf(`{"name": %q, "match": {"path": "/hooks/%s", "methods": [%s]}, "scheme": %q, "key_cluster": %q%s}`,
+		info.Name, info.Name, methods, info.Name, info.Name, extra)
 }
 
 // presetsDocPath is the generated preset reference.

@@ -14,6 +14,15 @@ var presets = []PresetInfo{
 	{Name: "acuity", Kind: KindHMAC,
 		HMAC:  HMAC{SignatureHeaders: []string{"x-acuity-signature"}, Encoding: Base64},
 		Notes: "Acuity Scheduling: the API key (the main admin's for static webhooks, the user's for webhooks created through the API), over the form-encoded body as sent; no timestamp is signed (developers.acuityscheduling.com/docs/webhooks, verifying webhooks)"},
+	{Name: "adobe-io", Kind: KindAdobe,
+		RemoteKey: &RemoteKeyInfo{Hosts: []string{"static.adobeioevents.com"}, Authority: "static.adobeioevents.com", PathSuffix: ".pem",
+			BindField: "client_ids"},
+		SignatureHeaders: []string{"x-adobe-digital-signature-1", "x-adobe-digital-signature-2"},
+		Handshake:        Handshake{Kind: HandshakeAdobe, Method: "GET"},
+		Notes: "Adobe I/O Events webhooks: two signatures, each RSA-SHA256 of the raw body under a public key Adobe serves from https://static.adobeioevents.com at the path its header names, fetched through the route's key_cluster from there only and kept an hour; either pair verifying is enough, and the event's recipient_client_id must be one of the route's \"client_ids\" (the integration's API key), since Adobe signs every integration's events with the same keys; no timestamp is signed: use dedupe; with \"handshake\": true the registration challenge (GET ?challenge=…, unsigned) is echoed as {\"challenge\": …}; until a key is fetched the request waits, and if it cannot be, 503 key_unavailable " +
+			"(developer.adobe.com/events/docs/guides/sdk/sdk_signature_verification; @adobe/aio-lib-events verifyDigitalSignatureForEvent)",
+		DocHeaders: "`x-adobe-digital-signature-1`, `-2` (base64), `x-adobe-public-key1-path`, `-2-path`",
+		DocSigned:  "the raw body, RSA-SHA256 (PKCS #1 v1.5), under the key at `https://static.adobeioevents.com<path>`; `recipient_client_id` in the body one of the route's `client_ids`"},
 	{Name: "adyen", Kind: KindAdyen, SecretEncoding: HexSecret,
 		Notes: "standard webhooks: the webhook's HMAC key (hex, as the Customer Area shows it), hex-decoded into the key; each notificationItems[].NotificationRequestItem carries additionalData.hmacSignature, base64 HMAC-SHA256 of pspReference:originalReference:merchantAccountCode:merchantReference:amount.value:amount.currency:eventCode:success, another absent field as the empty string (an item without amount.value and amount.currency is refused: the Node and Java SDKs cannot verify it); a request verifies only if every item (at most 16) verifies, all under the same key; the signature covers those eight fields only, not eventDate, reason, additionalData or live, and no timestamp; a body with a JSON key twice in one object, or a field of an unexpected type, is refused; the body is buffered up to max_body_bytes " +
 			"(@adyen/api-library 32.1.0 HmacValidator; docs.adyen.com/development-resources/webhooks/secure-webhooks/verify-hmac-signatures)",

@@ -82,17 +82,17 @@ func checkKind(t *testing.T, p verify.PresetInfo) {
 		if !inBody && p.Kind != verify.KindJWT && len(p.SignatureHeaders) != want {
 			t.Errorf("signature headers %v, want %d", p.SignatureHeaders, want)
 		}
-	case verify.KindSNS, verify.KindPayPal, verify.KindPlaid:
+	case verify.KindSNS, verify.KindPayPal, verify.KindPlaid, verify.KindAdobe:
 		if p.DocHeaders == "" || p.DocSigned == "" {
 			t.Error("a kind the generic model does not express needs DocHeaders and DocSigned")
 		}
-		if r := p.RemoteKey; r == nil || len(r.Hosts) == 0 || (r.Authority == "") == (r.BindField == "") {
+		if r := p.RemoteKey; r == nil || len(r.Hosts) == 0 || r.Authority == "" && r.BindField == "" {
 			t.Errorf("a remote-key kind needs its pinned hosts, and a fixed endpoint or a field binding its deliveries: %+v", r)
 		}
 	default:
 		t.Fatalf("unknown kind %q", p.Kind)
 	}
-	if p.Kind != verify.KindSNS && p.Kind != verify.KindPayPal && p.Kind != verify.KindPlaid && p.RemoteKey != nil {
+	if p.Kind != verify.KindSNS && p.Kind != verify.KindPayPal && p.Kind != verify.KindPlaid && p.Kind != verify.KindAdobe && p.RemoteKey != nil {
 		t.Error("only a remote-key kind fetches keys")
 	}
 	if p.Kind != verify.KindPublicKey {

@@ -125,6 +125,13 @@ func getAnswer(rt *config.Route, req *verify.Request) (answer []byte, plain bool
 			return nil, false, err
 		}
 		return []byte(token), true, nil
+	case config.HandshakeAdobe:
+		token, asked, err := queryToken(query, "challenge")
+		if !asked || err != nil {
+			return nil, false, err
+		}
+		answer, _ = json.Marshal(map[string]string{"challenge": token})
+		return answer, false, nil
 	case config.HandshakeMeta:
 		answer, err = metaAnswer(rt, query)
 		return answer, true, err
@@ -291,7 +298,8 @@ func (q *request) answerHandshake(answer []byte, plain bool) proxywasm.Action {
 // filter answers (or refuses) at the headers.
 func answersAtHeaders(rt *config.Route) bool {
 	switch rt.Handshake {
-	case config.HandshakeTwitterCRC, config.HandshakeDropbox, config.HandshakeMeta, config.HandshakeOkta, config.HandshakeBraintree, config.HandshakeGraph:
+	case config.HandshakeTwitterCRC, config.HandshakeDropbox, config.HandshakeMeta, config.HandshakeOkta, config.HandshakeBraintree, config.HandshakeGraph,
+		config.HandshakeAdobe:
 		return true
 	}
 	return false

@@ -348,3 +348,64 @@ func TestPlaidKeyFetched(t *testing.T) {
 		t.Fatalf("expired key: %+v", s.Local)
 	}
 }
+
+// TestAdobeKeyFetched: Adobe I/O Events' signature under the public key
+// fetched from static.adobeioevents.com at the header's path, for one of
+// the route's client ids; a key path off Adobe's host or climbing out is
+// refused unfetched; the registration challenge is echoed as JSON.
+func TestAdobeKeyFetched(t *testing.T) {
+	now := keyNow
+	h, ok := proxytest.Start(plugin.NewRoot, proxytest.Options{Config: []byte(`{"routes":[{"name":"adobe","match":{"path":"/adobe"},"scheme":"adobe-io",
+		"key_cluster":"adobe","client_ids":["api-key-1"],"handshake":true}]}`), Now: func() time.Time { return now }})
+	t.Cleanup(h.Close)
+	if !ok {
+		t.Fatal(h.Logs())
+	}
+	p := cases.RemoteKeys()
+	body := []byte(`{"event_id":"e-1","recipient_client_id":"api-key-1","event":{"x":1}}`)
+	s := post(h, "/adobe", p.SignAdobe(body, "/prod/keys/pub-key-1.pem", "/prod/keys/pub-key-2.pem"), body)
+	if len(h.Calls) != 1 || header(h.Calls[0].Header, ":authority") != "static.adobeioevents.com" || header(h.Calls[0].Header, ":path") != "/prod/keys/pub-key-1.pem" {
+		t.Fatalf("fetch %+v", h.Calls)
+	}
+	h.RespondHTTPCall(h.Calls[0].Token, 200, p.AdobePublicKeyPEM())
+	if !s.Continued {
+		t.Fatalf("refused: %+v", s.Local)
+	}
+	// Tampered: the first key refuses it, so the second is fetched too.
+	s = post(h, "/adobe", p.SignAdobe(body, "/prod/keys/pub-key-1.pem", "/prod/keys/pub-key-2.pem"), append([]byte(" "), body...))
+	if len(h.Calls) != 2 || header(h.Calls[1].Header, ":path") != "/prod/keys/pub-key-2.pem" {
+		t.Fatalf("second key: %+v", h.Calls)
+	}
+	h.RespondHTTPCall(h.Calls[1].Token, 200, p.AdobePublicKeyPEM())
+	if s.Local == nil || s.Local.Status != 401 {
+		t.Fatalf("tampered: %+v", s.Local)
+	}
+	other := []byte(`{"event_id":"e-2","recipient_client_id":"api-key-2"}`)
+	for name, tc := range map[string]struct {
+		headers map[string]string
+		body    []byte
+	}{
+		"other client": {p.SignAdobe(other, "/prod/keys/pub-key-1.pem", "/prod/keys/pub-key-2.pem"), other},
+		"climbing":     {p.SignAdobe(body, "/prod/../keys/x.pem", "/prod/../keys/y.pem"), body},
+		"host in path": {p.SignAdobe(body, "@evil.test/x.pem", "@evil.test/y.pem"), body},
+		"not pem":      {p.SignAdobe(body, "/prod/keys/x.txt", "/prod/keys/y.txt"), body},
+		"none":         {nil, body},
+	} {
+		if s := post(h, "/adobe", tc.headers, tc.body); s.Local == nil || s.Local.Status != 401 {
+			t.Errorf("%s: %+v", name, s.Local)
+		}
+	}
+	if len(h.Calls) != 2 {
+		t.Fatalf("fetched %+v", h.Calls)
+	}
+	s = h.Run(proxytest.Request{Header: []pairs.Pair{{Key: ":method", Value: "GET"}, {Key: ":path", Value: "/adobe?challenge=8ec8d794-e0ab-42df-9017-e3dada8e84f7"},
+		{Key: ":authority", Value: "h"}}})
+	if s.Local == nil || s.Local.Status != 200 || string(s.Local.Body) != `{"challenge":"8ec8d794-e0ab-42df-9017-e3dada8e84f7"}` {
+		t.Fatalf("challenge: %+v", s.Local)
+	}
+	s = h.Run(proxytest.Request{Header: []pairs.Pair{{Key: ":method", Value: "GET"}, {Key: ":path", Value: "/adobe?challenge=%7B%22a%22%3A1%7D"},
+		{Key: ":authority", Value: "h"}}})
+	if s.Local == nil || s.Local.Status != 400 {
+		t.Fatalf("a JSON challenge: %+v", s.Local)
+	}
+}

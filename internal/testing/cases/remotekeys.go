@@ -152,3 +152,27 @@ func (p *RemoteKeyProvider) PlaidKeyAnswer(expired bool) []byte {
 		"created_at": 1600000000, "expired_at": exp}, "request_id": "req1"})
 	return answer
 }
+
+// AdobePublicKeyPEM is the provider's RSA key as Adobe serves its keys: a
+// PEM "PUBLIC KEY".
+func (p *RemoteKeyProvider) AdobePublicKeyPEM() []byte {
+	der, err := x509.MarshalPKIXPublicKey(&p.RSA.PublicKey)
+	if err != nil {
+		panic(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
+
+// SignAdobe returns Adobe I/O Events' signature headers for body: the same
+// signature under both key paths
+// (developer.adobe.com/events/docs/guides/sdk/sdk_signature_verification).
+func (p *RemoteKeyProvider) SignAdobe(body []byte, path1, path2 string) map[string]string {
+	digest := sha256.Sum256(body)
+	sig, err := rsa.SignPKCS1v15(nil, p.RSA, crypto.SHA256, digest[:])
+	if err != nil {
+		panic(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString(sig)
+	return map[string]string{"x-adobe-digital-signature-1": b64, "x-adobe-public-key1-path": path1,
+		"x-adobe-digital-signature-2": b64, "x-adobe-public-key2-path": path2}
+}
