@@ -88,6 +88,9 @@ func checkConfig(data []byte, lookupEnv func(string) (string, bool)) (lines []ro
 	if err != nil {
 		return nil, nil, []string{err.Error()}
 	}
+	if err := readSecretFiles(data, env); err != nil {
+		return nil, nil, []string{err.Error()}
+	}
 	raws := rawRoutes(data)
 	rec := &recordingLookup{env: env}
 	cfg, warnings, err := config.Parse(data, rec.lookup)
@@ -135,6 +138,27 @@ type rawRoute struct {
 	scheme   string
 	mode     string
 	envNames []string
+	keyIDs   []string
+}
+
+// rawKeyIDs reads the ids of a route's secrets as Parse names them: the
+// "id", else the variable or file, without reading any secret.
+func rawKeyIDs(route json.RawMessage) []string {
+	var r struct {
+		Secrets    []struct{ ID, Env, File string } `json:"secrets"`
+		PublicKeys []struct{ ID, Env, File string } `json:"public_keys"`
+	}
+	json.Unmarshal(route, &r)
+	var ids []string
+	for _, s := range append(r.Secrets, r.PublicKeys...) {
+		switch {
+		case s.ID != "":
+			ids = append(ids, s.ID)
+		case s.Env != "":
+			ids = append(ids, s.Env)
+		}
+	}
+	return ids
 }
 
 // rawRoutes reads data's routes leniently; the flat form is one route,
@@ -156,7 +180,7 @@ func rawRoutes(data []byte) []rawRoute {
 		if f.Mode == "" {
 			f.Mode = string(config.Enforce)
 		}
-		out = append(out, rawRoute{raw: r, name: f.Name, scheme: f.Scheme, mode: f.Mode, envNames: config.EnvNames(r)})
+		out = append(out, rawRoute{raw: r, name: f.Name, scheme: f.Scheme, mode: f.Mode, envNames: config.EnvNames(r), keyIDs: rawKeyIDs(r)})
 	}
 	return out
 }
@@ -164,7 +188,7 @@ func rawRoutes(data []byte) []rawRoute {
 func linesFromRaw(raws []rawRoute, env map[string]string) []routeLine {
 	var lines []routeLine
 	for _, r := range raws {
-		lines = append(lines, routeLine{name: r.name, scheme: r.scheme, mode: r.mode, missing: missingEnv(r.envNames, env)})
+		lines = append(lines, routeLine{name: r.name, scheme: r.scheme, mode: r.mode, keyIDs: r.keyIDs, missing: missingEnv(r.envNames, env)})
 	}
 	return lines
 }

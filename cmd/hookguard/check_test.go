@@ -30,7 +30,7 @@ func TestCheck(t *testing.T) {
 		{"secret from a file", twoRoutes, map[string]string{"GH_SECRET": checkSecret, "STRIPE_SECRET_FILE": secretFile}, exitOK,
 			[]string{"keys=live missing=none"}, ""},
 		{"secret missing", twoRoutes, map[string]string{"GH_SECRET": checkSecret}, exitFault,
-			[]string{"stripe               scheme=stripe mode=detect keys=none missing=STRIPE_SECRET"}, `route "stripe": secret env STRIPE_SECRET is not set`},
+			[]string{"stripe               scheme=stripe mode=detect keys=live missing=STRIPE_SECRET"}, `route "stripe": secret env STRIPE_SECRET is not set`},
 		{"both missing", twoRoutes, nil, exitFault, nil, `route "github": secret env GH_SECRET is not set` + "\nhookguard check: " + `route "stripe": secret env STRIPE_SECRET is not set`},
 		{"secret twice", twoRoutes, map[string]string{"GH_SECRET": checkSecret, "STRIPE_SECRET": checkSecret, "STRIPE_SECRET_FILE": secretFile}, exitFault, nil, "STRIPE_SECRET: set only one"},
 		{"flat form", `{"secret_env":"PIPES_SECRET"}`, nil, exitFault, []string{"default              scheme=pipes"}, `route "default": secret env PIPES_SECRET is not set`},

@@ -175,7 +175,7 @@ func readModule(lookupEnv func(string) (string, bool)) ([]byte, error) {
 	}
 	wasm, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("HOOKGUARD_WASM: %w (run `make build` first)", err)
+		return nil, fmt.Errorf("HOOKGUARD_WASM: %w (build it with `make build` in a clone of hookguard, or point HOOKGUARD_WASM or --wasm at a hookguard.wasm; the container image has /usr/share/hookguard/hookguard.wasm)", err)
 	}
 	return wasm, nil
 }
