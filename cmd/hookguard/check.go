@@ -82,7 +82,7 @@ func listOrNone(l []string) string {
 func checkConfig(data []byte, lookupEnv func(string) (string, bool)) (lines []routeLine, warnings, faults []string) {
 	envKeys := []string(nil)
 	if v, ok := lookupEnv("HOOKGUARD_ENV_KEYS"); ok {
-		envKeys = splitList(v)
+		envKeys = config.SplitList(v)
 	}
 	env, err := resolveEnv(append(config.EnvNames(data), envKeys...), lookupEnv)
 	if err != nil {

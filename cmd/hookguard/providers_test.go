@@ -128,9 +128,9 @@ func TestPublishedVectorsThroughGateway(t *testing.T) {
 	conformance.Run(t, conformance.Target{BaseURL: base, Cases: table, EchoesBody: true})
 }
 
-// TestRemoteKeyPresetsThroughGateway: providers.json's aws-sns, paypal and
-// plaid routes, bound by the environment (AWS_SNS_TOPIC_ARNS,
-// PAYPAL_WEBHOOK_ID, PLAID_API_CREDENTIALS) and fetching keys through the
+// TestRemoteKeyPresetsThroughGateway: providers.json's aws-sns, paypal,
+// plaid and adobe-io routes, bound by the environment (AWS_SNS_TOPIC_ARNS,
+// PAYPAL_WEBHOOK_ID, PLAID_API_CREDENTIALS, ADOBE_IO_CLIENT_IDS) and fetching keys through the
 // provider-keys cluster (here a local server standing in for the
 // providers), take testdata/remotekeys' independently checked vectors:
 // each valid one verifies, each with a byte changed is refused, and the
@@ -144,13 +144,17 @@ func TestRemoteKeyPresetsThroughGateway(t *testing.T) {
 	var pp struct {
 		WebhookIDs []string `json:"webhook_ids"`
 	}
+	var adobe struct {
+		ClientIDs []string `json:"client_ids"`
+	}
 	json.Unmarshal(f.Routes["aws-sns"], &sns)
 	json.Unmarshal(f.Routes["paypal"], &pp)
+	json.Unmarshal(f.Routes["adobe-io"], &adobe)
 	id, secret := f.PlaidCredentials(t)
 	cfg, _ := os.ReadFile("providers.json")
 	base, _ := startGatewayAt(t, map[string]string{"HOOKGUARD_CONFIG": writeTempBytes(t, cfg), "HOOKGUARD_CLUSTERS": "provider-keys=" + ks.URL,
 		"AWS_SNS_TOPIC_ARNS": strings.Join(sns.TopicARNs, ","), "PAYPAL_WEBHOOK_ID": strings.Join(pp.WebhookIDs, ","),
-		"PLAID_API_CREDENTIALS": id + ":" + secret}, func() time.Time { return f.Now })
+		"PLAID_API_CREDENTIALS": id + ":" + secret, "ADOBE_IO_CLIENT_IDS": strings.Join(adobe.ClientIDs, ",")}, func() time.Time { return f.Now })
 	send := func(v cases.RemoteKeyVector, body []byte) int {
 		req, _ := http.NewRequest(v.Method, base+"/hooks/"+v.Preset, bytes.NewReader(body))
 		for k, val := range v.Headers {

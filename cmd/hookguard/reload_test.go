@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/hookguard/hookguard/filter/verify"
 	"github.com/hookguard/hookguard/internal/testing/syncbuf"
-	"github.com/hookguard/hookguard/internal/testing/testwasm"
 )
 
 // Secrets of the reload test: each at least config.MinSecretLen long.
@@ -36,34 +34,11 @@ func routesWith(secrets ...string) string {
 	return `{"routes":[{"name":"hooks","scheme":"pipes","secrets":[` + strings.Join(parts, ",") + `]}]}`
 }
 
-// startLogged is startGateway that also returns what the gateway logs.
+// startLogged is startGateway that returns what the gateway logs.
 func startLogged(t *testing.T, env map[string]string) (string, *syncbuf.Buffer) {
 	t.Helper()
-	wasmPath := filepath.Join(t.TempDir(), "hookguard.wasm")
-	if err := os.WriteFile(wasmPath, testwasm.Module(t), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env["HOOKGUARD_WASM"], env["HOOKGUARD_ADDR"], env["HOOKGUARD_CACHE_DIR"] = wasmPath, "127.0.0.1:0", testwasm.CacheDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &syncbuf.Buffer{}
-	ready, done := make(chan string, 1), make(chan error, 1)
-	go func() { done <- serve(ctx, mapLookup(env), &syncbuf.Buffer{}, stderr, ready, nil) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("gateway: %v", err)
-		}
-	})
-	select {
-	case addr := <-ready:
-		return "http://" + addr, stderr
-	case err := <-done:
-		done <- err // for the cleanup, which waits for the gateway to end
-		t.Fatalf("gateway did not start: %v\n%s", err, stderr.String())
-	case <-time.After(3 * time.Minute):
-		t.Fatal("gateway did not start in 3 minutes")
-	}
-	return "", nil
+	base, _, stderr := launchGateway(t, env, nil)
+	return base, stderr
 }
 
 // waitForLog waits until the log holds n lines containing line.

@@ -258,7 +258,7 @@ func readSettings(lookupEnv func(string) (string, bool)) (*settings, error) {
 	if s.wasm, err = readModule(lookupEnv); err != nil {
 		return nil, err
 	}
-	s.source = &pluginSource{lookupEnv: lookupEnv, configPath: getenv("HOOKGUARD_CONFIG", ""), envKeys: splitList(getenv("HOOKGUARD_ENV_KEYS", ""))}
+	s.source = &pluginSource{lookupEnv: lookupEnv, configPath: getenv("HOOKGUARD_CONFIG", ""), envKeys: config.SplitList(getenv("HOOKGUARD_ENV_KEYS", ""))}
 	if s.plugin, err = s.source.load(); err != nil {
 		return nil, err
 	}
@@ -275,7 +275,7 @@ const providerKeysCluster = "provider-keys"
 // url of https://* reaches each call's own host.
 func parseClusters(setting string) (map[string]string, error) {
 	clusters := map[string]string{providerKeysCluster: host.DynamicCluster}
-	for _, c := range splitList(setting) {
+	for _, c := range config.SplitList(setting) {
 		name, raw, ok := strings.Cut(c, "=")
 		u, err := url.Parse(raw)
 		if !ok || name == "" || raw != host.DynamicCluster && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "*") {

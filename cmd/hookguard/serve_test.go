@@ -33,6 +33,15 @@ func startGateway(t *testing.T, env map[string]string) (string, *syncbuf.Buffer)
 // startGatewayAt is startGateway with the module's clock pinned.
 func startGatewayAt(t *testing.T, env map[string]string, clock func() time.Time) (string, *syncbuf.Buffer) {
 	t.Helper()
+	base, stdout, _ := launchGateway(t, env, clock)
+	return base, stdout
+}
+
+// launchGateway runs the gateway with env as its whole environment and
+// the module's clock pinned (nil: the wall clock), until the test ends.
+// It returns the base URL and what the gateway prints and logs.
+func launchGateway(t *testing.T, env map[string]string, clock func() time.Time) (base string, stdout, stderr *syncbuf.Buffer) {
+	t.Helper()
 	wasmPath := filepath.Join(t.TempDir(), "hookguard.wasm")
 	if err := os.WriteFile(wasmPath, testwasm.Module(t), 0o644); err != nil {
 		t.Fatal(err)
@@ -42,7 +51,7 @@ func startGatewayAt(t *testing.T, env map[string]string, clock func() time.Time)
 	env["HOOKGUARD_CACHE_DIR"] = testwasm.CacheDir()
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncbuf.Buffer{}, &syncbuf.Buffer{}
+	stdout, stderr = &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, lookup, stdout, stderr, ready, clock) }()
@@ -57,7 +66,7 @@ func startGatewayAt(t *testing.T, env map[string]string, clock func() time.Time)
 	})
 	select {
 	case addr := <-ready:
-		return "http://" + addr, stdout
+		return "http://" + addr, stdout, stderr
 	case err := <-done:
 		done <- err // for the cleanup, which waits for the gateway to end
 		t.Fatalf("gateway did not start: %v\n%s", err, stderr.String())
@@ -67,7 +76,7 @@ func startGatewayAt(t *testing.T, env map[string]string, clock func() time.Time)
 	case <-time.After(3 * time.Minute):
 		t.Fatal("gateway did not start in 3 minutes")
 	}
-	return "", nil
+	return "", nil, nil
 }
 
 // TestConformance runs the shared matrix over HTTP against the gateway.

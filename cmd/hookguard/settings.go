@@ -148,14 +148,3 @@ func secretFiles(configData []byte, envKeys []string, lookupEnv func(string) (st
 func mapLookup(m map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
-
-// splitList splits a comma-separated setting, dropping blanks.
-func splitList(s string) []string {
-	var out []string
-	for _, k := range strings.Split(s, ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			out = append(out, k)
-		}
-	}
-	return out
-}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookguard/hookguard/filter/config"
 	"github.com/hookguard/hookguard/host"
 	"github.com/hookguard/hookguard/internal/capture"
 )
@@ -77,7 +78,7 @@ func runVerify(args []string, env func(string) string, stdout, stderr io.Writer)
 	lookup := mf.lookup(lookupFrom(env))
 	src := &pluginSource{lookupEnv: lookup, configPath: *configPath}
 	if v, ok := lookup("HOOKGUARD_ENV_KEYS"); ok {
-		src.envKeys = splitList(v)
+		src.envKeys = config.SplitList(v)
 	}
 	ps, err := src.load()
 	if err != nil {

@@ -270,7 +270,7 @@ func bindFromEnv(rr *rawRoute, lookupEnv func(string) (string, bool)) (unset str
 			return "" // both set: the build refuses it
 		}
 		v, _ := lookupEnv(*b.env)
-		*b.list = splitList(v)
+		*b.list = SplitList(v)
 		if len(*b.list) == 0 {
 			*b.list, unset = []string{"unset"}, *b.env
 		}

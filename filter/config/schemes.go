@@ -278,8 +278,9 @@ func remoteKeyScheme(info verify.PresetInfo) scheme {
 		}}
 }
 
-// splitList splits a comma-separated list, dropping blanks.
-func splitList(s string) []string {
+// SplitList splits a comma-separated list, dropping blanks and the
+// spaces around each item: how list settings in the environment are read.
+func SplitList(s string) []string {
 	var out []string
 	for _, v := range strings.Split(s, ",") {
 		if v = strings.TrimSpace(v); v != "" {

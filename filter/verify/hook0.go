@@ -55,10 +55,7 @@ func macKeys(p PresetInfo, o Options) (ids []Key, macs []keyedMAC, tolerance tim
 		ids = append(ids, Key{ID: k.ID})
 		macs = append(macs, newKeyedMAC(newSHA256, k.Secret))
 	}
-	tolerance = p.HMAC.Tolerance
-	if o.Tolerance != nil {
-		tolerance = *o.Tolerance
-	}
+	tolerance = o.tolerance(p.HMAC.Tolerance)
 	if tolerance < 0 {
 		return nil, nil, 0, errorf(ErrInvalidScheme, "negative tolerance")
 	}

@@ -24,11 +24,7 @@ func newMailgun(tolerance time.Duration, o Options) (Scheme, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &mailgun{keys: keys, tolerance: tolerance}
-	if o.Tolerance != nil {
-		m.tolerance = *o.Tolerance
-	}
-	return m, nil
+	return &mailgun{keys: keys, tolerance: o.tolerance(tolerance)}, nil
 }
 
 func (m *mailgun) Begin(_ *Request, now time.Time) (Check, error) {

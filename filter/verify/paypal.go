@@ -26,11 +26,7 @@ func init() {
 		if len(o.Bind) == 0 {
 			return nil, errorf(ErrInvalidScheme, "paypal: name the route's webhook id (\"webhook_ids\"): PayPal signs it into every delivery")
 		}
-		tolerance := p.HMAC.Tolerance
-		if o.Tolerance != nil {
-			tolerance = *o.Tolerance
-		}
-		return &paypal{info: p.RemoteKey, webhookIDs: o.Bind, tolerance: tolerance, keys: newRemoteKeys(certificateRSAKey)}, nil
+		return &paypal{info: p.RemoteKey, webhookIDs: o.Bind, tolerance: o.tolerance(p.HMAC.Tolerance), keys: newRemoteKeys(certificateRSAKey)}, nil
 	}
 }
 

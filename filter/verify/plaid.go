@@ -38,11 +38,7 @@ func init() {
 			}
 			authority = o.KeyAuthority
 		}
-		tolerance := p.HMAC.Tolerance
-		if o.Tolerance != nil {
-			tolerance = *o.Tolerance
-		}
-		return &plaid{path: p.RemoteKey.Path, authority: authority, clientID: id, secret: secret, tolerance: tolerance,
+		return &plaid{path: p.RemoteKey.Path, authority: authority, clientID: id, secret: secret, tolerance: o.tolerance(p.HMAC.Tolerance),
 			keys: newRemoteKeys(plaidKey)}, nil
 	}
 }

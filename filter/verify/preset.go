@@ -245,6 +245,14 @@ type Options struct {
 	KeyAuthority string
 }
 
+// tolerance is o's tolerance, or def when o keeps the provider's.
+func (o Options) tolerance(def time.Duration) time.Duration {
+	if o.Tolerance != nil {
+		return *o.Tolerance
+	}
+	return def
+}
+
 // Preset returns the named provider's scheme. Its secrets, tolerance and
 // URL come from o.
 func Preset(name string, o Options) (Scheme, error) {

@@ -26,16 +26,14 @@ func init() {
 		if len(o.Bind) == 0 {
 			return nil, errorf(ErrInvalidScheme, "aws-sns: name the topics the route takes (\"topic_arns\"): AWS signs every account's topics with one certificate")
 		}
-		return &sns{info: p.RemoteKey, topics: o.Bind, tolerance: p.HMAC.Tolerance, override: o.Tolerance,
-			keys: newRemoteKeys(certificateRSAKey)}, nil
+		return &sns{info: p.RemoteKey, topics: o.Bind, tolerance: o.tolerance(p.HMAC.Tolerance), keys: newRemoteKeys(certificateRSAKey)}, nil
 	}
 }
 
 type sns struct {
 	info      *RemoteKeyInfo
 	topics    []string
-	tolerance time.Duration
-	override  *time.Duration
+	tolerance time.Duration // 0: none
 	keys      *RemoteKeys
 }
 
@@ -173,14 +171,10 @@ func (c *snsCheck) checkTopicAndTime(m *snsMessage) error {
 	if !slices.Contains(c.s.topics, *m.TopicArn) {
 		return ErrUnauthorized
 	}
-	tolerance := c.s.tolerance
-	if c.s.override != nil {
-		tolerance = *c.s.override
-	}
-	if tolerance == 0 {
+	if c.s.tolerance == 0 {
 		return nil
 	}
-	return checkTimestamp(*m.Timestamp, RFC3339, tolerance, c.now)
+	return checkTimestamp(*m.Timestamp, RFC3339, c.s.tolerance, c.now)
 }
 
 // Hashes a SignatureVersion names are linked in (crypto.Hash.New needs them).
