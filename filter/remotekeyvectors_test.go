@@ -53,10 +53,10 @@ func sendVector(t *testing.T, p *host.Plugin, v cases.RemoteKeyVector, body []by
 // TestRemoteKeyVectorsThroughModule runs every vector of
 // testdata/remotekeys through the built module in the Go host, its clock
 // at the vectors' "now", its key cluster a local server with the vectors'
-// certificate and Plaid key: a vector is let through, its body intact,
-// whole or in 7-byte chunks, iff it is valid; a valid one with one byte of
-// its body changed is refused with 401; and no key is asked of any host
-// but the providers' own.
+// certificate, Plaid key and Adobe public keys: a vector is let through,
+// its body intact, whole or in 7-byte chunks, iff it is valid; a valid one
+// with one byte of its body changed is refused with 401; and no key is
+// asked of any host but the providers' own.
 func TestRemoteKeyVectorsThroughModule(t *testing.T) {
 	f := cases.ReadRemoteKeyFile(t)
 	ks := cases.NewRemoteKeyServer(t, f)
@@ -106,7 +106,12 @@ func TestRemoteKeyVectorsThroughModule(t *testing.T) {
 	}
 }
 
-// certHosts are the hosts of the certificate URLs the valid vectors name.
+// adobeKeyHost serves Adobe I/O Events' public keys: a key path names a
+// file there (developer.adobe.com/events/docs/guides/sdk/sdk_signature_verification).
+const adobeKeyHost = "static.adobeioevents.com"
+
+// certHosts are the hosts of the certificate and key URLs the valid
+// vectors name.
 func certHosts(t *testing.T, f *cases.RemoteKeyFile) []string {
 	t.Helper()
 	var hosts []string
@@ -115,7 +120,10 @@ func certHosts(t *testing.T, f *cases.RemoteKeyFile) []string {
 			continue
 		}
 		raw := v.Headers["paypal-cert-url"]
-		if v.Preset == "aws-sns" {
+		switch v.Preset {
+		case "adobe-io":
+			raw = "https://" + adobeKeyHost + "/"
+		case "aws-sns":
 			var m struct{ SigningCertURL string }
 			if err := json.Unmarshal([]byte(v.Body), &m); err != nil {
 				t.Fatalf("%s: the body is not JSON: %v", v.Name, err)

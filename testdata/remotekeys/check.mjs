@@ -10,6 +10,13 @@
 //   Plaid    jose's compactVerify under the JWK Plaid's API answers, then
 //            iat at most 5 minutes old and request_body_sha256
 //            (plaid.com/docs/api/webhooks/webhook-verification/).
+//   Adobe    @adobe/aio-lib-events' verifyDigitalSignatureForEvent, Adobe's
+//            own SDK, once for each of the route's client ids; only its
+//            key download is stubbed: node-fetch answers adobe_public_keys
+//            at https://static.adobeioevents.com<path>, and aio-lib-state
+//            (its key cache, which needs Adobe I/O Runtime) starts empty.
+//            A key asked of any other host refuses the vector
+//            (developer.adobe.com/events/docs/guides/sdk/sdk_signature_verification).
 //
 //   cd testdata/remotekeys && npm ci && python3 gen.py > vectors.json && node check.mjs
 //
@@ -18,12 +25,14 @@ import crypto from "node:crypto";
 import { EventEmitter } from "node:events";
 import fs from "node:fs";
 import https from "node:https";
+import path from "node:path";
 import zlib from "node:zlib";
 import { createRequire } from "node:module";
 import * as jose from "jose";
 
 const require = createRequire(import.meta.url);
 const MessageValidator = require("sns-validator");
+const adobeEvents = loadAdobeSDK();
 
 const file = JSON.parse(fs.readFileSync(new URL("./vectors.json", import.meta.url)));
 const now = Date.parse(file.now);
@@ -152,9 +161,86 @@ async function checkPlaid(v) {
   return { why: null, by };
 }
 
+// --- Adobe I/O Events --------------------------------------------------
+
+// aio-lib-events 4.1.0 joins Adobe's host and the header's key path as
+// strings (signatureUtils.js, verifyDigitalSignature), so a path such as
+// "@other.example/k.pem" makes it fetch the key from other.example, the
+// host as URL userinfo; given that host's key it accepts the signature.
+// The documentation serves the keys from static.adobeioevents.com only:
+// check.mjs refuses a vector for which the SDK asked another host.
+const adobeKeyOrigin = "https://static.adobeioevents.com";
+// adobeAsked are the URLs the SDK fetched a key from for the vector in hand.
+const adobeAsked = [];
+
+// adobeFetch stands in for node-fetch in the SDK's signatureUtils.js: the
+// PEM of adobe_public_keys for its path on Adobe's host, 404 for any other
+// URL, as a static host answers.
+async function adobeFetch(url) {
+  adobeAsked.push(String(url));
+  const pem = String(url).startsWith(adobeKeyOrigin + "/") ? file.adobe_public_keys[String(url).slice(adobeKeyOrigin.length)] : undefined;
+  const text = pem ?? "Not Found";
+  return { ok: pem !== undefined, status: pem === undefined ? 404 : 200, text: async () => text };
+}
+
+// adobeEmptyCache stands in for aio-lib-state, the SDK's key cache: a
+// store that starts empty on each init, so every key is downloaded.
+function adobeEmptyCache() {
+  const store = new Map();
+  return {
+    get: async (k) => (store.has(k) ? { value: store.get(k) } : undefined),
+    put: async (k, v) => void store.set(k, v),
+  };
+}
+
+// loadAdobeSDK requires @adobe/aio-lib-events with its signatureUtils.js's
+// node-fetch and aio-lib-state replaced in the module cache, and quiet
+// logs (the SDK logs the keys it fetches).
+function loadAdobeSDK() {
+  process.env.LOG_LEVEL = "error";
+  process.env.AIO_CLI_ENV = "prod";
+  const from = { paths: [path.dirname(require.resolve("@adobe/aio-lib-events/src/signatureUtils.js"))] };
+  for (const [name, exports] of [["node-fetch", adobeFetch], ["@adobe/aio-lib-state", { init: async () => adobeEmptyCache() }]]) {
+    const filename = require.resolve(name, from);
+    require.cache[filename] = { id: filename, filename, loaded: true, exports };
+  }
+  return require("@adobe/aio-lib-events");
+}
+
+// adobeVerdict reads what verifyDigitalSignatureForEvent answered: true,
+// false (or nothing) if no signature verifies, an error response if
+// recipient_client_id is not the one asked for; it throws if the body is
+// not JSON.
+function adobeVerdict(answer) {
+  if (answer === true) return null;
+  if (answer instanceof Error) return "threw: " + answer.message;
+  if (answer?.error) return `${answer.error.statusCode}: ${answer.error.body}`;
+  return "no signature verifies";
+}
+
+async function checkAdobe(v) {
+  const by = "@adobe/aio-lib-events";
+  const h = v.headers;
+  // Stand-ins: verifyDigitalSignatureForEvent calls no API, but init wants them.
+  const sdk = await adobeEvents.init("stand-in-org@AdobeOrg", "stand-in-api-key", "stand-in-token");
+  const options = {
+    digiSignature1: h["x-adobe-digital-signature-1"], digiSignature2: h["x-adobe-digital-signature-2"],
+    publicKeyPath1: h["x-adobe-public-key1-path"], publicKeyPath2: h["x-adobe-public-key2-path"],
+  };
+  adobeAsked.length = 0;
+  let why;
+  for (const clientId of file.routes["adobe-io"].client_ids) {
+    why = adobeVerdict(await sdk.verifyDigitalSignatureForEvent(v.body, clientId, options).catch((e) => e));
+    if (why === null) break;
+  }
+  const offHost = adobeAsked.find((u) => new URL(u).origin !== adobeKeyOrigin || new URL(u).username !== "");
+  if (offHost !== undefined) why = `${why ?? "valid"}, but the SDK asked a key of a host other than Adobe's (${new URL(offHost).host})`;
+  return { why, by };
+}
+
 // --- All ---------------------------------------------------------------
 
-const checkers = { "aws-sns": checkSNS, paypal: checkPayPal, plaid: checkPlaid };
+const checkers = { "adobe-io": checkAdobe, "aws-sns": checkSNS, paypal: checkPayPal, plaid: checkPlaid };
 let failed = 0;
 for (const v of file.vectors) {
   const check = checkers[v.preset];

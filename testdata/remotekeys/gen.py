@@ -28,9 +28,21 @@ It is written from the providers' documentation only:
       POST /webhook_verification_key/get answers (a JWK with created_at and
       expired_at); its claims are iat (at most 5 minutes old) and
       request_body_sha256, the hex SHA-256 of the raw body
+  Adobe I/O Events
+    developer.adobe.com/events/docs/guides/sdk/sdk_signature_verification
+      x-adobe-digital-signature-1 and -2, each base64 rsa-sha256 (PKCS #1
+      v1.5) of the event payload, the raw body as delivered, under two key
+      pairs; x-adobe-public-key1-path and -2-path, the relative paths of
+      the PEM public keys on static.adobeioevents.com; the body's
+      recipient_client_id, which the receiver matches against its own
+      client id; either signature verifying is enough
+    @adobe/aio-lib-events src/signatureUtils.js
+      the key's URL is "https://static.adobeioevents.com" + the path,
+      joined as strings (https://static.adobeioevents.com/prod/keys/
+      pub-key-<uuid>.pem); crypto.verify('rsa-sha256', body, key, sig)
 
-Every output is a function of this file and the two test-only keys beside
-it: RSA PKCS #1 v1.5 is deterministic, the certificate's fields are fixed,
+Every output is a function of this file and the three test-only keys
+beside it: RSA PKCS #1 v1.5 is deterministic, the certificate's fields are fixed,
 and the Plaid tokens are signed with RFC 6979 deterministic ECDSA. So
 running it again changes nothing, which `make check` requires.
 
@@ -55,6 +67,8 @@ from cryptography.x509.oid import NameOID
 HERE = Path(__file__).resolve().parent
 RSA_KEY_FILE = HERE / "test-only-rsa-2048.pem"
 EC_KEY_FILE = HERE / "test-only-p256.pem"
+# Adobe signs with two key pairs: its key 1 is the RSA key above, its key 2 this one.
+RSA_KEY_2_FILE = HERE / "test-only-rsa-2048-2.pem"
 
 NOW = datetime.datetime(2026, 12, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
 KEY_CLUSTER = "keys"
@@ -77,6 +91,13 @@ PLAID_CREDENTIALS = "client-1:api-secret-1"  # a stand-in for the route's test; 
 PLAID_KID = "6c5516e1-92dc-479e-a8ff-5a51992e0001"
 PLAID_KEY_CREATED = 1764547200  # 2025-12-01T00:00:00Z
 
+ADOBE_PATH = "/adobe-io"
+ADOBE_CLIENT_ID = "4f6c2b1e8a9d4e07b3c5a1f2d6e8b9c0"  # the integration's API key: public, no secret
+ADOBE_OTHER_CLIENT_ID = "9e1d3c5b7a2f4e6d8c0b1a3f5e7d9c2b"
+ADOBE_KEY_1_PATH = "/prod/keys/pub-key-3d7a91c4-5b2e-4f86-a0c9-8e1f2b6d4a73.pem"
+ADOBE_KEY_2_PATH = "/prod/keys/pub-key-b85e02f7-9c3d-4a61-8e4b-1d7f5c2a9e06.pem"
+ADOBE_LOOKALIKE_HOST = "attacker.example"
+
 
 def require_deterministic_ecdsa():
     """Exits, saying why, if this cryptography cannot sign ECDSA by RFC 6979."""
@@ -88,25 +109,32 @@ def require_deterministic_ecdsa():
                  "(ec.ECDSA(..., deterministic_signing=True)): use a newer cryptography")
 
 
+KEY_FILES = (RSA_KEY_FILE, EC_KEY_FILE, RSA_KEY_2_FILE)
+
+
 def load_keys():
-    """The committed test-only keys (python3 gen.py --new-keys makes them)."""
-    for f in (RSA_KEY_FILE, EC_KEY_FILE):
+    """The committed test-only keys (python3 gen.py --new-keys makes them):
+    RSA-2048, P-256, and Adobe's second RSA-2048."""
+    for f in KEY_FILES:
         if not f.exists():
             sys.exit(f"gen.py: {f.name} is missing: run python3 gen.py --new-keys once, and commit it")
-    rsa_key = serialization.load_pem_private_key(RSA_KEY_FILE.read_bytes(), password=None)
-    ec_key = serialization.load_pem_private_key(EC_KEY_FILE.read_bytes(), password=None)
-    if not isinstance(rsa_key, rsa.RSAPrivateKey) or rsa_key.key_size != 2048:
-        sys.exit(f"gen.py: {RSA_KEY_FILE.name} is not an RSA-2048 private key")
+    rsa_key, ec_key, rsa_key_2 = (serialization.load_pem_private_key(f.read_bytes(), password=None) for f in KEY_FILES)
+    for f, key in ((RSA_KEY_FILE, rsa_key), (RSA_KEY_2_FILE, rsa_key_2)):
+        if not isinstance(key, rsa.RSAPrivateKey) or key.key_size != 2048:
+            sys.exit(f"gen.py: {f.name} is not an RSA-2048 private key")
     if not isinstance(ec_key, ec.EllipticCurvePrivateKey) or ec_key.curve.name != "secp256r1":
         sys.exit(f"gen.py: {EC_KEY_FILE.name} is not a P-256 private key")
-    return rsa_key, ec_key
+    return rsa_key, ec_key, rsa_key_2
 
 
 def new_keys():
-    """Writes fresh test-only keys; run once, never by the generator."""
+    """Writes a fresh test-only key for each key file missing, leaving the
+    others: run once, never by the generator."""
     pem = serialization.PrivateFormat.PKCS8
-    for f, key in ((RSA_KEY_FILE, rsa.generate_private_key(public_exponent=65537, key_size=2048)),
-                   (EC_KEY_FILE, ec.generate_private_key(ec.SECP256R1()))):
+    for f in KEY_FILES:
+        if f.exists():
+            continue
+        key = ec.generate_private_key(ec.SECP256R1()) if f == EC_KEY_FILE else rsa.generate_private_key(public_exponent=65537, key_size=2048)
         f.write_bytes(key.private_bytes(serialization.Encoding.PEM, pem, serialization.NoEncryption()))
         print(f"gen.py: wrote {f.name}", file=sys.stderr)
 
@@ -352,6 +380,77 @@ def plaid_vectors(key):
     ]
 
 
+# --- Adobe I/O Events ----------------------------------------------------
+
+
+def adobe_public_key(key):
+    """The PEM "PUBLIC KEY" (SubjectPublicKeyInfo) Adobe serves for a key."""
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def adobe_sign(key, body):
+    """base64 rsa-sha256 (PKCS #1 v1.5) of the raw body's bytes."""
+    return b64(key.sign(body.encode(), padding.PKCS1v15(), hashes.SHA256()))
+
+
+def adobe_headers(sig1, sig2, path1=ADOBE_KEY_1_PATH, path2=ADOBE_KEY_2_PATH, event_id=""):
+    """The headers of an I/O Events delivery: the two signatures and their
+    keys' paths, and the delivery's own (sdk_signature_verification's list)."""
+    return {"content-type": "application/json; charset=utf-8", "user-agent": "Adobe/1.0",
+            "x-adobe-delivery-id": "d" + event_id[1:], "x-adobe-event-code": "com.example.order.created",
+            "x-adobe-event-id": event_id, "x-adobe-provider": "custom",
+            "x-adobe-digital-signature-1": sig1, "x-adobe-digital-signature-2": sig2,
+            "x-adobe-public-key1-path": path1, "x-adobe-public-key2-path": path2}
+
+
+def adobe_event(event_id, recipient, data):
+    """A custom event as I/O Events delivers it: CloudEvents fields, with
+    event_id and recipient_client_id added; compact JSON, UTF-8."""
+    return json.dumps({
+        "specversion": "1.0", "type": "com.example.order.created", "source": "urn:uuid:6f2d8a41-0c3b-4e59-9a17-2b8c5d0e4f63",
+        "id": event_id, "time": "2026-12-01T11:59:0" + event_id[-1] + ".000Z", "datacontenttype": "application/json",
+        "data": data, "event_id": event_id, "recipient_client_id": recipient,
+    }, ensure_ascii=False, separators=(",", ":"))
+
+
+def adobe_vector(name, headers, body, valid, why):
+    return vector(name, "adobe-io", ADOBE_PATH, headers, body, valid, why)
+
+
+def adobe_vectors(key1, key2):
+    """key1 and key2 are Adobe's two key pairs; a signature "with the wrong
+    key" is made with the other pair's."""
+    v = []
+    def signed(body, sig1_key=key1, **kw):
+        return adobe_headers(adobe_sign(sig1_key, body), adobe_sign(key2, body), event_id=json.loads(body)["event_id"], **kw)
+    body1 = adobe_event("a1b2c3d4-0001-4e5f-8a9b-0c1d2e3f4a51", ADOBE_CLIENT_ID, {"order": "A-2001", "total": "19.99"})
+    v.append(adobe_vector("adobe-io/valid", signed(body1), body1, True, "both signatures right, for the route's client id"))
+    body2 = adobe_event("a1b2c3d4-0002-4e5f-8a9b-0c1d2e3f4a52", ADOBE_CLIENT_ID, {"order": "A-2002", "total": "5.00"})
+    v.append(adobe_vector("adobe-io/valid-second-signature-only", signed(body2, sig1_key=key2), body2, True,
+                          "signature 1 was made with the wrong key (key 2's), signature 2 is right: either verifying is enough"))
+    body3 = adobe_event("a1b2c3d4-0003-4e5f-8a9b-0c1d2e3f4a53", ADOBE_CLIENT_ID,
+                        {"order": "A-2003", "note": "Zoë Ångström 山田 \"quoted\"\nline two", "total": "12,50 €", "emoji": "🦆"})
+    v.append(adobe_vector("adobe-io/valid-unicode", signed(body3), body3, True, "a UTF-8 body: the signatures are of its bytes"))
+    body4 = adobe_event("a1b2c3d4-0004-4e5f-8a9b-0c1d2e3f4a54", ADOBE_CLIENT_ID, {"order": "A-2004", "total": "19.99"})
+    v.append(adobe_vector("adobe-io/tampered-body", signed(body4), body4.replace("19.99", "1999.00"), False,
+                          "the body was changed after signing: neither signature verifies"))
+    body5 = adobe_event("a1b2c3d4-0005-4e5f-8a9b-0c1d2e3f4a55", ADOBE_OTHER_CLIENT_ID, {"order": "A-2005", "total": "19.99"})
+    v.append(adobe_vector("adobe-io/other-recipient", signed(body5), body5, False,
+                          "signed by Adobe's keys, but for another integration's client id (Adobe signs every integration's events with the same keys)"))
+    body6 = adobe_event("a1b2c3d4-0006-4e5f-8a9b-0c1d2e3f4a56", ADOBE_CLIENT_ID, {"order": "A-2006", "total": "19.99"})
+    v.append(adobe_vector("adobe-io/key-path-not-pem", signed(body6, path1=ADOBE_KEY_1_PATH[:-len(".pem")] + ".txt",
+                                                             path2=ADOBE_KEY_2_PATH[:-len(".pem")] + ".txt"), body6, False,
+                          "both key paths end .txt: no key Adobe publishes (its keys are .pem files); refused without fetching"))
+    body7 = adobe_event("a1b2c3d4-0007-4e5f-8a9b-0c1d2e3f4a57", ADOBE_CLIENT_ID, {"order": "A-2007", "total": "19.99"})
+    v.append(adobe_vector("adobe-io/key-path-names-another-host", signed(body7, path1="@" + ADOBE_LOOKALIKE_HOST + ADOBE_KEY_1_PATH,
+                                                                       path2="@" + ADOBE_LOOKALIKE_HOST + ADOBE_KEY_2_PATH), body7, False,
+                          "both key paths begin @" + ADOBE_LOOKALIKE_HOST + ": joined to https://static.adobeioevents.com as strings, "
+                          "they name a key on that host (the rest is URL userinfo); refused without fetching"))
+    headers = {k: val for k, val in signed(body1).items() if not k.startswith(("x-adobe-digital-signature", "x-adobe-public-key"))}
+    v.append(adobe_vector("adobe-io/missing-headers", headers, body1, False, "no x-adobe-digital-signature-* or x-adobe-public-key*-path header"))
+    return v
+
+
 def main():
     if sys.argv[1:] == ["--new-keys"]:
         new_keys()
@@ -359,13 +458,16 @@ def main():
     if sys.argv[1:]:
         sys.exit("usage: python3 gen.py > vectors.json | python3 gen.py --new-keys")
     require_deterministic_ecdsa()
-    rsa_key, ec_key = load_keys()
+    rsa_key, ec_key, rsa_key_2 = load_keys()
     out = {
         "now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cert_pem": certificate(rsa_key),
         "plaid_key_answer": {"key": plaid_jwk(ec_key), "request_id": "Wf2bq3kzXhg1nYr"},
+        "adobe_public_keys": {ADOBE_KEY_1_PATH: adobe_public_key(rsa_key), ADOBE_KEY_2_PATH: adobe_public_key(rsa_key_2)},
         "env": {PLAID_ENV: PLAID_CREDENTIALS},
         "routes": {
+            "adobe-io": {"name": "adobe-io", "match": {"path": ADOBE_PATH}, "scheme": "adobe-io", "key_cluster": KEY_CLUSTER,
+                         "client_ids": [ADOBE_CLIENT_ID]},
             "aws-sns": {"name": "sns", "match": {"path": SNS_PATH}, "scheme": "aws-sns", "key_cluster": KEY_CLUSTER,
                         "topic_arns": [SNS_TOPIC]},
             "paypal": {"name": "paypal", "match": {"path": PAYPAL_PATH}, "scheme": "paypal", "key_cluster": KEY_CLUSTER,
@@ -373,7 +475,7 @@ def main():
             "plaid": {"name": "plaid", "match": {"path": PLAID_PATH}, "scheme": "plaid", "key_cluster": KEY_CLUSTER,
                       "secrets": [{"id": "api", "env": PLAID_ENV}]},
         },
-        "vectors": sns_vectors(rsa_key) + paypal_vectors(rsa_key) + plaid_vectors(ec_key),
+        "vectors": sns_vectors(rsa_key) + paypal_vectors(rsa_key) + plaid_vectors(ec_key) + adobe_vectors(rsa_key, rsa_key_2),
     }
     json.dump(out, sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")

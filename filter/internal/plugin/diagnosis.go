@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hookguard/hookguard/filter/internal/proxywasm"
@@ -49,11 +50,33 @@ func (q *request) diagnose(why reason.Reason, err error) error {
 			hint = q.expiredHint()
 		}
 	case "missing_signature":
-		hint = verify.OtherPresetHint(&q.req, q.route.SchemeName)
+		if hint = verify.OtherPresetHint(&q.req, q.route.SchemeName); hint == "" {
+			hint = expectedHeaders(q.route.SchemeName, "signature", func(p verify.PresetInfo) []string { return p.SignatureHeaders })
+		}
+	case "missing_timestamp":
+		hint = expectedHeaders(q.route.SchemeName, "timestamp", func(p verify.PresetInfo) []string { return []string{p.HMAC.TimestampHeader} })
 	case "body_too_large":
 		hint = "the route's max_body_bytes is " + strconv.FormatInt(q.route.MaxBodyBytes, 10)
 	}
 	return verify.WithHint(err, hint)
+}
+
+// expectedHeaders names where a preset reads its signature or timestamp,
+// for a request that lacks them; "" for a scheme that is not a preset.
+func expectedHeaders(scheme, what string, headers func(verify.PresetInfo) []string) string {
+	p, ok := verify.LookupPreset(scheme)
+	var names []string
+	if ok {
+		for _, h := range headers(p) {
+			if h != "" {
+				names = append(names, h)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "no " + strings.Join(names, " or ") + " header: where " + scheme + " sends its " + what
 }
 
 // expiredHint says which secret out of its life the request verifies

@@ -31,7 +31,9 @@ const diagRoutes = `{"routes":[
  {"name":"gone","match":{"path":"/gone"},"scheme":"hmac","secrets":[{"id":"old","env":"OLD","not_after":"2026-01-01T00:00:00Z"}],"signature_header":"x-sig"},
  {"name":"stripe","match":{"path":"/stripe"},"scheme":"stripe","secrets":[{"id":"s","env":"NEW"}]},
  {"name":"square","match":{"path":"/square"},"scheme":"square","secrets":[{"id":"s","env":"NEW"}]},
- {"name":"detect","match":{"path":"/detect"},"scheme":"hmac","mode":"detect","secrets":[{"id":"s","env":"NEW"}],"signature_header":"x-sig"}]}`
+ {"name":"detect","match":{"path":"/detect"},"scheme":"hmac","mode":"detect","secrets":[{"id":"s","env":"NEW"}],"signature_header":"x-sig"},
+ {"name":"slack","match":{"path":"/slack"},"scheme":"slack","secrets":[{"id":"s","env":"NEW"}]},
+ {"name":"unset","match":{"path":"/unset"},"scheme":"github","secrets":[{"id":"s","env":"UNSET","optional":true}]}]}`
 
 func genSig(secret, ts, body string) string {
 	m := hmac.New(sha256.New, []byte(secret))
@@ -71,6 +73,10 @@ func TestDiagnosis(t *testing.T) {
 			"the request has x-hub-signature-256, github's signature header: is the route's scheme (stripe) right?"},
 		{"url", "/square", map[string]string{"x-square-hmacsha256-signature": "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="}, body, 401, "set public_url"},
 		{"detect", "/detect", map[string]string{"x-sig": strings.Repeat("ab", 20)}, body, 0, "not what this scheme reads: hex of 32 bytes"},
+		{"no signature", "/stripe", nil, body, 401, "no stripe-signature header: where stripe sends its signature"},
+		{"no timestamp", "/slack", map[string]string{"x-slack-signature": "v0=" + good}, body, 401,
+			"no x-slack-request-timestamp header: where slack sends its timestamp"},
+		{"unconfigured", "/unset", nil, body, 500, "none of the route's secrets (or its binding) is set"},
 	}
 	h := start(t, diagRoutes, map[string]string{"OLD": diagOld, "NEW": diagNew}, diagNow)
 	for _, tc := range cases {

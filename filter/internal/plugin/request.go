@@ -62,6 +62,7 @@ type request struct {
 
 var (
 	errNotConfigured = errors.New("filter is not configured")
+	errUnconfigured  = errors.New("route unconfigured")
 	errBufferShrank  = errors.New("host body buffer is not cumulative after Pause")
 	errShortRead     = errors.New("host returned fewer body bytes than it announced")
 )
@@ -119,7 +120,7 @@ func (q *request) OnRequestHeaders(_ int, endOfStream bool) proxywasm.Action {
 	case q.route.Mode == config.Off:
 		return proxywasm.Continue
 	case q.route.Unconfigured:
-		return q.reject(reason.Unconfigured, nil)
+		return q.reject(reason.Unconfigured, verify.WithHint(errUnconfigured, "none of the route's secrets (or its binding) is set: see the start-up warnings"))
 	}
 	if q.route.Handshake != "" {
 		if a, handled := q.handshake(req); handled {

@@ -16,18 +16,21 @@ import (
 	"time"
 )
 
-// RemoteKeyFile is testdata/remotekeys/vectors.json: AWS SNS, PayPal
-// and Plaid deliveries that gen.py signed from the providers' documents
-// with Python's cryptography, and that check.mjs verified with
-// sns-validator, Node's crypto and jose; the certificate and the Plaid key
-// they are signed under; and the routes that take them.
+// RemoteKeyFile is testdata/remotekeys/vectors.json: AWS SNS, PayPal,
+// Plaid and Adobe I/O Events deliveries that gen.py signed from the
+// providers' documents with Python's cryptography, and that check.mjs
+// verified with sns-validator, Node's crypto, jose and Adobe's
+// aio-lib-events; the certificate, the Plaid key and Adobe's public keys
+// (by their paths on Adobe's key host) they are signed under; and the
+// routes that take them.
 type RemoteKeyFile struct {
-	Now            time.Time                  `json:"now"`
-	CertPEM        string                     `json:"cert_pem"`
-	PlaidKeyAnswer json.RawMessage            `json:"plaid_key_answer"`
-	Env            map[string]string          `json:"env"`
-	Routes         map[string]json.RawMessage `json:"routes"`
-	Vectors        []RemoteKeyVector          `json:"vectors"`
+	Now             time.Time                  `json:"now"`
+	CertPEM         string                     `json:"cert_pem"`
+	PlaidKeyAnswer  json.RawMessage            `json:"plaid_key_answer"`
+	AdobePublicKeys map[string]string          `json:"adobe_public_keys"`
+	Env             map[string]string          `json:"env"`
+	Routes          map[string]json.RawMessage `json:"routes"`
+	Vectors         []RemoteKeyVector          `json:"vectors"`
 }
 
 type RemoteKeyVector struct {
@@ -50,6 +53,9 @@ func ReadRemoteKeyFile(t testing.TB) *RemoteKeyFile {
 	}
 	if len(f.Vectors) == 0 || f.Now.IsZero() || f.CertPEM == "" || len(f.Routes) == 0 {
 		t.Fatal("testdata/remotekeys/vectors.json has no vectors, now, cert_pem or routes")
+	}
+	if _, ok := f.Routes["adobe-io"]; ok && len(f.AdobePublicKeys) == 0 {
+		t.Fatal("testdata/remotekeys/vectors.json has an adobe-io route but no adobe_public_keys")
 	}
 	return &f
 }
@@ -84,11 +90,11 @@ func (f *RemoteKeyFile) PlaidCredentials(t testing.TB) (clientID, secret string)
 	return clientID, secret
 }
 
-// RemoteKeyServer stands in for the providers' key endpoints: the
-// certificate for any .pem (AWS SNS) or /v1/notifications/certs/ (PayPal)
-// path, and Plaid's answer to POST /webhook_verification_key/get when the
-// body carries the route's credentials and the key's id. It records the
-// hosts it was asked for.
+// RemoteKeyServer stands in for the providers' key endpoints: Adobe's
+// public key for each of its paths, the certificate for any other .pem
+// (AWS SNS) or /v1/notifications/certs/ (PayPal) path, and Plaid's answer
+// to POST /webhook_verification_key/get when the body carries the route's
+// credentials and the key's id. It records the hosts it was asked for.
 type RemoteKeyServer struct {
 	*httptest.Server
 	mu    sync.Mutex
@@ -109,7 +115,10 @@ func NewRemoteKeyServer(t testing.TB, f *RemoteKeyFile) *RemoteKeyServer {
 		ks.mu.Unlock()
 		var asked plaidKeyAsk
 		body, _ := io.ReadAll(r.Body)
+		adobeKey, isAdobeKey := f.AdobePublicKeys[r.URL.Path]
 		switch {
+		case r.Method == "GET" && isAdobeKey:
+			io.WriteString(w, adobeKey)
 		case r.Method == "GET" && (strings.HasSuffix(r.URL.Path, ".pem") || strings.HasPrefix(r.URL.Path, "/v1/notifications/certs/")):
 			io.WriteString(w, f.CertPEM)
 		case r.Method == "POST" && r.URL.Path == "/webhook_verification_key/get" && json.Unmarshal(body, &asked) == nil &&
