@@ -143,6 +143,9 @@ type Route struct {
 	// (verify.RemoteKeyed: aws-sns, paypal, plaid), is the cluster the
 	// plugin fetches them through while the request waits.
 	KeyCluster string
+	// PublicURL is the route's public_url: the URL its senders sign, or
+	// were told (eBay's endpoint), when a proxy rewrote it.
+	PublicURL string
 	// SourceCIDRs, when set, are the only client addresses the route
 	// accepts (defence in depth beside the signature): the connection's
 	// source.address, or with TrustedProxyHops the X-Forwarded-For entry

@@ -34,6 +34,8 @@ const (
 	HandshakeBraintree = string(verify.HandshakeBraintree)
 	// HandshakeAdobe echoes Adobe I/O Events' registration challenge.
 	HandshakeAdobe = string(verify.HandshakeAdobe)
+	// HandshakeEBay answers eBay's challenge_code GET.
+	HandshakeEBay = string(verify.HandshakeEBay)
 	// HandshakeMonday echoes monday.com's unsigned URL challenge.
 	HandshakeMonday = string(verify.HandshakeMonday)
 	// HandshakeSNS confirms a verified AWS SNS SubscriptionConfirmation.

@@ -99,6 +99,7 @@ func parseRoute(rr rawRoute, maxBody int64, lookupEnv func(string) (string, bool
 	if err := parseSources(&r, rr); err != nil {
 		return Route{}, nil, err
 	}
+	r.PublicURL = rr.PublicURL
 	var warnings []string
 	if r.Mode == Off {
 		if len(rr.Secrets) > 0 {
@@ -303,11 +304,11 @@ func setHandshake(r *Route, h verify.Handshake, keys []verify.Key, unconfigured 
 // setVerifyToken reads the verify token of a handshake that needs one
 // (Meta's hub.verify_token) from the variable "verify_token_env" names.
 func setVerifyToken(r *Route, rr rawRoute, lookupEnv func(string) (string, bool)) error {
-	if r.Handshake != HandshakeMeta {
+	if r.Handshake != HandshakeMeta && r.Handshake != HandshakeEBay {
 		return nil
 	}
 	if rr.VerifyTokenEnv == "" {
-		return fmt.Errorf(`%w: the %s handshake needs "verify_token_env", the variable holding the verify token you gave Meta`, ErrNoSecret, r.SchemeName)
+		return fmt.Errorf(`%w: the %s handshake needs "verify_token_env", the variable holding the verification token you gave the provider`, ErrNoSecret, r.SchemeName)
 	}
 	v, ok := lookupEnv(rr.VerifyTokenEnv)
 	if !ok || v == "" {

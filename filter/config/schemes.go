@@ -254,6 +254,9 @@ func remoteKeyScheme(info verify.PresetInfo) scheme {
 	if info.Handshake.Kind != "" {
 		fields = append(fields, "handshake")
 	}
+	if info.Handshake.Kind == verify.HandshakeEBay {
+		fields = append(fields, "verify_token_env")
+	}
 	return scheme{fields: fields, standIn: info.StandInKey, credentials: true, keyless: !rk.Credentials,
 		keysNote: fmt.Sprintf(`scheme %q fetches its provider's keys through "key_cluster"`, info.Name),
 		build: func(r *Route, rr rawRoute, keys []verify.Key, tolerance *time.Duration) error {

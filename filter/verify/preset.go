@@ -118,6 +118,10 @@ const (
 	// HandshakeAdobe echoes the challenge of Adobe I/O Events' registration
 	// GET (?challenge=) as {"challenge": …}.
 	HandshakeAdobe HandshakeKind = "adobe-io"
+	// HandshakeEBay answers eBay's endpoint check, a GET with
+	// ?challenge_code=, with {"challengeResponse": hex SHA-256 of the code,
+	// the route's verification token and the endpoint's URL}.
+	HandshakeEBay HandshakeKind = "ebay"
 	// HandshakeMonday echoes monday.com's URL challenge, a POST whose JSON
 	// body is {"challenge": <token>} alone, unsigned, as {"challenge": …}.
 	HandshakeMonday HandshakeKind = "monday"

@@ -239,16 +239,20 @@ func remoteKeyRoute(info verify.PresetInfo) string {
 	case "client_ids":
 		extra = `, "client_ids": ["YOUR_INTEGRATION_API_KEY"], "dedupe": {}`
 	}
+	if rk.Credentials {
+		extra += fmt.Sprintf(`, "secrets": [{"id": "api", "env": %q}]`, strings.ToUpper(info.Name)+"_API_CREDENTIALS")
+	}
 	if info.Handshake.Kind != "" && rk.BindField != "topic_arns" {
 		extra += `, "handshake": true`
+	}
+	if info.Handshake.Kind == verify.HandshakeEBay {
+		extra += fmt.Sprintf(`, "verify_token_env": %q`, strings.ToUpper(info.Name)+"_VERIFY_TOKEN")
 	}
 	methods := `"POST"`
 	if m := info.Handshake.Method; m != "" && m != "POST" {
 		methods = fmt.Sprintf(`%q, "POST"`, m)
 	}
-	if rk.Credentials {
-		extra = fmt.Sprintf(`, "secrets": [{"id": "api", "env": %q}]`, strings.ToUpper(info.Name)+"_API_CREDENTIALS")
-	}
+
 	return fmt.Sprintf(`{"name": %q, "match": {"path": "/hooks/%s", "methods": [%s]}, "scheme": %q, "key_cluster": %q%s}`,
 		info.Name, info.Name, methods, info.Name, info.Name, extra)
 }

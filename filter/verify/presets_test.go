@@ -82,7 +82,7 @@ func checkKind(t *testing.T, p verify.PresetInfo) {
 		if !inBody && p.Kind != verify.KindJWT && len(p.SignatureHeaders) != want {
 			t.Errorf("signature headers %v, want %d", p.SignatureHeaders, want)
 		}
-	case verify.KindSNS, verify.KindPayPal, verify.KindPlaid, verify.KindAdobe:
+	case verify.KindSNS, verify.KindPayPal, verify.KindPlaid, verify.KindAdobe, verify.KindEBay:
 		if p.DocHeaders == "" || p.DocSigned == "" {
 			t.Error("a kind the generic model does not express needs DocHeaders and DocSigned")
 		}
@@ -92,7 +92,7 @@ func checkKind(t *testing.T, p verify.PresetInfo) {
 	default:
 		t.Fatalf("unknown kind %q", p.Kind)
 	}
-	if p.Kind != verify.KindSNS && p.Kind != verify.KindPayPal && p.Kind != verify.KindPlaid && p.Kind != verify.KindAdobe && p.RemoteKey != nil {
+	if p.Kind != verify.KindSNS && p.Kind != verify.KindPayPal && p.Kind != verify.KindPlaid && p.Kind != verify.KindAdobe && p.Kind != verify.KindEBay && p.RemoteKey != nil {
 		t.Error("only a remote-key kind fetches keys")
 	}
 	if p.Kind != verify.KindPublicKey {

@@ -33,6 +33,9 @@ type KeyFetch struct {
 	Method, Authority, Path string
 	ContentType             string
 	Body                    []byte
+	// Authorization, if set, is the request's Authorization header (an
+	// API credential or token: never logged).
+	Authorization string
 }
 
 // KeyNeeded is what Verify returns when the key is not in the route's
@@ -77,8 +80,11 @@ const (
 // RemoteKeys is one route's cache of fetched keys, in one VM. It is used
 // from the VM's one thread only.
 type RemoteKeys struct {
-	parse   func(body []byte, now time.Time) (any, error)
+	parse   func(id string, body []byte, now time.Time) (any, error)
 	entries map[string]remoteKey
+	// credential, if set, is the id of an entry that authorizes the
+	// other fetches (eBay's token): an answer of 401 forgets it.
+	credential string
 }
 
 type remoteKey struct {
@@ -86,7 +92,14 @@ type remoteKey struct {
 	expires time.Time
 }
 
+// newRemoteKeys makes a cache whose answers parse reads.
 func newRemoteKeys(parse func(body []byte, now time.Time) (any, error)) *RemoteKeys {
+	return newRemoteKeysByID(func(_ string, body []byte, now time.Time) (any, error) { return parse(body, now) })
+}
+
+// newRemoteKeysByID is newRemoteKeys for answers read by what they are
+// for (a token, or a key).
+func newRemoteKeysByID(parse func(id string, body []byte, now time.Time) (any, error)) *RemoteKeys {
 	return &RemoteKeys{parse: parse, entries: map[string]remoteKey{}}
 }
 
@@ -110,7 +123,10 @@ func (c *RemoteKeys) Store(id string, status int, body []byte, now time.Time) er
 	var key any
 	err := errors.New("status " + strconv.Itoa(status) + " (0: no response)")
 	if status == 200 {
-		key, err = c.parse(body, now)
+		key, err = c.parse(id, body, now)
+	}
+	if status == 401 && c.credential != "" {
+		delete(c.entries, c.credential) // refused: fetch the credential again
 	}
 	if len(c.entries) >= maxRemoteKeys {
 		c.evict(now)

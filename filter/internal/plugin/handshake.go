@@ -132,6 +132,9 @@ func getAnswer(rt *config.Route, req *verify.Request) (answer []byte, plain bool
 		}
 		answer, _ = json.Marshal(map[string]string{"challenge": token})
 		return answer, false, nil
+	case config.HandshakeEBay:
+		answer, err = ebayAnswer(rt, req)
+		return answer, false, err
 	case config.HandshakeMeta:
 		answer, err = metaAnswer(rt, query)
 		return answer, true, err
@@ -245,6 +248,25 @@ func metaAnswer(rt *config.Route, query string) ([]byte, error) {
 	return []byte(challenge), nil
 }
 
+// ebayAnswer answers eBay's endpoint check, GET …?challenge_code=: the hex
+// SHA-256 of the code, the route's verification token and the endpoint's
+// URL as eBay was given it (public_url, else the request's, without the
+// query), as {"challengeResponse": …}. It is a hash, not a MAC of
+// anything eBay signs: eBay signs notifications with its own keys.
+func ebayAnswer(rt *config.Route, req *verify.Request) ([]byte, error) {
+	code, asked, err := queryToken(req.Query(), "challenge_code")
+	if !asked || err != nil {
+		return nil, err
+	}
+	if len(rt.HandshakeToken) == 0 {
+		return nil, errHandshakeRefused
+	}
+	endpoint, _, _ := strings.Cut(verify.RequestURL(req, rt.PublicURL), "?")
+	sum := sha256.Sum256([]byte(code + string(rt.HandshakeToken) + endpoint))
+	answer, _ := json.Marshal(map[string]string{"challengeResponse": hex.EncodeToString(sum[:])})
+	return answer, nil
+}
+
 // mondayAnswer answers monday.com's URL challenge: a body that is a JSON
 // object of one field, "challenge", an opaque token, is echoed as JSON. The
 // challenge is unsigned, so it is answered before any check; an echo signs
@@ -299,7 +321,7 @@ func (q *request) answerHandshake(answer []byte, plain bool) proxywasm.Action {
 func answersAtHeaders(rt *config.Route) bool {
 	switch rt.Handshake {
 	case config.HandshakeTwitterCRC, config.HandshakeDropbox, config.HandshakeMeta, config.HandshakeOkta, config.HandshakeBraintree, config.HandshakeGraph,
-		config.HandshakeAdobe:
+		config.HandshakeAdobe, config.HandshakeEBay:
 		return true
 	}
 	return false

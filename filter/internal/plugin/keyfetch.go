@@ -87,6 +87,9 @@ func (r *Root) startFetch(rt *config.Route, fetch verify.KeyFetch, confirm bool)
 	if fetch.ContentType != "" {
 		headers = append(headers, pairs.Pair{Key: "content-type", Value: fetch.ContentType})
 	}
+	if fetch.Authorization != "" {
+		headers = append(headers, pairs.Pair{Key: "authorization", Value: fetch.Authorization})
+	}
 	token, err := proxywasm.HTTPCall(rt.KeyCluster, headers, fetch.Body, keyFetchTimeout)
 	if err != nil {
 		return nil, errors.New("cannot call cluster " + rt.KeyCluster + ": " + err.Error())

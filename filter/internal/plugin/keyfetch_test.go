@@ -1,6 +1,8 @@
 package plugin_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -407,5 +409,94 @@ func TestAdobeKeyFetched(t *testing.T) {
 		{Key: ":authority", Value: "h"}}})
 	if s.Local == nil || s.Local.Status != 400 {
 		t.Fatalf("a JSON challenge: %+v", s.Local)
+	}
+}
+
+// TestEBayKeyFetched: eBay's key needs an application token: the route
+// asks eBay's OAuth API for one with its credentials (Basic), then the
+// Notification API for the kid's key (Bearer), both once; the
+// notification then verifies; a token eBay refuses (401) is fetched anew;
+// the endpoint check is answered with SHA-256(code + token + endpoint).
+func TestEBayKeyFetched(t *testing.T) {
+	now := keyNow
+	h, ok := proxytest.Start(plugin.NewRoot, proxytest.Options{Config: []byte(`{"routes":[{"name":"ebay","match":{"path":"/ebay"},"scheme":"ebay",
+		"key_cluster":"ebay","secrets":[{"id":"app","env":"EBAY_APP"}],"handshake":true,"verify_token_env":"EBAY_TOKEN","public_url":"https://hooks.example.com/ebay"}]}`),
+		Env: map[string]string{"EBAY_APP": "client-9:client-secret-9", "EBAY_TOKEN": "verification-token-0123456789abcdef0123"}, Now: func() time.Time { return now }})
+	t.Cleanup(h.Close)
+	if !ok {
+		t.Fatal(h.Logs())
+	}
+	p := cases.RemoteKeys()
+	body := []byte(`{"metadata":{"topic":"MARKETPLACE_ACCOUNT_DELETION","schemaVersion":"1.0"},"notification":{"notificationId":"n-1","data":{"username":"u"}}}`)
+	s := post(h, "/ebay", map[string]string{"x-ebay-signature": p.SignEBay(body, "kid-1")}, body)
+	if len(h.Calls) != 1 {
+		t.Fatalf("calls %+v", h.Calls)
+	}
+	tok := h.Calls[0]
+	if header(tok.Header, ":method") != "POST" || header(tok.Header, ":path") != "/identity/v1/oauth2/token" || header(tok.Header, ":authority") != "api.ebay.com" ||
+		header(tok.Header, "authorization") != "Basic Y2xpZW50LTk6Y2xpZW50LXNlY3JldC05" || !strings.Contains(string(tok.Body), "grant_type=client_credentials") {
+		t.Fatalf("token fetch %+v %s", tok, tok.Body)
+	}
+	h.RespondHTTPCall(tok.Token, 200, []byte(`{"access_token":"v^1.1#i^1#app-token","expires_in":7200,"token_type":"Application Access Token"}`))
+	if len(h.Calls) != 2 {
+		t.Fatalf("no key fetch: %+v", h.Calls)
+	}
+	key := h.Calls[1]
+	if header(key.Header, ":path") != "/commerce/notification/v1/public_key/kid-1" || header(key.Header, "authorization") != "Bearer v^1.1#i^1#app-token" {
+		t.Fatalf("key fetch %+v", key)
+	}
+	h.RespondHTTPCall(key.Token, 200, p.EBayKeyAnswer())
+	if !s.Continued {
+		t.Fatalf("refused: %+v", s.Local)
+	}
+	spaced := []byte(strings.ReplaceAll(string(body), `","`, `", "`))
+	for name, tc := range map[string]struct {
+		sig  string
+		body []byte
+	}{
+		"pretty-printed": {p.SignEBay(body, "kid-1"), spaced},
+	} {
+		if s := post(h, "/ebay", map[string]string{"x-ebay-signature": tc.sig}, tc.body); !s.Continued {
+			t.Errorf("%s: %+v", name, s.Local)
+		}
+	}
+	for name, tc := range map[string]struct {
+		sig  string
+		body []byte
+	}{
+		"tampered": {p.SignEBay(body, "kid-1"), []byte(strings.Replace(string(body), "u", "v", 1))},
+		"bad kid":  {p.SignEBay(body, "../x"), body},
+		"not json": {"bm90IGpzb24=", body},
+	} {
+		if s := post(h, "/ebay", map[string]string{"x-ebay-signature": tc.sig}, tc.body); s.Local == nil || s.Local.Status != 401 {
+			t.Errorf("%s: %+v", name, s.Local)
+		}
+	}
+	// A new kid, and eBay refuses the token: the token is fetched again,
+	// and the key once its failure is forgotten.
+	s = post(h, "/ebay", map[string]string{"x-ebay-signature": p.SignEBay(body, "kid-2")}, body)
+	h.RespondHTTPCall(h.Calls[2].Token, 401, nil)
+	if len(h.Calls) != 4 || header(h.Calls[3].Header, ":path") != "/identity/v1/oauth2/token" {
+		t.Fatalf("after a 401 the token is not fetched again: %+v", h.Calls)
+	}
+	h.RespondHTTPCall(h.Calls[3].Token, 200, []byte(`{"access_token":"second-token"}`))
+	if s.Local == nil || s.Local.Status != 503 {
+		t.Fatalf("refused token: %+v", s.Local)
+	}
+	now = now.Add(11 * time.Second)
+	s = post(h, "/ebay", map[string]string{"x-ebay-signature": p.SignEBay(body, "kid-2")}, body)
+	if last := h.Calls[len(h.Calls)-1]; header(last.Header, ":path") != "/commerce/notification/v1/public_key/kid-2" || header(last.Header, "authorization") != "Bearer second-token" {
+		t.Fatalf("key fetch after the token's renewal: %+v", last)
+	}
+	h.RespondHTTPCall(h.Calls[len(h.Calls)-1].Token, 200, p.EBayKeyAnswer())
+	if !s.Continued {
+		t.Fatalf("kid-2 refused: %+v", s.Local)
+	}
+	code := "71745723d031455a"
+	s = h.Run(proxytest.Request{Header: []pairs.Pair{{Key: ":method", Value: "GET"}, {Key: ":path", Value: "/ebay?challenge_code=" + code},
+		{Key: ":authority", Value: "internal:8080"}}})
+	sum := sha256.Sum256([]byte(code + "verification-token-0123456789abcdef0123" + "https://hooks.example.com/ebay"))
+	if s.Local == nil || s.Local.Status != 200 || string(s.Local.Body) != `{"challengeResponse":"`+hex.EncodeToString(sum[:])+`"}` {
+		t.Fatalf("challenge: %+v", s.Local)
 	}
 }

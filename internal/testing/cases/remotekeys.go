@@ -176,3 +176,28 @@ func (p *RemoteKeyProvider) SignAdobe(body []byte, path1, path2 string) map[stri
 	return map[string]string{"x-adobe-digital-signature-1": b64, "x-adobe-public-key1-path": path1,
 		"x-adobe-digital-signature-2": b64, "x-adobe-public-key2-path": path2}
 }
+
+// SignEBay returns eBay's X-EBAY-SIGNATURE for body: base64 JSON naming
+// an ECDSA signature (DER, base64) of the SHA-1 of the body and the kid
+// (developer.ebay.com's Notification API; event-notification-nodejs-sdk).
+func (p *RemoteKeyProvider) SignEBay(body []byte, kid string) string {
+	sum := sha1.Sum(body)
+	der, err := ecdsa.SignASN1(rand.Reader, p.EC, sum[:])
+	if err != nil {
+		panic(err)
+	}
+	h, _ := json.Marshal(map[string]string{"alg": "ecdsa", "kid": kid, "signature": base64.StdEncoding.EncodeToString(der), "digest": "SHA1"})
+	return base64.StdEncoding.EncodeToString(h)
+}
+
+// EBayKeyAnswer is what eBay's getPublicKey answers: the PEM on one line,
+// as eBay sends it.
+func (p *RemoteKeyProvider) EBayKeyAnswer() []byte {
+	der, err := x509.MarshalPKIXPublicKey(&p.EC.PublicKey)
+	if err != nil {
+		panic(err)
+	}
+	answer, _ := json.Marshal(map[string]string{"algorithm": "ECDSA", "digest": "SHA1",
+		"key": "-----BEGIN PUBLIC KEY-----" + base64.StdEncoding.EncodeToString(der) + "-----END PUBLIC KEY-----"})
+	return answer
+}
