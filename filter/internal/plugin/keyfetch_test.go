@@ -499,4 +499,13 @@ func TestEBayKeyFetched(t *testing.T) {
 	if s.Local == nil || s.Local.Status != 200 || string(s.Local.Body) != `{"challengeResponse":"`+hex.EncodeToString(sum[:])+`"}` {
 		t.Fatalf("challenge: %+v", s.Local)
 	}
+	// An attacker's code that is not opaque (a JSON payload, a space) is
+	// refused, as every handshake's.
+	for _, code := range []string{"%7B%22a%22%3A1%7D", "a%20b", ""} {
+		s = h.Run(proxytest.Request{Header: []pairs.Pair{{Key: ":method", Value: "GET"}, {Key: ":path", Value: "/ebay?challenge_code=" + code},
+			{Key: ":authority", Value: "h"}}})
+		if s.Local == nil || s.Local.Status != 400 {
+			t.Errorf("code %q: %+v", code, s.Local)
+		}
+	}
 }
