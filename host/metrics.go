@@ -98,6 +98,16 @@ func (m *Metrics) Count(name string, delta int64) {
 	}
 }
 
+// Observe records value in the histogram called name, defining it on
+// first use: the host's own histograms (package nethttp's time to a
+// verdict), printed as a summary's _sum and _count.
+func (m *Metrics) Observe(name string, value int64) {
+	id, st := m.define(Histogram, name)
+	if st == abi.StatusOK {
+		m.record(id, value)
+	}
+}
+
 // define returns a new id for the metric called name; like Envoy, the low
 // two bits of an id encode its kind.
 func (m *Metrics) define(kind MetricKind, name string) (uint32, abi.Status) {

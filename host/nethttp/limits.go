@@ -67,6 +67,10 @@ const retryAfter = "1"
 const (
 	metricOverloaded  = "hookguard.host.overloaded"   // 503: MaxBodies or MaxLargeBodyBytes
 	metricBodyTimeout = "hookguard.host.body_timeout" // 408: BodyTimeout
+	// metricDecision is how long each request took to its verdict (the
+	// body's arrival and the module's work), in microseconds: a
+	// histogram, printed as a summary's _sum and _count.
+	metricDecision = "hookguard.host.decision_us"
 )
 
 // errOverloaded is a body refused by MaxBodies or MaxLargeBodyBytes.

@@ -214,6 +214,16 @@ func TestLargeBodiesInFlight(t *testing.T) {
 	if n, _ := metrics.Value("hookguard.host.overloaded"); n < 2 {
 		t.Fatalf("hookguard.host.overloaded = %d, want at least 2", n)
 	}
+	// Every request that reached a verdict, refused or not, was timed.
+	timed := false
+	for _, mv := range metrics.Snapshot() {
+		if mv.Name == "hookguard.host.decision_us" {
+			timed = mv.Kind == host.Histogram && mv.Count >= 4 && mv.Value >= 0
+		}
+	}
+	if !timed {
+		t.Fatalf("hookguard.host.decision_us missing or short: %+v", metrics.Snapshot())
+	}
 	held.Close()
 	eventually(t, "the stalled body's bytes were never given back", func() bool {
 		status, _, _ := post(t, srv.URL, bytes.NewReader(make([]byte, 4500)))

@@ -127,7 +127,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.SetProperty("source.address", []byte(r.RemoteAddr))
 	s.SetProperty("request.protocol", []byte(r.Proto))
 
+	start := time.Now()
 	out, err := h.handleRequest(s, r)
+	h.plugin.Metrics().Observe(metricDecision, time.Since(start).Microseconds())
 	if err != nil {
 		// The client went away, was too slow or sent a broken body, or
 		// the host is full: nothing goes on.
