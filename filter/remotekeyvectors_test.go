@@ -53,10 +53,12 @@ func sendVector(t *testing.T, p *host.Plugin, v cases.RemoteKeyVector, body []by
 // TestRemoteKeyVectorsThroughModule runs every vector of
 // testdata/remotekeys through the built module in the Go host, its clock
 // at the vectors' "now", its key cluster a local server with the vectors'
-// certificate, Plaid key and Adobe public keys: a vector is let through,
-// its body intact, whole or in 7-byte chunks, iff it is valid; a valid one
-// with one byte of its body changed is refused with 401; and no key is
-// asked of any host but the providers' own.
+// certificate, Plaid key, Adobe public keys and eBay's token and keys: a
+// vector is let through, its body intact, whole or in 7-byte chunks, iff
+// it is valid, and an invalid one is refused with its status (401, or 503
+// for a key eBay's API does not give); a valid one with one byte of its
+// body changed is refused with 401; and no key is asked of any host but
+// the providers' own.
 func TestRemoteKeyVectorsThroughModule(t *testing.T) {
 	f := cases.ReadRemoteKeyFile(t)
 	ks := cases.NewRemoteKeyServer(t, f)
@@ -76,8 +78,8 @@ func TestRemoteKeyVectorsThroughModule(t *testing.T) {
 					t.Fatalf("valid vector (%s), sent %s, refused with %d", v.Why, how, out.LocalResponse.Status)
 				case v.Valid && string(out.Body) != v.Body:
 					t.Fatalf("valid vector, sent %s, let through with its body changed", how)
-				case !v.Valid && (out.LocalResponse == nil || out.LocalResponse.Status != http.StatusUnauthorized):
-					t.Fatalf("invalid vector (%s), sent %s, not refused with 401: %+v", v.Why, how, out.LocalResponse)
+				case !v.Valid && (out.LocalResponse == nil || out.LocalResponse.Status != v.WantStatus()):
+					t.Fatalf("invalid vector (%s), sent %s, not refused with %d: %+v", v.Why, how, v.WantStatus(), out.LocalResponse)
 				}
 			}
 			if !v.Valid {
@@ -110,6 +112,10 @@ func TestRemoteKeyVectorsThroughModule(t *testing.T) {
 // file there (developer.adobe.com/events/docs/guides/sdk/sdk_signature_verification).
 const adobeKeyHost = "static.adobeioevents.com"
 
+// ebayAPIHost answers eBay's application tokens and Notification API keys
+// (developer.ebay.com/api-docs/commerce/notification/resources/public_key/methods/getPublicKey).
+const ebayAPIHost = "api.ebay.com"
+
 // certHosts are the hosts of the certificate and key URLs the valid
 // vectors name.
 func certHosts(t *testing.T, f *cases.RemoteKeyFile) []string {
@@ -123,6 +129,8 @@ func certHosts(t *testing.T, f *cases.RemoteKeyFile) []string {
 		switch v.Preset {
 		case "adobe-io":
 			raw = "https://" + adobeKeyHost + "/"
+		case "ebay":
+			raw = "https://" + ebayAPIHost + "/"
 		case "aws-sns":
 			var m struct{ SigningCertURL string }
 			if err := json.Unmarshal([]byte(v.Body), &m); err != nil {
@@ -135,6 +143,42 @@ func certHosts(t *testing.T, f *cases.RemoteKeyFile) []string {
 		}
 	}
 	return hosts
+}
+
+// TestRemoteKeyEBayHandshakeThroughModule answers each of testdata/remotekeys'
+// eBay endpoint checks, GET ?challenge_code=…, through the built module on
+// the vectors' ebay route (handshake, its verification token, public_url):
+// 200, JSON, {"challengeResponse"} as eBay's SDK computes it.
+func TestRemoteKeyEBayHandshakeThroughModule(t *testing.T) {
+	f := cases.ReadRemoteKeyFile(t)
+	hs := f.EBayHandshake
+	var route struct {
+		Match     struct{ Path string }
+		PublicURL string `json:"public_url"`
+	}
+	if err := json.Unmarshal(f.Routes[hs.Route], &route); err != nil || route.PublicURL != hs.Endpoint {
+		t.Fatalf("the %s route's public_url is not ebay_handshake's endpoint %q", hs.Route, hs.Endpoint)
+	}
+	p := newHookguardAt(t, nil, host.PluginConfig{Configuration: f.Config(), Env: f.Env, AllowOnHeadersStopIteration: true, VMs: 1},
+		fixed(f.Now))
+	for _, c := range hs.Challenges {
+		v := cases.RemoteKeyVector{Method: "GET", Path: route.Match.Path + "?" + c.Query}
+		out := sendVector(t, p, v, nil, vectorChunk)
+		if out.LocalResponse == nil || out.LocalResponse.Status != http.StatusOK {
+			t.Errorf("?%s: not answered with 200: %+v", c.Query, out.LocalResponse)
+			continue
+		}
+		var answer map[string]string
+		if err := json.Unmarshal(out.LocalResponse.Body, &answer); err != nil || len(answer) != 1 {
+			t.Errorf("?%s: the answer is not JSON of one field: %q", c.Query, out.LocalResponse.Body)
+		}
+		if got := answer["challengeResponse"]; got != c.ChallengeResponse {
+			t.Errorf("?%s: challengeResponse %q, eBay's SDK computes %q", c.Query, got, c.ChallengeResponse)
+		}
+		if ct, _ := out.LocalResponse.Header.Get("content-type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("?%s: content-type %q, not JSON", c.Query, ct)
+		}
+	}
 }
 
 // TestRemoteKeyVectorsAreCurrent reruns gen.py where Python has a

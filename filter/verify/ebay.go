@@ -108,18 +108,19 @@ type ebayCheck struct {
 	kid string
 	sig []byte
 	bufferedBody
-	verified bool
+	signed []byte // the body compacted, once verified
 }
 
 func (c *ebayCheck) wants() (bool, string) { return false, "" }
 
-// identity is the body's: eBay signs nothing else (its notificationId is
-// inside it).
+// identity is the body's, compacted: eBay signs nothing else (its
+// notificationId is inside it), and a body re-indented still verifies, so
+// it must still be the same delivery.
 func (c *ebayCheck) identity(*[32]byte, []byte) (Identity, bool) {
-	if !c.verified {
+	if c.signed == nil {
 		return Identity{}, false
 	}
-	return sumOf(IdentitySignedContent, c.body), true
+	return sumOf(IdentitySignedContent, c.signed), true
 }
 
 func (c *ebayCheck) Verify() (string, error) {
@@ -141,17 +142,17 @@ func (c *ebayCheck) Verify() (string, error) {
 			Authorization: "Bearer " + token.(string)}}
 	}
 	pub := key.(*ecdsa.PublicKey)
+	var compact bytes.Buffer
+	if json.Compact(&compact, c.body) != nil {
+		return "", ErrMalformedBody
+	}
 	sum := sha1.Sum(c.body)
 	if !ecdsa.VerifyASN1(pub, sum[:], c.sig) {
-		var compact bytes.Buffer
-		if json.Compact(&compact, c.body) != nil {
-			return "", ErrSignatureMismatch
-		}
 		if sum = sha1.Sum(compact.Bytes()); !ecdsa.VerifyASN1(pub, sum[:], c.sig) {
 			return "", ErrSignatureMismatch
 		}
 	}
-	c.verified = true
+	c.signed = compact.Bytes()
 	return c.kid, nil
 }
 

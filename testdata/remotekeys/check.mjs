@@ -17,6 +17,15 @@
 //            (its key cache, which needs Adobe I/O Runtime) starts empty.
 //            A key asked of any other host refuses the vector
 //            (developer.adobe.com/events/docs/guides/sdk/sdk_signature_verification).
+//   eBay     event-notification-nodejs-sdk's validateSignature, eBay's own
+//            SDK, with the route's application credentials; only its network
+//            is stubbed: https.request, with which ebay-oauth-nodejs-client
+//            asks api.ebay.com for the application token (answered only for
+//            the route's Basic credentials and the client-credentials form
+//            body), and axios, with which the SDK asks the Notification API
+//            for the kid's key (answered only with "bearer <that token>").
+//            Its generateChallengeResponse answers ebay_handshake's codes
+//            (developer.ebay.com/develop/guides-v2/marketplace-user-account-deletion).
 //
 //   cd testdata/remotekeys && npm ci && python3 gen.py > vectors.json && node check.mjs
 //
@@ -33,6 +42,7 @@ import * as jose from "jose";
 const require = createRequire(import.meta.url);
 const MessageValidator = require("sns-validator");
 const adobeEvents = loadAdobeSDK();
+const ebayValidator = loadEBaySDK();
 
 const file = JSON.parse(fs.readFileSync(new URL("./vectors.json", import.meta.url)));
 const now = Date.parse(file.now);
@@ -238,9 +248,141 @@ async function checkAdobe(v) {
   return { why, by };
 }
 
+// --- eBay --------------------------------------------------------------
+
+const ebayHost = "api.ebay.com";
+const ebayTokenPath = "/identity/v1/oauth2/token";
+const ebayKeyURL = `https://${ebayHost}/commerce/notification/v1/public_key/`;
+// ebayAsked are the requests the SDK made for the vector in hand, and
+// ebayWrong what the stubs found wrong in them.
+const ebayAsked = [];
+const ebayWrong = [];
+
+// ebayCredentials is the eBay route's one secret, "client_id:client_secret".
+function ebayCredentials() {
+  const secret = file.env[file.routes.ebay.secrets[0].env] ?? "";
+  const at = secret.indexOf(":");
+  return { clientId: secret.slice(0, at), clientSecret: secret.slice(at + 1) };
+}
+
+// ebayTokenRequest stands in for https.request, which ebay-oauth-nodejs-client
+// (src/request.js) posts the token request with: it answers
+// ebay_token_answer to POST api.ebay.com/identity/v1/oauth2/token with
+// the route's Basic credentials and the client-credentials form body, and
+// 401 to anything else.
+function ebayTokenRequest(options) {
+  const req = new EventEmitter();
+  req.end = (data) => {
+    const { clientId, clientSecret } = ebayCredentials();
+    const basic = "Basic " + Buffer.from(`${clientId}:${clientSecret}`).toString("base64");
+    const form = new URLSearchParams(String(data ?? ""));
+    ebayAsked.push(`POST ${options.hostname}${options.path}`);
+    const wrong = [
+      [options.method === "POST" && options.hostname === ebayHost && options.path === ebayTokenPath, "the token was asked elsewhere"],
+      [options.headers?.authorization === basic, "the token request's Basic credentials are not the route's"],
+      [options.headers?.["Content-Type"] === "application/x-www-form-urlencoded", "the token request is not a form"],
+      [form.get("grant_type") === "client_credentials" && form.get("scope") === "https://api.ebay.com/oauth/api_scope" && [...form.keys()].length === 2,
+        "the token request's body is not grant_type=client_credentials&scope=…api_scope"],
+    ].filter(([ok]) => !ok).map(([, why]) => why);
+    ebayWrong.push(...wrong);
+    const res = new EventEmitter();
+    res.statusCode = wrong.length ? 401 : 200;
+    res.setEncoding = () => {};
+    process.nextTick(() => {
+      req.emit("response", res);
+      res.emit("data", wrong.length ? '{"error":"invalid_client"}' : JSON.stringify(file.ebay_token_answer));
+      res.emit("end");
+    });
+  };
+  return req;
+}
+
+// ebayAxios stands in for axios in the SDK's lib/client.js: it answers
+// ebay_public_keys[kid] to GET https://api.ebay.com/commerce/notification/v1/public_key/<kid>
+// with the token ebayTokenRequest issued, and rejects as axios does (an
+// error with a response) with 401 for another token, 404 for a kid it
+// does not know.
+async function ebayAxios(config) {
+  ebayAsked.push(`${config.method} ${config.url}`);
+  const bearer = /^bearer (.+)$/i.exec(config.headers?.Authorization ?? "");
+  const kid = config.url.startsWith(ebayKeyURL) ? decodeURIComponent(config.url.slice(ebayKeyURL.length)) : undefined;
+  let status = 200;
+  if (config.method !== "GET" || kid === undefined) {
+    ebayWrong.push("the key was asked elsewhere");
+    status = 404;
+  } else if (!bearer || bearer[1] !== file.ebay_token_answer.access_token) {
+    ebayWrong.push("the key was asked without the token issued");
+    status = 401;
+  } else if (!Object.hasOwn(file.ebay_public_keys, kid)) {
+    status = 404;
+  }
+  if (status !== 200) throw Object.assign(new Error(`Request failed with status code ${status}`), { response: { status } });
+  return { status, data: file.ebay_public_keys[kid] };
+}
+
+// loadEBaySDK requires event-notification-nodejs-sdk's validator with
+// lib/client.js's axios replaced in the module cache and https.request,
+// which ebay-oauth-nodejs-client calls, replaced.
+function loadEBaySDK() {
+  const from = { paths: [path.dirname(require.resolve("event-notification-nodejs-sdk/lib/client.js"))] };
+  const filename = require.resolve("axios", from);
+  require.cache[filename] = { id: filename, filename, loaded: true, exports: ebayAxios };
+  https.request = ebayTokenRequest;
+  if (!crypto.getHashes().includes("ssl3-sha1")) {
+    console.error("check.mjs: this Node's OpenSSL has no 'ssl3-sha1' digest, the name eBay's SDK verifies with (lib/constants.js ALGORITHM)");
+    process.exit(2);
+  }
+  return require("event-notification-nodejs-sdk/lib/validator.js");
+}
+
+// keyUnavailable says a vector was refused because no key could be had.
+const keyUnavailable = "no key for the kid";
+
+async function checkEBay(v) {
+  const by = "event-notification-nodejs-sdk";
+  const { clientId, clientSecret } = ebayCredentials();
+  const config = { clientId, clientSecret, environment: "PRODUCTION", redirectUri: "" };
+  const signature = v.headers["x-ebay-signature"];
+  // lib/index.js's process() refuses these before validateSignature.
+  if (!signature) return { why: "no X-EBAY-SIGNATURE", by };
+  let message;
+  try {
+    message = JSON.parse(v.body);
+  } catch {
+    return { why: "the body is not JSON", by };
+  }
+  if (!message?.metadata || !message?.notification) return { why: "the body has no metadata or notification", by };
+  ebayAsked.length = 0;
+  ebayWrong.length = 0;
+  let why;
+  try {
+    why = (await ebayValidator.validateSignature(message, signature, config)) === true ? null : "signature mismatch";
+  } catch (e) {
+    why = e.response ? `${keyUnavailable} (the key API answered ${e.response.status})` : "threw: " + e.message.replace(/ for signature header .*/, "");
+  }
+  if (ebayWrong.length) throw new Error(ebayWrong.join("; "));
+  return { why, by };
+}
+
+// checkEBayHandshake answers each of ebay_handshake's challenges with the
+// SDK's generateChallengeResponse, the code read from the query as an
+// HTTP server would; it returns how many disagree.
+function checkEBayHandshake() {
+  const hs = file.ebay_handshake;
+  let failed = 0;
+  for (const c of hs.challenges) {
+    const code = new URLSearchParams(c.query).get("challenge_code");
+    const config = { verificationToken: file.env[hs.verification_token_env], endpoint: hs.endpoint };
+    const ok = code === c.challenge_code && ebayValidator.generateChallengeResponse(code, config) === c.challenge_response;
+    if (!ok) failed++;
+    console.log(`${ok ? "ok  " : "FAIL"} ebay handshake ?${c.query}: ${ok ? "the SDK answers challengeResponse alike" : "the SDK's challengeResponse differs"}`);
+  }
+  return failed;
+}
+
 // --- All ---------------------------------------------------------------
 
-const checkers = { "adobe-io": checkAdobe, "aws-sns": checkSNS, paypal: checkPayPal, plaid: checkPlaid };
+const checkers = { "adobe-io": checkAdobe, "aws-sns": checkSNS, ebay: checkEBay, paypal: checkPayPal, plaid: checkPlaid };
 let failed = 0;
 for (const v of file.vectors) {
   const check = checkers[v.preset];
@@ -251,10 +393,15 @@ for (const v of file.vectors) {
   } catch (e) {
     verdict = { error: e.message };
   }
-  const agrees = !verdict.error && (verdict.why === null) === v.valid;
+  // A vector whose status is 503 is refused for want of a key, any
+  // other invalid one for its signature (401).
+  const agrees = !verdict.error && (verdict.why === null) === v.valid &&
+    (v.status === 503) === (verdict.why?.startsWith(keyUnavailable) ?? false);
   if (!agrees) failed++;
   const said = verdict.error ? `error: ${verdict.error}` : verdict.why === null ? `valid (${verdict.by})` : `refused (${verdict.by}): ${verdict.why}`;
-  console.log(`${agrees ? "ok  " : "FAIL"} ${v.name}: ${said}${agrees ? "" : `; vectors.json says valid=${v.valid}`}`);
+  console.log(`${agrees ? "ok  " : "FAIL"} ${v.name}: ${said}${agrees ? "" : `; vectors.json says valid=${v.valid}${v.status ? `, status ${v.status}` : ""}`}`);
 }
-console.log(`${file.vectors.length - failed} passed, ${failed} failed`);
+failed += checkEBayHandshake();
+const total = file.vectors.length + file.ebay_handshake.challenges.length;
+console.log(`${total - failed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

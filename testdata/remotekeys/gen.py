@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""gen.py signs hookguard's AWS SNS, PayPal and Plaid vectors as the
-providers' documentation says they sign, with Python's `cryptography`, and
-writes vectors.json to standard output. check.mjs then verifies each vector
-with other code (sns-validator, Node's crypto and zlib, jose), and a Go
-test (filter/remotekeyvectors_test.go) runs each through the built module.
+"""gen.py signs hookguard's AWS SNS, PayPal, Plaid, Adobe I/O Events and
+eBay vectors as the providers' documentation says they sign, with Python's
+`cryptography`, and writes vectors.json to standard output. check.mjs then
+verifies each vector with other code (sns-validator, Node's crypto and
+zlib, jose, @adobe/aio-lib-events, event-notification-nodejs-sdk), and Go
+tests (filter/remotekeyvectors_test.go, cmd/hookguard/providers_test.go)
+run each through the built module and the gateway.
 
 It is written from the providers' documentation only:
 
@@ -40,10 +42,30 @@ It is written from the providers' documentation only:
       the key's URL is "https://static.adobeioevents.com" + the path,
       joined as strings (https://static.adobeioevents.com/prod/keys/
       pub-key-<uuid>.pem); crypto.verify('rsa-sha256', body, key, sig)
+  eBay
+    developer.ebay.com/develop/guides-v2/marketplace-user-account-deletion
+      X-EBAY-SIGNATURE is base64 of JSON {"alg": "ecdsa", "kid",
+      "signature", "digest": "SHA1"}, the signature an ECDSA (DER, base64)
+      with SHA-1 of the JSON payload; the Marketplace Account Deletion
+      payload's fields (metadata: topic, schemaVersion, deprecated;
+      notification: notificationId, eventDate, publishDate,
+      publishAttemptCount, data: username, userId, eiasToken); the
+      endpoint check, GET <endpoint>?challenge_code=…, answered
+      {"challengeResponse": hex SHA-256 of challengeCode +
+      verificationToken + endpoint}
+    developer.ebay.com/api-docs/commerce/notification/resources/public_key/methods/getPublicKey
+      GET https://api.ebay.com/commerce/notification/v1/public_key/{kid}
+      with an application token (client credentials, the api_scope
+      scope, from POST /identity/v1/oauth2/token with Basic
+      client_id:client_secret) answers {"algorithm": "ECDSA", "digest":
+      "SHA1", "key": "-----BEGIN PUBLIC KEY-----<base64>-----END PUBLIC KEY-----"}
+    event-notification-nodejs-sdk 1.0.3 test/test.json
+      one payload eBay signed itself, and its key (EBAY_SAMPLE_* below)
 
 Every output is a function of this file and the three test-only keys
 beside it: RSA PKCS #1 v1.5 is deterministic, the certificate's fields are fixed,
-and the Plaid tokens are signed with RFC 6979 deterministic ECDSA. So
+and the Plaid tokens and eBay signatures are signed with RFC 6979
+deterministic ECDSA. So
 running it again changes nothing, which `make check` requires.
 
   python3 gen.py > vectors.json      # then: node check.mjs
@@ -97,6 +119,16 @@ ADOBE_OTHER_CLIENT_ID = "9e1d3c5b7a2f4e6d8c0b1a3f5e7d9c2b"
 ADOBE_KEY_1_PATH = "/prod/keys/pub-key-3d7a91c4-5b2e-4f86-a0c9-8e1f2b6d4a73.pem"
 ADOBE_KEY_2_PATH = "/prod/keys/pub-key-b85e02f7-9c3d-4a61-8e4b-1d7f5c2a9e06.pem"
 ADOBE_LOOKALIKE_HOST = "attacker.example"
+
+EBAY_PATH = "/ebay"
+EBAY_APP_ENV = "EBAY_APP"
+EBAY_APP_CREDENTIALS = "HookGuar-Vectors-PRD-5f2e8c1a7-3b9d4e60:PRD-f2e8c1a73b9d-4e60-4a1b-9c7d-2f58"  # a stand-in: no real application's
+EBAY_KID = "3f7c2a91-6d4e-4b58-9e1a-0c5d8b2f7a64"
+EBAY_UNKNOWN_KID = "b04e6d2c-8a17-4f3b-a5c9-71e2d0f8c356"  # a kid the key server does not know
+EBAY_TOKEN = "v^1.1#i^1#p^1#r^0#I^3#f^0#t^H4sIAAAAAAAA-hookguard-test-only-application-token"
+EBAY_VERIFY_TOKEN_ENV = "EBAY_VERIFY_TOKEN"
+EBAY_VERIFY_TOKEN = "hookguard_test-verification-token_0123456789abcdef"  # 32 to 80 of [A-Za-z0-9_-]
+EBAY_ENDPOINT = "https://hooks.example.com/ebay"
 
 
 def require_deterministic_ecdsa():
@@ -451,6 +483,104 @@ def adobe_vectors(key1, key2):
     return v
 
 
+# --- eBay ----------------------------------------------------------------
+
+# eBay's own sample, as event-notification-nodejs-sdk 1.0.3 ships it
+# (test/test.json, "VALID"; Apache-2.0): the Marketplace Account Deletion
+# payload of the deletion guide, signed by eBay under one of its keys, and
+# that key as getPublicKey answers it. The one vector not signed here.
+EBAY_SAMPLE_KID = "9936261a-7d7b-4621-a0f1-96ccb428af49"
+EBAY_SAMPLE_SIGNATURE = ("eyJhbGciOiJlY2RzYSIsImtpZCI6Ijk5MzYyNjFhLTdkN2ItNDYyMS1hMGYxLTk2Y2NiNDI4YWY0OSIsInNpZ25hdHVyZSI6Ik1FWUNJUUNmeGZJV3V4bVdj"
+                         "SUJRSjljNS9YN2lHREpxczJSQ0dzQkVhQWppbnlycmZBSWhBSVY2d0djVGlCdVY1S0pVaWYyaG9reXJMK1E5c3NIa2FkK214Mm5FRTI1dyIsImRpZ2VzdCI6IlNIQTEifQ==")
+EBAY_SAMPLE_KEY = ("-----BEGIN PUBLIC KEY-----MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEZhhxXKtR+TOvtDbgTPCkSof02qgBB7IsYOyf76ilExJ/upAa/vKIKheOoCyOpcLmi4t0b4uepb7LLjmMr90FUg=="
+                   "-----END PUBLIC KEY-----")
+
+
+def ebay_deletion(notification_id, event_date, publish_date, username, user_id, eias_token, attempts=1):
+    """A Marketplace Account Deletion notification with the fields the
+    deletion guide documents, in its order."""
+    return {"metadata": {"topic": "MARKETPLACE_ACCOUNT_DELETION", "schemaVersion": "1.0", "deprecated": False},
+            "notification": {"notificationId": notification_id, "eventDate": event_date, "publishDate": publish_date,
+                             "publishAttemptCount": attempts,
+                             "data": {"username": username, "userId": user_id, "eiasToken": eias_token}}}
+
+
+# The deletion guide's example payload (and the SDK's sample's).
+EBAY_GUIDE_EXAMPLE = ebay_deletion("49feeaeb-4982-42d9-a377-9645b8479411_33f7e043-fed8-442b-9d44-791923bd9a6d",
+                                   "2021-03-19T20:43:59.462Z", "2021-03-19T20:43:59.679Z", "test_user", "ma8vp1jySJC",
+                                   "nY+sHZ2PrBmdj6wVnY+sEZ2PrA2dj6wJnY+gAZGEpwmdj6x9nY+seQ==")
+
+
+def ebay_compact(msg):
+    """The body as eBay sends it: compact JSON, UTF-8, no escapes but JSON's
+    own: what JSON.stringify writes for it, the bytes eBay signs."""
+    return json.dumps(msg, ensure_ascii=False, separators=(",", ":"))
+
+
+def ebay_key_answer(key):
+    """getPublicKey's answer: the PEM "PUBLIC KEY" with its base64 on one
+    line between the markers, as eBay gives it."""
+    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return {"algorithm": "ECDSA", "digest": "SHA1", "key": "-----BEGIN PUBLIC KEY-----" + b64(der) + "-----END PUBLIC KEY-----"}
+
+
+def ebay_signature(key, body, kid=EBAY_KID):
+    """X-EBAY-SIGNATURE: base64 JSON of the ECDSA (SHA1, DER, base64) of the
+    body's bytes, deterministic (RFC 6979), and the key's kid."""
+    der = key.sign(body.encode(), ec.ECDSA(hashes.SHA1(), deterministic_signing=True))
+    return b64(json.dumps({"alg": "ecdsa", "kid": kid, "signature": b64(der), "digest": "SHA1"}, separators=(",", ":")).encode())
+
+
+def ebay_vector(name, body, signature, valid, why, status=None):
+    headers = {"content-type": "application/json", "user-agent": "eBay Notification Service"}
+    if signature is not None:
+        headers["x-ebay-signature"] = signature
+    v = vector(name, "ebay", EBAY_PATH, headers, body, valid, why)
+    if status is not None:
+        v["status"] = status
+    return v
+
+
+def ebay_vectors(key):
+    deletion = ebay_deletion("7c1e5a92-3b4d-4f60-8a1e-2d9c6b0f5e13_5a0b9c8d-1e2f-4a3b-8c4d-5e6f7a8b9c01", "2026-12-01T11:58:41.208Z",
+                             "2026-12-01T11:58:41.517Z", "order_buyer_42", "Ab3xK9pQz2L", "nY+sHZ2PrBmdj6wVnY+sEZ2PrA2dj6wFk4aiDZKHoQ2dj6x9nY+seQ==")
+    body = ebay_compact(deletion)
+    unicode_msg = ebay_deletion("9d2f4b61-0a8c-4e7d-b3f5-6c1a2e9d8b47_0c3e5a7b-9d1f-4b2a-8e6c-4d7f9a1b3c52", "2026-12-01T11:59:02.031Z",
+                                "2026-12-01T11:59:02.340Z", "zoë_ångström_山田🦆", "Zq7Lm2Xc4Vb", "nY+sHZ2PrBmdj6wVnY+sEZ2PrA2dj6wHkoWpD5aGowydj6x9nY+seQ==", 3)
+    unicode_body = ebay_compact(unicode_msg)
+    return [
+        ebay_vector("ebay/valid", body, ebay_signature(key, body), True, "compact JSON, as eBay sends it, signed under a kid eBay's API knows"),
+        ebay_vector("ebay/deletion-guide-example", ebay_compact(EBAY_GUIDE_EXAMPLE), ebay_signature(key, ebay_compact(EBAY_GUIDE_EXAMPLE)), True,
+                    "the Marketplace Account Deletion example of eBay's guide, every documented field"),
+        ebay_vector("ebay/ebay-signed-sample", ebay_compact(EBAY_GUIDE_EXAMPLE), EBAY_SAMPLE_SIGNATURE, True,
+                    "the same payload as eBay itself signed it, under eBay's key (event-notification-nodejs-sdk's test sample)"),
+        ebay_vector("ebay/valid-unicode", unicode_body, ebay_signature(key, unicode_body), True,
+                    "UTF-8 text in the body, sent unescaped: the signature is of its bytes"),
+        ebay_vector("ebay/pretty-printed", json.dumps(deletion, indent=2, ensure_ascii=False), ebay_signature(key, body), True,
+                    "the body indented, as the guide shows it; the signature is of the compact form, which eBay's SDK re-serializes it to"),
+        ebay_vector("ebay/tampered-body", body.replace("order_buyer_42", "order_buyer_43"), ebay_signature(key, body), False,
+                    "the body was changed after signing"),
+        ebay_vector("ebay/unknown-kid", body, ebay_signature(key, body, kid=EBAY_UNKNOWN_KID), False,
+                    "signed under a kid eBay's API does not know: no key can be had, so 503, not 401", status=503),
+        ebay_vector("ebay/malformed-header", body, b64(b"ecdsa:" + EBAY_KID.encode() + b":not json"), False,
+                    "X-EBAY-SIGNATURE is base64, but not of JSON"),
+        ebay_vector("ebay/missing-header", body, None, False, "no X-EBAY-SIGNATURE header"),
+    ]
+
+
+def ebay_handshake():
+    """eBay's endpoint check, GET <endpoint>?challenge_code=…: the answer is
+    the hex SHA-256 of challengeCode + verificationToken + endpoint (the
+    deletion guide), as {"challengeResponse": …}."""
+    codes = [("123", "challenge_code=123"),
+             ("a8628072-3d33-45ee-9004-bee86830a22d", "challenge_code=a8628072-3d33-45ee-9004-bee86830a22d"),
+             ("Zm9v+YmFy/cXV4~.=", "challenge_code=Zm9v%2BYmFy%2FcXV4~.%3D")]
+    return {"route": "ebay", "endpoint": EBAY_ENDPOINT, "verification_token_env": EBAY_VERIFY_TOKEN_ENV, "challenges": [
+        {"challenge_code": code, "query": query,
+         "challenge_response": hashlib.sha256((code + EBAY_VERIFY_TOKEN + EBAY_ENDPOINT).encode()).hexdigest()}
+        for code, query in codes]}
+
+
 def main():
     if sys.argv[1:] == ["--new-keys"]:
         new_keys()
@@ -464,18 +594,25 @@ def main():
         "cert_pem": certificate(rsa_key),
         "plaid_key_answer": {"key": plaid_jwk(ec_key), "request_id": "Wf2bq3kzXhg1nYr"},
         "adobe_public_keys": {ADOBE_KEY_1_PATH: adobe_public_key(rsa_key), ADOBE_KEY_2_PATH: adobe_public_key(rsa_key_2)},
-        "env": {PLAID_ENV: PLAID_CREDENTIALS},
+        "ebay_token_answer": {"access_token": EBAY_TOKEN, "expires_in": 7200, "token_type": "Application Access Token"},
+        "ebay_public_keys": {EBAY_KID: ebay_key_answer(ec_key),
+                             EBAY_SAMPLE_KID: {"algorithm": "ECDSA", "digest": "SHA1", "key": EBAY_SAMPLE_KEY}},
+        "ebay_handshake": ebay_handshake(),
+        "env": {EBAY_APP_ENV: EBAY_APP_CREDENTIALS, EBAY_VERIFY_TOKEN_ENV: EBAY_VERIFY_TOKEN, PLAID_ENV: PLAID_CREDENTIALS},
         "routes": {
             "adobe-io": {"name": "adobe-io", "match": {"path": ADOBE_PATH}, "scheme": "adobe-io", "key_cluster": KEY_CLUSTER,
                          "client_ids": [ADOBE_CLIENT_ID]},
             "aws-sns": {"name": "sns", "match": {"path": SNS_PATH}, "scheme": "aws-sns", "key_cluster": KEY_CLUSTER,
                         "topic_arns": [SNS_TOPIC]},
+            "ebay": {"name": "ebay", "match": {"path": EBAY_PATH}, "scheme": "ebay", "key_cluster": KEY_CLUSTER,
+                     "secrets": [{"id": "app", "env": EBAY_APP_ENV}], "handshake": True, "verify_token_env": EBAY_VERIFY_TOKEN_ENV,
+                     "public_url": EBAY_ENDPOINT},
             "paypal": {"name": "paypal", "match": {"path": PAYPAL_PATH}, "scheme": "paypal", "key_cluster": KEY_CLUSTER,
                        "webhook_ids": [PAYPAL_WEBHOOK_ID]},
             "plaid": {"name": "plaid", "match": {"path": PLAID_PATH}, "scheme": "plaid", "key_cluster": KEY_CLUSTER,
                       "secrets": [{"id": "api", "env": PLAID_ENV}]},
         },
-        "vectors": sns_vectors(rsa_key) + paypal_vectors(rsa_key) + plaid_vectors(ec_key) + adobe_vectors(rsa_key, rsa_key_2),
+        "vectors": sns_vectors(rsa_key) + paypal_vectors(rsa_key) + plaid_vectors(ec_key) + adobe_vectors(rsa_key, rsa_key_2) + ebay_vectors(ec_key),
     }
     json.dump(out, sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")

@@ -509,3 +509,31 @@ func TestEBayKeyFetched(t *testing.T) {
 		}
 	}
 }
+
+// TestEBayReindentedIsADuplicate: a notification re-indented still
+// verifies, so dedupe must know it for the delivery it is.
+func TestEBayReindentedIsADuplicate(t *testing.T) {
+	now := keyNow
+	h, ok := proxytest.Start(plugin.NewRoot, proxytest.Options{Config: []byte(`{"routes":[{"name":"ebay","match":{"path":"/ebay"},"scheme":"ebay",
+		"key_cluster":"ebay","secrets":[{"id":"app","env":"EBAY_APP"}],"dedupe":{}}]}`),
+		Env: map[string]string{"EBAY_APP": "client-9:client-secret-9"}, Now: func() time.Time { return now }})
+	t.Cleanup(h.Close)
+	if !ok {
+		t.Fatal(h.Logs())
+	}
+	p := cases.RemoteKeys()
+	body := []byte(`{"metadata":{"topic":"MARKETPLACE_ACCOUNT_DELETION"},"notification":{"notificationId":"n-7"}}`)
+	sig := map[string]string{"x-ebay-signature": p.SignEBay(body, "kid-1")}
+	s := post(h, "/ebay", sig, body)
+	h.RespondHTTPCall(h.Calls[0].Token, 200, []byte(`{"access_token":"t"}`))
+	h.RespondHTTPCall(h.Calls[1].Token, 200, p.EBayKeyAnswer())
+	if !s.Continued {
+		t.Fatalf("refused: %+v", s.Local)
+	}
+	s.ResponseHeaders(200, nil)
+	s.Done()
+	again := post(h, "/ebay", sig, []byte(strings.ReplaceAll(string(body), `":`, `": `)))
+	if again.Continued || again.Local == nil || again.Local.Status != 200 {
+		t.Fatalf("the re-indented copy went on: %v %+v", again.Continued, again.Local)
+	}
+}
