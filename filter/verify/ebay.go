@@ -28,19 +28,9 @@ const KindEBay PresetKind = "ebay"
 
 func init() {
 	kindBuilders[KindEBay] = func(p PresetInfo, o Options) (Scheme, error) {
-		if len(o.Keys) != 1 {
-			return nil, errorf(ErrInvalidScheme, "ebay: give one secret, \"client_id:client_secret\" of the eBay application")
-		}
-		id, secret, ok := strings.Cut(string(o.Keys[0].Secret), ":")
-		if !ok || id == "" || secret == "" {
-			return nil, errorf(ErrInvalidScheme, "ebay: the secret must be \"client_id:client_secret\" of the eBay application")
-		}
-		authority := p.RemoteKey.Authority
-		if o.KeyAuthority != "" {
-			if !p.RemoteKey.pinned(o.KeyAuthority) {
-				return nil, errorf(ErrInvalidScheme, "ebay: \"key_authority\" must be one of %s", strings.Join(p.RemoteKey.Hosts, ", "))
-			}
-			authority = o.KeyAuthority
+		id, secret, authority, err := apiCredentials(p, o, "\"client_id:client_secret\" of the eBay application")
+		if err != nil {
+			return nil, err
 		}
 		e := &ebay{authority: authority, keyPath: p.RemoteKey.Path,
 			basic: "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret)), keys: newRemoteKeysByID(ebayAnswer)}

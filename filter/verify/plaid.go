@@ -24,19 +24,9 @@ const KindPlaid PresetKind = "plaid"
 
 func init() {
 	kindBuilders[KindPlaid] = func(p PresetInfo, o Options) (Scheme, error) {
-		if len(o.Keys) != 1 {
-			return nil, errorf(ErrInvalidScheme, "plaid: give one secret, \"client_id:secret\" of Plaid's API")
-		}
-		id, secret, ok := strings.Cut(string(o.Keys[0].Secret), ":")
-		if !ok || id == "" || secret == "" {
-			return nil, errorf(ErrInvalidScheme, "plaid: the secret must be \"client_id:secret\" of Plaid's API")
-		}
-		authority := p.RemoteKey.Authority
-		if o.KeyAuthority != "" {
-			if !p.RemoteKey.pinned(o.KeyAuthority) {
-				return nil, errorf(ErrInvalidScheme, "plaid: \"key_authority\" must be one of %s", strings.Join(p.RemoteKey.Hosts, ", "))
-			}
-			authority = o.KeyAuthority
+		id, secret, authority, err := apiCredentials(p, o, "\"client_id:secret\" of Plaid's API")
+		if err != nil {
+			return nil, err
 		}
 		return &plaid{path: p.RemoteKey.Path, authority: authority, clientID: id, secret: secret, tolerance: o.tolerance(p.HMAC.Tolerance),
 			keys: newRemoteKeys(plaidKey)}, nil

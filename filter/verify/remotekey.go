@@ -156,6 +156,28 @@ func (c *RemoteKeys) evict(now time.Time) {
 	}
 }
 
+// apiCredentials reads the one secret of a preset whose keys are asked of
+// an authenticated API (RemoteKeyInfo.Credentials), "id:secret" (what
+// describes it, for errors), and the API's host: the row's, or
+// Options.KeyAuthority if it is one of the pinned hosts (a sandbox).
+func apiCredentials(p PresetInfo, o Options, what string) (id, secret, authority string, err error) {
+	if len(o.Keys) != 1 {
+		return "", "", "", errorf(ErrInvalidScheme, "%s: give one secret, %s", p.Name, what)
+	}
+	id, secret, ok := strings.Cut(string(o.Keys[0].Secret), ":")
+	if !ok || id == "" || secret == "" {
+		return "", "", "", errorf(ErrInvalidScheme, "%s: the secret must be %s", p.Name, what)
+	}
+	authority = p.RemoteKey.Authority
+	if o.KeyAuthority != "" {
+		if !p.RemoteKey.pinned(o.KeyAuthority) {
+			return "", "", "", errorf(ErrInvalidScheme, "%s: \"key_authority\" must be one of %s", p.Name, strings.Join(p.RemoteKey.Hosts, ", "))
+		}
+		authority = o.KeyAuthority
+	}
+	return id, secret, authority, nil
+}
+
 // keyURL checks a key URL a delivery names against the row's pins and
 // returns the fetch for it: https, no user, no port but 443, a pinned
 // host, the path within bounds, no query or fragment.
