@@ -532,3 +532,29 @@ func TestHandWrittenFixturesAreCurrent(t *testing.T) {
 		t.Fatal("no hand-written probe found")
 	}
 }
+
+// A callout's response can resume the request at any point, even between
+// the last body chunk and the host's next look at the stream: whatever
+// went on must still be handed over, every time (once, HandleRequest
+// returned before collecting it, and the body was lost).
+func TestCalloutResumedBodyAlwaysArrives(t *testing.T) {
+	u := newUpstream(t, nil)
+	done := make(chan struct{})
+	defer close(done)
+	go func() { // the upstream reports each call; nobody here waits for it
+		for {
+			select {
+			case <-u.started:
+			case <-done:
+				return
+			}
+		}
+	}()
+	p, _ := startCalloutProbe(t, u, host.PluginConfig{})
+	for i := range 300 {
+		out, _ := handleWithin(t, p, 30*time.Second, &host.Request{Header: probeHeader("/c"), Body: bodyOf("hel", "lo")})
+		if out.LocalResponse != nil || string(out.Body) != "hello" {
+			t.Fatalf("request %d: answered %+v, body %q; want hello, gone on", i, out.LocalResponse, out.Body)
+		}
+	}
+}

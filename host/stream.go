@@ -820,7 +820,19 @@ func (s *Stream) HandleRequest(ctx context.Context, req *Request) (*Outcome, err
 			return res, nil
 		}
 	}
+	// A callout's response may have resumed the request out of band after
+	// the last callback returned and before the loop looked: what went on
+	// then is still to be handed over.
+	collect(s.leftover())
 	return res, nil
+}
+
+// leftover takes what went on out of band and was not yet handed over.
+func (s *Stream) leftover() Output {
+	s.vm.mu.Lock()
+	defer s.vm.mu.Unlock()
+	out, _ := s.takeProgress()
+	return out
 }
 
 // stalled answers a request the module stopped and nothing resumed: 500
