@@ -140,7 +140,7 @@ type Route struct {
 	// is fetched from; the plugin fills RemoteJWKS.Keys.
 	RemoteJWKS *RemoteJWKS
 	// KeyCluster, for a preset whose keys are fetched per delivery
-	// (verify.RemoteKeyed: aws-sns, paypal, plaid), is the cluster the
+	// (verify.KeyNeeded: aws-sns, paypal, plaid, adobe-io, ebay), is the cluster the
 	// plugin fetches them through while the request waits.
 	KeyCluster string
 	// PublicURL is the route's public_url: the URL its senders sign, or

@@ -36,8 +36,6 @@ type adobe struct {
 	keys      *RemoteKeys
 }
 
-func (a *adobe) RemoteKeys() *RemoteKeys { return a.keys }
-
 // adobePair is one signature and where its key is.
 type adobePair struct {
 	sig   []byte
@@ -95,7 +93,7 @@ func (c *adobeCheck) Verify() (string, error) {
 		case err != nil:
 			return "", err
 		case !ok:
-			return "", &KeyNeeded{Fetch: p.fetch}
+			return "", c.a.keys.need(p.fetch)
 		}
 		if rsa.VerifyPKCS1v15(key.(*rsa.PublicKey), crypto.SHA256, digest[:], p.sig) != nil {
 			continue

@@ -45,8 +45,6 @@ type ebay struct {
 	keys               *RemoteKeys
 }
 
-func (e *ebay) RemoteKeys() *RemoteKeys { return e.keys }
-
 // ebayTokenID names the application token in the route's cache; a key is
 // "key:" and its kid.
 const ebayTokenID = "token"
@@ -119,8 +117,8 @@ func (c *ebayCheck) Verify() (string, error) {
 	case err != nil:
 		return "", err
 	case !ok:
-		return "", &KeyNeeded{Fetch: KeyFetch{ID: ebayTokenID, Method: "POST", Authority: c.e.authority, Path: ebayTokenPath,
-			ContentType: "application/x-www-form-urlencoded", Body: []byte(ebayTokenBody), Authorization: c.e.basic}}
+		return "", c.e.keys.need(KeyFetch{ID: ebayTokenID, Method: "POST", Authority: c.e.authority, Path: ebayTokenPath,
+			ContentType: "application/x-www-form-urlencoded", Body: []byte(ebayTokenBody), Authorization: c.e.basic})
 	}
 	id := "key:" + c.kid
 	key, ok, err := c.e.keys.lookup(id, c.now)
@@ -128,8 +126,8 @@ func (c *ebayCheck) Verify() (string, error) {
 	case err != nil:
 		return "", err
 	case !ok:
-		return "", &KeyNeeded{Fetch: KeyFetch{ID: id, Method: "GET", Authority: c.e.authority, Path: c.e.keyPath + url.PathEscape(c.kid),
-			Authorization: "Bearer " + token.(string)}}
+		return "", c.e.keys.need(KeyFetch{ID: id, Method: "GET", Authority: c.e.authority, Path: c.e.keyPath + url.PathEscape(c.kid),
+			Authorization: "Bearer " + token.(string)})
 	}
 	pub := key.(*ecdsa.PublicKey)
 	var compact bytes.Buffer

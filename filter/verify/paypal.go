@@ -37,8 +37,6 @@ type paypal struct {
 	keys       *RemoteKeys
 }
 
-func (p *paypal) RemoteKeys() *RemoteKeys { return p.keys }
-
 // The headers PayPal sends, lower-cased.
 const (
 	paypalID       = "paypal-transmission-id"
@@ -110,7 +108,7 @@ func (c *paypalCheck) Verify() (string, error) {
 	case err != nil:
 		return "", err
 	case !ok:
-		return "", &KeyNeeded{Fetch: c.fetch}
+		return "", c.p.keys.need(c.fetch)
 	}
 	crc := strconv.FormatUint(uint64(c.crc.Sum32()), 10)
 	for _, webhookID := range c.p.webhookIDs {

@@ -40,8 +40,6 @@ type plaid struct {
 	keys             *RemoteKeys
 }
 
-func (p *plaid) RemoteKeys() *RemoteKeys { return p.keys }
-
 const plaidHeader = "plaid-verification"
 
 func (p *plaid) Begin(req *Request, now time.Time) (Check, error) {
@@ -107,7 +105,7 @@ func (c *plaidCheck) Verify() (string, error) {
 	case err != nil:
 		return "", err
 	case !ok:
-		return "", &KeyNeeded{Fetch: c.fetch}
+		return "", c.p.keys.need(c.fetch)
 	}
 	jwk := key.(*JWK)
 	if jwk.ID != c.fetch.ID {

@@ -9,10 +9,11 @@ import (
 )
 
 // Keys fetched from the provider while the request waits: AWS SNS and
-// PayPal name a certificate URL in each delivery, Plaid a key id its API
-// answers for. The check asks for the key by returning a *KeyNeeded from
-// Verify; the caller (the plugin) fetches it through the route's cluster,
-// hands the answer to the route's RemoteKeys, and calls Verify again. A
+// PayPal name a certificate URL in each delivery, Adobe a key's path,
+// Plaid and eBay a key id their API answers for. The check asks for the
+// key by returning a *KeyNeeded from Verify; the caller (the plugin)
+// fetches it through the route's cluster, hands the answer to the cache
+// that asked, and calls Verify again. A
 // URL is fetched only if its host matches one of the row's pinned
 // patterns, so a delivery cannot make the edge fetch, or trust, a key from
 // anywhere else.
@@ -39,15 +40,15 @@ type KeyFetch struct {
 }
 
 // KeyNeeded is what Verify returns when the key is not in the route's
-// cache: fetch it, give the answer to RemoteKeys.Store, and verify again.
-type KeyNeeded struct{ Fetch KeyFetch }
+// cache: fetch it, give the answer to Keys.Store, and verify again. Keys
+// is the cache of the scheme that asked (a route whose secrets have lives
+// builds new schemes as they begin and end).
+type KeyNeeded struct {
+	Fetch KeyFetch
+	Keys  *RemoteKeys
+}
 
 func (e *KeyNeeded) Error() string { return "the provider's key must be fetched" }
-
-// RemoteKeyed is a scheme whose keys are fetched per delivery.
-type RemoteKeyed interface {
-	RemoteKeys() *RemoteKeys
-}
 
 // RemoteKeyInfo is a row's description of where its keys come from.
 type RemoteKeyInfo struct {
@@ -102,6 +103,9 @@ func newRemoteKeys(parse func(body []byte, now time.Time) (any, error)) *RemoteK
 func newRemoteKeysByID(parse func(id string, body []byte, now time.Time) (any, error)) *RemoteKeys {
 	return &RemoteKeys{parse: parse, entries: map[string]remoteKey{}}
 }
+
+// need asks for the fetch of a key this cache lacks.
+func (c *RemoteKeys) need(f KeyFetch) *KeyNeeded { return &KeyNeeded{Fetch: f, Keys: c} }
 
 // lookup returns the key id names: ok false if it must be fetched, and
 // ErrKeyUnavailable while a failed fetch is remembered.

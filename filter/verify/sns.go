@@ -37,8 +37,6 @@ type sns struct {
 	keys      *RemoteKeys
 }
 
-func (s *sns) RemoteKeys() *RemoteKeys { return s.keys }
-
 func (s *sns) Begin(req *Request, now time.Time) (Check, error) {
 	typ, _ := req.Single("x-amz-sns-message-type")
 	return &snsCheck{s: s, now: now, headerType: typ}, nil
@@ -90,7 +88,7 @@ func (c *snsCheck) Verify() (string, error) {
 	case err != nil:
 		return "", err
 	case !ok:
-		return "", &KeyNeeded{Fetch: fetch}
+		return "", c.s.keys.need(fetch)
 	}
 	signed, sig, h, err := snsSigned(m)
 	if err != nil {

@@ -39,6 +39,7 @@ var errTooManyFetches = errors.New("too many key fetches in flight")
 // an SNS subscription (confirm set).
 type keyFetch struct {
 	route   *config.Route
+	keys    *verify.RemoteKeys // where the answer goes; nil for a confirmation
 	id      string
 	token   uint32
 	waiters []*request
@@ -47,12 +48,12 @@ type keyFetch struct {
 
 // awaitKey pauses q until the key need names is fetched.
 func (q *request) awaitKey(need *verify.KeyNeeded) proxywasm.Action {
-	if _, ok := q.route.Scheme.(verify.RemoteKeyed); !ok || q.route.KeyCluster == "" {
+	if need.Keys == nil || q.route.KeyCluster == "" {
 		return q.reject(reason.InternalError, errors.New("a remote-key check on a route without a key cluster"))
 	}
 	var f *keyFetch
 	for _, c := range q.root.fetches {
-		if c.route == q.route && c.id == need.Fetch.ID && !c.confirm {
+		if c.keys == need.Keys && c.id == need.Fetch.ID {
 			f = c
 		}
 	}
@@ -61,6 +62,7 @@ func (q *request) awaitKey(need *verify.KeyNeeded) proxywasm.Action {
 		if f, err = q.root.startFetch(q.route, need.Fetch, false); err != nil {
 			return q.keyUnavailable(err)
 		}
+		f.keys = need.Keys
 	}
 	if len(f.waiters) >= maxKeyWaiters {
 		return q.keyUnavailable(errors.New("too many requests waiting for one key"))
@@ -125,8 +127,7 @@ func (r *Root) keyFetchDone(token uint32, numHeaders, bodySize int) bool {
 		return true
 	}
 	now, _ := proxywasm.Now()
-	rk := f.route.Scheme.(verify.RemoteKeyed)
-	if err := rk.RemoteKeys().Store(f.id, status, body, now); err != nil {
+	if err := f.keys.Store(f.id, status, body, now); err != nil {
 		logLine(proxywasm.LogWarn, "route "+f.route.Name+": key from cluster "+f.route.KeyCluster+" not used: "+err.Error())
 	}
 	for _, q := range f.waiters {
