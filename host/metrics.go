@@ -114,6 +114,14 @@ func (m *Metrics) define(kind MetricKind, name string) (uint32, abi.Status) {
 	if kind > Histogram || name == "" {
 		return 0, abi.StatusBadArgument
 	}
+	// perf: a name defined already (the host's own metrics, on every
+	// request) is found under the read lock.
+	m.mu.RLock()
+	mt, ok := m.byName[name]
+	m.mu.RUnlock()
+	if ok && mt.kind == kind {
+		return mt.id, abi.StatusOK
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	// A name defined again, by another VM or a replaced one, gets its
@@ -124,7 +132,7 @@ func (m *Metrics) define(kind MetricKind, name string) (uint32, abi.Status) {
 		}
 		return mt.id, abi.StatusOK
 	}
-	mt := &metric{name: name, kind: kind, id: uint32(len(m.byID))<<2 | uint32(kind)}
+	mt = &metric{name: name, kind: kind, id: uint32(len(m.byID))<<2 | uint32(kind)}
 	m.byName[name] = mt
 	m.byID = append(m.byID, mt)
 	return mt.id, abi.StatusOK
